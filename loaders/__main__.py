@@ -1,0 +1,153 @@
+"""Command line: `python -m loaders --help`.
+
+Exit status: 0 on success, 1 when input is rejected (the report goes to stderr), 2 on a
+usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import store
+from .problems import LoadRejected
+
+
+def _db(args) -> Path:
+    return Path(args.db).resolve() if args.db else store.default_db_path()
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="database file (default: $IPDX_DB or data/ipdx.duckdb); "
+                                "its archive lives in archive/ beside it")
+
+
+def _request(args, path: str) -> store.LoadRequest:
+    p = Path(path)
+    if not p.is_file():
+        raise SystemExit(_usage(f"no such file: {path}"))
+    codebook = Path(args.codebook) if getattr(args, "codebook", None) else None
+    if codebook is not None and not codebook.is_file():
+        raise SystemExit(_usage(f"no such codebook: {args.codebook}"))
+    return store.LoadRequest(args.kind, p, p.name, getattr(args, "round", None), codebook, "cli")
+
+
+def _usage(message: str) -> int:
+    print(f"usage error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_build(args) -> int:
+    n = store.build(_db(args), include_bundled=not args.without_bundled,
+                    progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr))
+    print(f"built {_db(args)} from {n} load(s)")
+    return 0
+
+
+def cmd_load(args) -> int:
+    if args.kind == "survey" and (not args.round or not args.codebook):
+        return _usage("load survey needs --round ROUND and --codebook CODEBOOK")
+    result = store.load_file(_request(args, args.file), _db(args), dry_run=args.dry_run)
+    print(result.summary())
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    if args.kind == "survey" and (not args.round or not args.codebook):
+        return _usage("check survey needs --round ROUND and --codebook CODEBOOK")
+    failed = 0
+    for f in args.files:
+        try:
+            result = store.load_file(_request(args, f), _db(args), dry_run=True)
+            print(f"ok: {f}: {result.summary()}")
+        except LoadRejected as err:
+            failed = 1
+            print(f"{f}: {err.report()}", file=sys.stderr)
+    return failed
+
+
+def cmd_status(args) -> int:
+    from queries import status_summary
+    con = store.connect_read_only(_db(args))
+    summary = status_summary(con)
+    if args.json:
+        print(json.dumps(summary, default=str, indent=2))
+        return 0
+    print(f"database: {_db(args)}")
+    print(f"rounds: {', '.join(r['round'] + (' (illustrative)' if r['bundled'] else '') for r in summary['rounds']) or 'none'}")
+    for table, n in summary["tables"].items():
+        print(f"  {table}: {n} rows")
+    print("loads:")
+    for load in summary["loads"]:
+        print(f"  #{load['seq']} {load['kind']:<12} {load['original_name']} rows={load['rows']} "
+              f"round={load['round'] or '-'} sha256={load['sha256'][:12]} "
+              f"{'bundled ' if load['bundled'] else ''}at {load['loaded_at']}")
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from queries import metrics_summary
+    con = store.connect_read_only(_db(args))
+    print(json.dumps(metrics_summary(con, as_of=args.as_of), default=str, sort_keys=True,
+                     indent=None if args.json else 2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m loaders", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="(re)build the database from the archive, or from the bundled data")
+    _add_db(b)
+    b.add_argument("--without-bundled", action="store_true",
+                   help="leave out the bundled illustrative files (use when real data replaces them)")
+    b.set_defaults(func=cmd_build)
+
+    load = sub.add_parser("load", help="validate one file and load it, all or nothing")
+    lsub = load.add_subparsers(dest="kind", required=True)
+    check = sub.add_parser("check", help="validate files exactly as a load would, change nothing")
+    csub = check.add_subparsers(dest="kind", required=True)
+    for kind in store.KINDS:
+        for subparsers, is_check in ((lsub, False), (csub, True)):
+            k = subparsers.add_parser(kind, help=f"a {kind} file (CSV or XLSX)")
+            if is_check:
+                k.add_argument("files", nargs="+", metavar="FILE")
+            else:
+                k.add_argument("file", metavar="FILE")
+                k.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
+            if kind == "survey":
+                k.add_argument("--round", required=False, help="survey round, e.g. 2026")
+                k.add_argument("--codebook", required=False, help="the round's codebook (TOML)")
+            _add_db(k)
+            k.set_defaults(func=cmd_check if is_check else cmd_load)
+
+    s = sub.add_parser("status", help="what is loaded: files, rounds, row counts")
+    _add_db(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    m = sub.add_parser("metrics", help="headline metrics as JSON")
+    _add_db(m)
+    m.add_argument("--json", action="store_true", help="one JSON object on one line")
+    m.add_argument("--as-of", help="reference date YYYY-MM-DD for pending vs missed (default: today, UTC)")
+    m.set_defaults(func=cmd_metrics)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LoadRejected as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    except ValueError as err:
+        return _usage(str(err))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Vectorised validation: each check is one SQL query over the staged table.
+
+A check selects the rows that break one rule and turns them into problems that name the
+file, the row, the column, the value and what was expected.
+"""
+from __future__ import annotations
+
+import duckdb
+
+from .problems import MAX_LISTED_PROBLEMS, ProblemList
+from .readers import MAX_CELL_CHARS, StagedTable, normalise_header
+
+ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+ISO_TIMESTAMP_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)?)?$"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Checker:
+    def __init__(self, con: duckdb.DuckDBPyConnection, staged: StagedTable, display: str,
+                 required: list[str], optional: list[str]):
+        self.con = con
+        self.staged = staged
+        self.display = display
+        self.problems = ProblemList()
+        self.columns: dict[str, str] = {}  # canonical name -> header as written
+        by_norm = {normalise_header(h): h for h in staged.columns}
+        known = {c: c for c in required + optional}
+        for norm, header in by_norm.items():
+            if norm in known:
+                self.columns[norm] = header
+            else:
+                self.problems.add(display, 1, header, header,
+                                  "only known columns (" + ", ".join(required + optional) +
+                                  "); an unknown column is refused rather than ignored, so that a "
+                                  "misspelt column cannot drop data silently")
+        for name in required:
+            if name not in self.columns:
+                self.problems.add(display, 1, name, None, f"a column named '{name}' (required)")
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def ref(self, name: str) -> str:
+        """SQL expression for a column's trimmed text (NULL when empty or absent)."""
+        if name not in self.columns:
+            return "CAST(NULL AS VARCHAR)"
+        return f"nullif(trim({quote_ident(self.columns[name])}), '')"
+
+    def rows_where(self, condition: str, column: str, expected: str, value_sql: str | None = None,
+                   params: dict | None = None) -> None:
+        value_sql = value_sql or self.ref(column)
+        table = self.staged.name
+        total = self.con.execute(f"SELECT count(*) FROM {table} WHERE {condition}", params or {}).fetchall()[0][0]
+        if not total:
+            return
+        found = self.con.execute(
+            f"SELECT _row, CAST({value_sql} AS VARCHAR) FROM {table} WHERE {condition} "
+            f"ORDER BY _row LIMIT {MAX_LISTED_PROBLEMS}", params or {}).fetchall()
+        for row, value in found:
+            self.problems.add(self.display, row, self.columns.get(column, column), value, expected)
+        self.problems.total += total - len(found)
+
+    # ---- rules -------------------------------------------------------------------------
+    def cell_lengths(self) -> None:
+        for name in self.columns:
+            col = quote_ident(self.columns[name])
+            self.rows_where(f"length({col}) > {MAX_CELL_CHARS}", name,
+                            f"a value of at most {MAX_CELL_CHARS} characters",
+                            value_sql=f"left({col}, 60) || '...'")
+
+    def required_value(self, name: str) -> None:
+        if self.has(name):
+            self.rows_where(f"{self.ref(name)} IS NULL", name, f"a value in '{name}' (it is required)")
+
+    def office_code(self, name: str) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(
+            f"{ref} IS NOT NULL AND {ref} NOT IN (SELECT code FROM nxt.offices) "
+            f"AND upper({ref}) IN (SELECT code FROM nxt.offices)", name,
+            "an upper-case WIPO ST.3 office code (e.g. 'JP', not 'jp')")
+        self.rows_where(
+            f"{ref} IS NOT NULL AND upper({ref}) NOT IN (SELECT code FROM nxt.offices)", name,
+            "a known WIPO ST.3 office code (listed in data/reference/offices.csv)")
+
+    def iso_date(self, name: str, allow_future: bool = True) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(
+            f"{ref} IS NOT NULL AND (NOT regexp_full_match({ref}, '{ISO_DATE_RE[1:-1]}') "
+            f"OR try_strptime({ref}, '%Y-%m-%d') IS NULL)", name,
+            "a date as YYYY-MM-DD (ISO 8601, e.g. 2026-03-31)")
+        if not allow_future:
+            self.rows_where(
+                f"try_strptime({ref}, '%Y-%m-%d') > current_date + 1", name, "a date that is not in the future")
+
+    def timestamp_sql(self, name: str) -> str:
+        """Parsed UTC timestamp of an ISO date or date-time column (NULL when empty)."""
+        ref = self.ref(name)
+        return (f"try_cast(regexp_replace(replace({ref}, 'T', ' '), '(Z|[+-]00:?00)$', '') AS TIMESTAMP)")
+
+    def iso_timestamp(self, name: str) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(
+            f"{ref} IS NOT NULL AND (NOT regexp_full_match({ref}, '{ISO_TIMESTAMP_RE[1:-1]}') "
+            f"OR {self.timestamp_sql(name)} IS NULL)", name,
+            "a UTC date or date-time as YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]")
+        self.rows_where(
+            f"{self.timestamp_sql(name)} > now()::TIMESTAMP + INTERVAL 1 DAY", name,
+            "a time that is not in the future (a delivery cannot have happened yet)")
+
+    def whole_number(self, name: str, required: bool = False) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(f"{ref} IS NOT NULL AND regexp_full_match({ref}, '-\\d+')", name,
+                        "a whole number of at least 0 (negative counts are impossible)")
+        self.rows_where(f"{ref} IS NOT NULL AND NOT regexp_full_match({ref}, '-?\\d+')", name,
+                        "a whole number (digits only, no decimals or thousands separators)")
+        self.rows_where(f"{ref} IS NOT NULL AND regexp_full_match({ref}, '\\d+') "
+                        f"AND try_cast({ref} AS BIGINT) IS NULL", name, "a whole number below 2^63")
+        if required:
+            self.required_value(name)
+
+    def number_between(self, name: str, low: float, high: float) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(f"{ref} IS NOT NULL AND (try_cast({ref} AS DOUBLE) IS NULL OR "
+                        f"try_cast({ref} AS DOUBLE) NOT BETWEEN {low} AND {high})", name,
+                        f"a number from {low:g} to {high:g} (e.g. 0.95 for 95 %)")
+
+    def one_of(self, name: str, allowed: list[str]) -> None:
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        self.rows_where(f"{ref} IS NOT NULL AND lower({ref}) NOT IN (SELECT unnest($allowed))", name,
+                        "one of " + ", ".join(allowed) + " (or empty)" , params={"allowed": allowed})
+
+    def duplicate_keys(self, key: list[str]) -> None:
+        if not all(self.has(k) for k in key):
+            return
+        refs = ", ".join(self.ref(k) for k in key)
+        table = self.staged.name
+        dup_sql = (f"SELECT _row, first_row, key_text FROM (SELECT _row, min(_row) OVER (PARTITION BY {refs}) "
+                   f"AS first_row, concat_ws(' / ', {refs}) AS key_text FROM {table}) WHERE _row > first_row")
+        total = self.con.execute(f"SELECT count(*) FROM ({dup_sql})").fetchall()[0][0]
+        if not total:
+            return
+        for row, first, key_text in self.con.execute(
+                f"{dup_sql} ORDER BY _row LIMIT {MAX_LISTED_PROBLEMS}").fetchall():
+            self.problems.add(self.display, row, "+".join(key), key_text,
+                              f"a unique key ({', '.join(key)}); row {first} has the same key")
+        self.problems.total += total - min(total, MAX_LISTED_PROBLEMS)

@@ -1,0 +1,193 @@
+"""The kinds of input file: their columns, their rules, and how they enter a snapshot.
+
+Each handler has `validate(scratch, request)`, which stages the file, runs every rule and
+raises LoadRejected listing all problems, and `apply(scratch, request, prepared, seq)`, which
+writes into the attached snapshot `nxt` inside the caller's transaction and returns counts.
+Rows with the key of an existing row replace it (a later file corrects an earlier one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .checks import Checker
+from .readers import stage_file
+
+FREQUENCIES = ["weekly", "biweekly", "monthly", "quarterly"]
+YES_NO = ["yes", "no"]
+
+
+@dataclass
+class Prepared:
+    table: str  # the typed, validated table in the scratch connection
+    rows: int
+
+
+def _counts(scratch, table: str, target: str, key: list[str], compare: list[str]) -> dict:
+    """New / corrected / unchanged rows of `table` against the snapshot's `target`."""
+    on = " AND ".join(f"t.{k} = c.{k}" for k in key)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM c.{c}" for c in compare)
+    row = scratch.execute(
+        f"SELECT count(*), count(t.{key[0]}), count(CASE WHEN t.{key[0]} IS NOT NULL AND {same} THEN 1 END) "
+        f"FROM {table} c LEFT JOIN nxt.{target} t ON {on}").fetchall()[0]
+    total, existing, unchanged = row
+    return {"rows": total, "new": total - existing, "corrected": existing - unchanged, "unchanged": unchanged}
+
+
+def _replace_rows(scratch, table: str, target: str, key: list[str], columns: list[str], seq: int) -> None:
+    on = " AND ".join(f"{target}.{k} = c.{k}" for k in key)
+    scratch.execute(f"DELETE FROM nxt.{target} USING {table} c WHERE {on}")
+    scratch.execute(f"INSERT INTO nxt.{target} ({', '.join(columns)}, load_seq) "
+                    f"SELECT {', '.join(columns)}, {int(seq)} FROM {table}")
+
+
+class ScheduleHandler:
+    required = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"]
+    optional = ["ends"]
+    key = ["provider", "recipient", "dataset"]
+    columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
+
+    def validate(self, scratch, request) -> Prepared:
+        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        ck = Checker(scratch, staged, request.display, self.required, self.optional)
+        if not ck.problems:
+            ck.cell_lengths()
+            for name in ("provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"):
+                ck.required_value(name)
+            ck.office_code("provider")
+            ck.office_code("recipient")
+            ck.one_of("frequency", FREQUENCIES)
+            ck.whole_number("grace_days")
+            ck.iso_date("starts")
+            ck.iso_date("ends")
+            ck.number_between("on_time_target", 0, 1)
+            ck.rows_where(f"{ck.ref('provider')} = {ck.ref('recipient')}", "recipient",
+                          "a recipient other than the provider")
+            ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",
+                          "an end date on or after 'starts'")
+            ck.duplicate_keys(self.key)
+        ck.problems.raise_if_any()
+        scratch.execute(f"""
+            CREATE OR REPLACE TEMP TABLE clean AS SELECT
+              {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
+              {ck.ref('dataset')} AS dataset, lower({ck.ref('frequency')}) AS frequency,
+              CAST({ck.ref('grace_days')} AS INTEGER) AS grace_days,
+              CAST({ck.ref('starts')} AS DATE) AS starts, CAST({ck.ref('ends')} AS DATE) AS ends,
+              CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target
+            FROM staging ORDER BY _row""")
+        return Prepared("clean", staged.rows)
+
+    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+        counts = _counts(scratch, prepared.table, "delivery_schedule", self.key, self.columns)
+        _replace_rows(scratch, prepared.table, "delivery_schedule", self.key, self.columns, seq)
+        return counts
+
+
+class DeliveriesHandler:
+    required = ["provider", "recipient", "dataset", "scheduled_date", "delivered_at", "records"]
+    optional = ["format", "standard", "notice_given", "notes"]
+    key = ["provider", "recipient", "dataset", "scheduled_date"]
+    columns = ["provider", "recipient", "dataset", "format", "standard", "scheduled_date",
+               "delivered_at", "records", "notice_given", "notes"]
+
+    def validate(self, scratch, request) -> Prepared:
+        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        ck = Checker(scratch, staged, request.display, self.required, self.optional)
+        if not ck.problems:
+            ck.cell_lengths()
+            for name in ("provider", "recipient", "dataset", "scheduled_date"):
+                ck.required_value(name)
+            ck.office_code("provider")
+            ck.office_code("recipient")
+            ck.iso_date("scheduled_date")
+            ck.iso_timestamp("delivered_at")
+            ck.whole_number("records")
+            ck.one_of("notice_given", YES_NO)
+            ck.rows_where(f"{ck.ref('delivered_at')} IS NOT NULL AND {ck.ref('records')} IS NULL", "records",
+                          "a record count for a delivered batch (delivered_at is set)")
+            ck.duplicate_keys(self.key)
+        ck.problems.raise_if_any()
+        scratch.execute(f"""
+            CREATE OR REPLACE TEMP TABLE clean AS SELECT
+              {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
+              {ck.ref('dataset')} AS dataset, upper({ck.ref('format')}) AS format,
+              {ck.ref('standard')} AS standard, CAST({ck.ref('scheduled_date')} AS DATE) AS scheduled_date,
+              {ck.timestamp_sql('delivered_at')} AS delivered_at,
+              CAST({ck.ref('records')} AS BIGINT) AS records,
+              CASE lower({ck.ref('notice_given')}) WHEN 'yes' THEN true WHEN 'no' THEN false END AS notice_given,
+              {ck.ref('notes')} AS notes
+            FROM staging ORDER BY _row""")
+        return Prepared("clean", staged.rows)
+
+    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+        counts = _counts(scratch, prepared.table, "deliveries", self.key, self.columns)
+        _replace_rows(scratch, prepared.table, "deliveries", self.key, self.columns, seq)
+        return counts
+
+
+class CompletenessHandler:
+    required = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated"]
+    optional: list[str] = []
+    key = ["provider", "recipient", "dataset", "scheduled_date", "field"]
+    columns = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated", "source"]
+
+    def validate(self, scratch, request) -> Prepared:
+        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        ck = Checker(scratch, staged, request.display, self.required, self.optional)
+        if not ck.problems:
+            ck.cell_lengths()
+            for name in self.required:
+                ck.required_value(name)
+            ck.office_code("provider")
+            ck.office_code("recipient")
+            ck.iso_date("scheduled_date")
+            ck.whole_number("populated")
+            ck.duplicate_keys(self.key)
+        ck.problems.raise_if_any()
+        # Rules against the loaded deliveries need typed values, so they run on the typed table.
+        scratch.execute(f"""
+            CREATE OR REPLACE TEMP TABLE clean AS
+            WITH typed AS (SELECT _row, {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
+                   {ck.ref('dataset')} AS dataset, CAST({ck.ref('scheduled_date')} AS DATE) AS scheduled_date,
+                   {ck.ref('field')} AS field, CAST({ck.ref('populated')} AS BIGINT) AS populated
+                 FROM staging)
+            SELECT t.*, 'reported' AS source, d.records AS delivery_records,
+                   d.provider IS NOT NULL AS delivery_known
+            FROM typed t LEFT JOIN nxt.deliveries d USING (provider, recipient, dataset, scheduled_date)
+            ORDER BY t._row""")
+        for row, value in scratch.execute(
+                "SELECT _row, concat_ws(' / ', provider, recipient, dataset, scheduled_date) FROM clean "
+                "WHERE NOT delivery_known ORDER BY _row").fetchall():
+            ck.problems.add(request.display, row, "scheduled_date", value,
+                            "the key of a loaded delivery (provider, recipient, dataset, scheduled_date); "
+                            "load the delivery log first")
+        for row, populated, records in scratch.execute(
+                "SELECT _row, populated, delivery_records FROM clean WHERE delivery_known "
+                "AND (delivery_records IS NULL OR populated > delivery_records) ORDER BY _row").fetchall():
+            expected = ("a count no larger than the delivery's records "
+                        f"({records})" if records is not None else
+                        "a delivery that was delivered (this one has no records)")
+            ck.problems.add(request.display, row, "populated", str(populated), expected)
+        ck.problems.raise_if_any()
+        return Prepared("clean", staged.rows)
+
+    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+        counts = _counts(scratch, prepared.table, "field_completeness", self.key, ["populated", "source"])
+        _replace_rows(scratch, prepared.table, "field_completeness", self.key, self.columns, seq)
+        return counts
+
+
+def _survey_handler():
+    from .survey import SurveyHandler
+    return SurveyHandler()
+
+
+class _Handlers(dict):
+    def __missing__(self, kind):
+        if kind == "survey":
+            self[kind] = _survey_handler()
+            return self[kind]
+        raise KeyError(kind)
+
+
+HANDLERS = _Handlers(schedule=ScheduleHandler(), deliveries=DeliveriesHandler(),
+                     completeness=CompletenessHandler())

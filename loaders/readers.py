@@ -1,0 +1,302 @@
+"""Read an input file (CSV or XLSX) into a DuckDB staging table of text columns.
+
+Every reader produces the same thing: a table whose columns are the file's header names
+(as written, in file order) holding text, plus `_row`, the row number as a person counts it
+in the file (the header is row 1). Validation then runs in SQL over that table, so a
+million-row file is checked vectorised, never row by row in Python.
+
+Pre-checks here turn the ways a file can be unreadable (empty, binary, UTF-16, Latin-1, an
+XLSX that is really a CSV, a zip bomb) into problems that name the file and row.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import duckdb
+
+from .problems import LoadRejected, Problem
+
+#: Longest cell accepted; longer values are an error (free text is short in a survey).
+MAX_CELL_CHARS = 10_000
+#: An XLSX whose parts unpack to more than this is refused before it is opened.
+MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class StagedTable:
+    name: str  # table name in the scratch connection
+    columns: list[str]  # header names as in the file, in file order
+    rows: int
+    kind: str  # "csv" or "xlsx"
+
+
+def normalise_header(name: str) -> str:
+    """Header matching ignores case, surrounding spaces and a UTF-8 BOM."""
+    return " ".join(name.replace("\ufeff", "").strip().split()).casefold()
+
+
+def detect_format(path: str, display: str) -> str:
+    """Return "csv" or "xlsx" from the content, not only the name, or reject."""
+    size = os.path.getsize(path)
+    if size == 0:
+        raise LoadRejected([Problem(display, None, None, None,
+                                    "a CSV or XLSX file with a header row (the file is empty)")])
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    is_zip = head.startswith(XLSX_MAGIC)
+    ext = os.path.splitext(display)[1].lower()
+    if ext in (".xlsx", ".xlsm"):
+        if not is_zip:
+            raise LoadRejected([Problem(display, None, None, None,
+                                        "an Excel .xlsx workbook; this file is not one (it is not a "
+                                        "zip container; if it is CSV text, name it .csv)")])
+        return "xlsx"
+    if is_zip:
+        raise LoadRejected([Problem(display, None, None, None,
+                                    "CSV text; this file is a zip/XLSX container (name an Excel "
+                                    "workbook .xlsx)")])
+    return "csv"
+
+
+def _check_text(raw: bytes, display: str) -> bytes:
+    """Check that raw bytes are UTF-8 text; return them without BOM, with \\n line ends."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(raw) > 3 and raw[1:2] == b"\x00" and raw[3:4] == b"\x00"
+    ):
+        raise LoadRejected([Problem(display, None, None, None,
+                                    "UTF-8 text; the file is UTF-16 encoded (save it as CSV UTF-8)")])
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = raw.count(b"\n", 0, nul) + 1
+        raise LoadRejected([Problem(display, row, None, None,
+                                    "CSV text; the file contains binary data (a NUL byte)")])
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        row = raw.count(b"\n", 0, err.start) + 1
+        bad = raw[err.start:err.start + 4]
+        guess = ""
+        try:
+            guess = " (it reads as Latin-1/Windows-1252 text: save it as CSV UTF-8)"
+            bad.decode("cp1252")
+        except UnicodeDecodeError:
+            guess = ""
+        raise LoadRejected([Problem(display, row, None, repr(bad),
+                                    f"UTF-8 text; byte {err.start} is not valid UTF-8{guess}")])
+    crlf = raw.count(b"\r\n")
+    if crlf:
+        # Mixed or Windows line ends are normalised; the archived original keeps its bytes.
+        raw = raw.replace(b"\r\n", b"\n")
+    if b"\r" in raw:
+        raw = raw.replace(b"\r", b"\n")
+    return raw
+
+
+def _header(text_head: str, display: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text_head))
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    if not header or all(not h.strip() for h in header):
+        raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
+    return header
+
+
+def _check_header(header: list[str], display: str) -> None:
+    problems = []
+    if len(header) == 1:
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header[0]:
+                problems.append(Problem(display, 1, None, header[0][:80],
+                                        f"comma-separated columns; the header is separated by "
+                                        f"{name}s (save the file as comma-separated CSV)"))
+                break
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        key = normalise_header(name)
+        if not key:
+            problems.append(Problem(display, 1, f"#{i}", name, "a column name (this header cell is empty)"))
+        elif key in seen:
+            problems.append(Problem(display, 1, name, name,
+                                    f"each column once; this name repeats column {seen[key]}"))
+        else:
+            seen[key] = i
+    if problems:
+        raise LoadRejected(problems)
+
+
+def _record_start_lines(text: str) -> list[int]:
+    """Physical start line of each non-blank record (for files with quoted newlines)."""
+    reader = csv.reader(io.StringIO(text))
+    starts: list[int] = []
+    previous_end = 0
+    for record in reader:
+        if record:
+            starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts[1:]  # without the header
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    original_len = len(raw)
+    raw = _check_text(raw, display)
+    text_head = raw[:65536].decode("utf-8", errors="ignore")
+    header = _header(text_head, display)
+    _check_header(header, display)
+    if len(raw) == original_len and not raw.startswith(codecs.BOM_UTF8):
+        source = path
+        tmp = None
+    else:
+        tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+        tmp.write(raw)
+        tmp.close()
+        source = tmp.name
+    rejects = f"{table}_rejects"
+    try:
+        columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+        con.execute(f"DROP TABLE IF EXISTS {rejects}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT * FROM read_csv($path, "
+            "columns=$columns, header=true, auto_detect=false, delim=',', quote='\"', "
+            "escape='\"', strict_mode=true, max_line_size=4000000, "
+            f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan')",
+            {"path": source, "columns": columns},
+        )
+        rejected = con.execute(
+            f"SELECT DISTINCT line, column_name, error_type, csv_line FROM {rejects} ORDER BY line LIMIT 1000"
+        ).fetchall()
+    except duckdb.Error as err:
+        raise LoadRejected([Problem(display, None, None, None,
+                                    f"a comma-separated CSV file that can be parsed ({str(err).splitlines()[0]})")])
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+    if rejected:
+        problems = []
+        for line, column_name, error_type, csv_line in rejected:
+            col = header[int(column_name[1:])] if column_name and column_name[1:].isdigit() and int(column_name[1:]) < len(header) else None
+            what = {
+                "MISSING COLUMNS": f"{len(header)} columns as in the header; the row has fewer (truncated?)",
+                "TOO MANY COLUMNS": f"{len(header)} columns as in the header; the row has more (a stray comma, or another delimiter?)",
+                "UNQUOTED VALUE": "a properly quoted value (a quote is not closed: truncated file?)",
+            }.get(error_type, f"a well-formed CSV row ({error_type.lower()})")
+            problems.append(Problem(display, int(line), col, (csv_line or "")[:80], what))
+        raise LoadRejected(problems)
+    rows = con.execute(f"SELECT count(*) FROM {table}_raw").fetchall()[0][0]
+    physical_lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    select_cols = ", ".join(f'c{i} AS "{_ident(h)}"' for i, h in enumerate(header))
+    if physical_lines == rows + 1:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, "
+                    f"CAST(rowid + 2 AS BIGINT) AS _row FROM {table}_raw")
+    else:
+        # Quoted newlines or blank lines: map each record to the line it starts on.
+        starts = _record_start_lines(raw.decode("utf-8"))
+        if len(starts) != rows:
+            starts = list(range(2, rows + 2))
+        con.execute("CREATE OR REPLACE TEMP TABLE _row_map (idx BIGINT, line BIGINT)")
+        con.executemany("INSERT INTO _row_map VALUES (?, ?)", list(enumerate(starts)))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, m.line AS _row "
+                    f"FROM (SELECT rowid AS idx, * FROM {table}_raw) r JOIN _row_map m USING (idx) ORDER BY idx")
+    con.execute(f"DROP TABLE {table}_raw")
+    return StagedTable(table, header, rows, "csv")
+
+
+def _ident(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def _cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
+    import openpyxl
+    import pandas as pd
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+    except zipfile.BadZipFile:
+        raise LoadRejected([Problem(display, None, None, None,
+                                    "an Excel .xlsx workbook (the zip container is damaged or truncated)")])
+    if unpacked > MAX_XLSX_UNPACKED_BYTES or unpacked / packed > MAX_XLSX_RATIO:
+        raise LoadRejected([Problem(display, None, None, f"{unpacked} bytes unpacked",
+                                    f"an .xlsx workbook that unpacks to at most {MAX_XLSX_UNPACKED_BYTES} "
+                                    f"bytes at a ratio of at most {MAX_XLSX_RATIO}:1 (refused as a possible zip bomb)")])
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a broken workbook
+        raise LoadRejected([Problem(display, None, None, None,
+                                    f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")])
+    try:
+        sheet = workbook.worksheets[0]
+        rows_iter = sheet.iter_rows(values_only=True)
+        try:
+            header_cells = next(rows_iter)
+        except StopIteration:
+            raise LoadRejected([Problem(display, None, None, None,
+                                        "a header row in the first sheet (the sheet is empty)")])
+        while header_cells and header_cells[-1] is None:
+            header_cells = header_cells[:-1]
+        header = [_cell_text(h) or "" for h in header_cells]
+        if not header:
+            raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
+        _check_header(header, display)
+        records, numbers = [], []
+        for number, cells in enumerate(rows_iter, start=2):
+            values = [_cell_text(c) for c in cells[: len(header)]]
+            if all(v is None for v in values):
+                continue  # blank spreadsheet rows are not records
+            values += [None] * (len(header) - len(values))
+            records.append(values)
+            numbers.append(number)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(len(header))], dtype=object)
+    frame["_row"] = pd.Series(numbers, dtype="int64")
+    con.register(f"{table}_frame", frame)
+    select_cols = ", ".join(f'CAST(c{i} AS VARCHAR) AS "{_ident(h)}"' for i, h in enumerate(header))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, _row FROM {table}_frame")
+    con.unregister(f"{table}_frame")
+    return StagedTable(table, header, len(records), "xlsx")
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
+    """Stage `path` (shown to people as `display`) into temp table `table`."""
+    kind = detect_format(path, display)
+    if kind == "xlsx":
+        staged = stage_xlsx(con, path, display, table)
+    else:
+        staged = stage_csv(con, path, display, table)
+    if staged.rows == 0:
+        raise LoadRejected([Problem(display, 2, None, None,
+                                    "at least one data row below the header (the file has only a header)")])
+    return staged

@@ -1,0 +1,511 @@
+"""The database and its archive: atomic loads, rebuilds, and the manifest.
+
+Raw files are the source of truth. Every accepted file is copied into `archive/` (beside the
+database file) under its SHA-256, and listed in `archive/manifest.jsonl`. The DuckDB file is
+derived from them.
+
+A load never changes the live database file. It copies it, applies the load to the copy in
+one transaction, and swaps the copy in with `os.replace` (atomic on POSIX). Readers that have
+the old file open keep reading that snapshot; the next connection opens the new one. So a
+rejected or killed load leaves the previous database exactly as it was, and the app keeps
+working while a load runs. Writers take a file lock, one at a time.
+
+The `loads` table inside each snapshot is the manifest of that snapshot; `manifest.jsonl` is
+rewritten from it after every swap, and `recover()` repairs the file (and removes archived
+files that no snapshot references) if a process died between the swap and that write.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+
+from .problems import LoadRejected, Problem
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+BUNDLED_DIR = DATA_DIR / "bundled"
+OFFICES_FILE = REFERENCE_DIR / "offices.csv"
+PUBLISHED_FILE = REFERENCE_DIR / "cws13-14-published-figures.csv"
+PUBLISHED_ROUND = "2025"
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema.sql"
+
+KINDS = ("survey", "schedule", "deliveries", "completeness")
+
+#: The bundled illustrative data, loaded in this order on a first start (kind, file, round, codebook).
+BUNDLED_LOADS = (
+    ("survey", "survey-2025.csv", "2025", "codebook-2025.toml"),
+    ("survey", "survey-2026.xlsx", "2026", "codebook-2026.toml"),
+    ("schedule", "schedule.csv", None, None),
+    ("deliveries", "deliveries.csv", None, None),
+    ("completeness", "completeness.csv", None, None),
+)
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("IPDX_DB") or DATA_DIR / "ipdx.duckdb").resolve()
+
+
+@dataclass
+class Paths:
+    db: Path
+
+    @property
+    def archive(self) -> Path:
+        return self.db.parent / "archive"
+
+    @property
+    def manifest(self) -> Path:
+        return self.archive / "manifest.jsonl"
+
+    @property
+    def lock(self) -> Path:
+        return self.db.parent / (self.db.name + ".lock")
+
+
+@dataclass
+class LoadResult:
+    status: str  # "loaded", "would load" (dry run), "already loaded"
+    kind: str
+    file: str
+    sha256: str
+    rows: int = 0
+    new_rows: int = 0
+    corrected_rows: int = 0
+    unchanged_rows: int = 0
+    seq: int | None = None
+    round: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"{self.status}: {self.kind} {self.file} ({self.rows} rows: {self.new_rows} new, "
+                f"{self.corrected_rows} corrected, {self.unchanged_rows} unchanged)")
+        if self.seq is not None:
+            text += f" as load #{self.seq}"
+        return text
+
+
+def open_snapshot(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the snapshot that is live right now.
+
+    Attached into a fresh in-memory database on purpose: `duckdb.connect(path)` reuses a
+    process-wide instance per path, which would keep serving a snapshot that a load has since
+    replaced. Cursors of this connection must run `USE snap` (see `cursor`).
+    """
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS snap (READ_ONLY)", {"p": str(db_path)})
+    con.execute("USE snap")
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A thread-local cursor on a snapshot connection (DuckDB connections are not thread-safe)."""
+    cur = con.cursor()
+    cur.execute("USE snap")
+    return cur
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def writer_lock(paths: Paths, timeout: float = 600.0) -> Iterator[None]:
+    """One writer at a time per database (across processes and threads)."""
+    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another load holds {paths.lock}")
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _reference_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """(Re)load the shipped reference files into the snapshot being built."""
+    con.execute(f"DELETE FROM {schema}.offices")
+    con.execute(
+        f"INSERT INTO {schema}.offices SELECT trim(code), trim(name), trim(kind), trim(region) "
+        "FROM read_csv($p, header=true, all_varchar=true, auto_detect=false, "
+        "columns={'code':'VARCHAR','name':'VARCHAR','kind':'VARCHAR','region':'VARCHAR'})",
+        {"p": str(OFFICES_FILE)},
+    )
+    con.execute(f"DELETE FROM {schema}.published_figures")
+    con.execute(
+        f"INSERT INTO {schema}.published_figures SELECT section, nullif(direction, ''), "
+        "nullif(category, ''), item, code, CAST(offices AS INTEGER), CAST(base AS INTEGER), $r "
+        "FROM read_csv($p, header=true, all_varchar=true)",
+        {"p": str(PUBLISHED_FILE), "r": PUBLISHED_ROUND},
+    )
+
+
+def _new_snapshot_file(paths: Paths, copy_current: bool) -> Path:
+    paths.db.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=paths.db.parent, prefix=".next-", suffix=".duckdb")
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB must create the file itself unless we copy one in
+    tmp_path = Path(tmp)
+    if copy_current and paths.db.exists():
+        shutil.copyfile(paths.db, tmp_path)
+    else:
+        con = duckdb.connect(str(tmp_path))
+        con.execute(SCHEMA_FILE.read_text())
+        con.close()
+    return tmp_path
+
+
+def _swap_in(paths: Paths, tmp_path: Path) -> None:
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp_path, paths.db)
+    _fsync_dir(paths.db.parent)
+
+
+def _discard(tmp_path: Path) -> None:
+    for p in (tmp_path, Path(str(tmp_path) + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _manifest_rows(con: duckdb.DuckDBPyConnection, schema: str = "snap") -> list[dict]:
+    cur = con.execute(f"SELECT * FROM {schema}.loads ORDER BY seq")  # schema: main or nxt
+    names = [d[0] for d in cur.description]
+    rows = []
+    for values in cur.fetchall():
+        row = dict(zip(names, values))
+        if row.get("loaded_at") is not None:
+            row["loaded_at"] = row["loaded_at"].isoformat()
+        rows.append(row)
+    return rows
+
+
+def _write_manifest(paths: Paths, rows: list[dict]) -> None:
+    _atomic_write_text(paths.manifest, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+
+
+def read_manifest(paths: Paths) -> list[dict]:
+    if not paths.manifest.exists():
+        return []
+    return [json.loads(line) for line in paths.manifest.read_text().splitlines() if line.strip()]
+
+
+def _archive(paths: Paths, source: Path, sha: str, ext: str) -> str:
+    """Copy a file into the archive under its content hash; return the archived name."""
+    paths.archive.mkdir(parents=True, exist_ok=True)
+    name = f"{sha}{ext}"
+    target = paths.archive / name
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=paths.archive, prefix=".tmp-")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    return name
+
+
+# --------------------------------------------------------------------------- applying loads
+
+@dataclass
+class LoadRequest:
+    kind: str
+    path: Path  # where the bytes are now
+    display: str  # the name people know the file by (never used as a path)
+    round: str | None = None
+    codebook: Path | None = None
+    loaded_by: str = "cli"
+    bundled: bool = False
+
+
+def _ext_for(path: Path, display: str) -> str:
+    from .readers import detect_format
+    return ".xlsx" if detect_format(str(path), display) == "xlsx" else ".csv"
+
+
+def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
+           archived_as: str, codebook_sha: str | None, codebook_archived: str | None,
+           loaded_at: datetime) -> LoadResult:
+    """Validate the request's file and apply it to the attached snapshot `nxt`.
+
+    Raises LoadRejected (before any change) when the file has problems.
+    """
+    from . import kinds
+
+    handler = kinds.HANDLERS[request.kind]
+    seq = scratch.execute("SELECT coalesce(max(seq), 0) + 1 FROM nxt.loads").fetchall()[0][0]
+    prepared = handler.validate(scratch, request)
+    scratch.execute("BEGIN TRANSACTION")
+    try:
+        counts = handler.apply(scratch, request, prepared, seq)
+        scratch.execute(
+            "INSERT INTO nxt.loads VALUES ($seq, $sha, $kind, $name, $arch, $round, $cb, $cbarch, "
+            "$rows, $new, $corr, $same, $at, $by, $bundled)",
+            {"seq": seq, "sha": sha, "kind": request.kind, "name": request.display,
+             "arch": archived_as, "round": request.round, "cb": codebook_sha,
+             "cbarch": codebook_archived, "rows": counts["rows"], "new": counts["new"],
+             "corr": counts["corrected"], "same": counts["unchanged"],
+             "at": loaded_at.replace(tzinfo=None), "by": request.loaded_by, "bundled": request.bundled},
+        )
+        scratch.execute("INSERT OR REPLACE INTO nxt.meta VALUES ('snapshot_id', $id)",
+                        {"id": uuid.uuid4().hex})
+        scratch.execute("COMMIT")
+    except BaseException:
+        scratch.execute("ROLLBACK")
+        raise
+    return LoadResult("loaded", request.kind, request.display, sha, counts["rows"], counts["new"],
+                      counts["corrected"], counts["unchanged"], seq, request.round,
+                      counts.get("notes", []))
+
+
+def _already_loaded(paths: Paths, sha: str, request: LoadRequest, codebook_sha: str | None):
+    if not paths.db.exists():
+        return None
+    con = open_snapshot(paths.db)
+    try:
+        row = con.execute(
+            "SELECT seq, rows FROM loads WHERE sha256 = $sha AND kind = $kind "
+            "AND round IS NOT DISTINCT FROM $round AND codebook_sha256 IS NOT DISTINCT FROM $cb",
+            {"sha": sha, "kind": request.kind, "round": request.round, "cb": codebook_sha},
+        ).fetchall()
+        row = row[0] if row else None
+    finally:
+        con.close()
+    return row
+
+
+def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool = False,
+              progress: Progress = _no_progress) -> LoadResult:
+    """Validate and load one file, all or nothing. The same path serves CLI and app."""
+    paths = Paths(Path(db_path) if db_path else default_db_path())
+    if request.kind not in KINDS:
+        raise ValueError(f"unknown kind {request.kind!r}; expected one of {', '.join(KINDS)}")
+    if request.kind == "survey" and (not request.round or request.codebook is None):
+        raise ValueError("a survey load needs --round and --codebook")
+    ensure_database(paths.db, progress=progress)
+    progress(0.05, "hashing")
+    sha = sha256_of(request.path)
+    codebook_sha = sha256_of(request.codebook) if request.codebook else None
+    with writer_lock(paths):
+        already = _already_loaded(paths, sha, request, codebook_sha)
+        if already:
+            return LoadResult("already loaded", request.kind, request.display, sha, already[1], 0, 0,
+                              already[1], already[0], request.round,
+                              ["this exact file was loaded before; nothing changed"])
+        progress(0.15, "copying the current snapshot")
+        tmp = _new_snapshot_file(paths, copy_current=True)
+        scratch = duckdb.connect()
+        try:
+            scratch.execute("ATTACH $p AS nxt", {"p": str(tmp)})
+            _reference_tables(scratch, "nxt")
+            progress(0.3, "validating")
+            ext = _ext_for(request.path, request.display)
+            archived_as = f"{sha}{ext}"
+            cb_arch = f"{codebook_sha}.toml" if codebook_sha else None
+            result = _apply(scratch, request, sha, archived_as, codebook_sha, cb_arch,
+                            datetime.now(timezone.utc))
+            scratch.execute("DETACH nxt")
+        except BaseException:
+            scratch.close()
+            _discard(tmp)
+            raise
+        scratch.close()
+        if dry_run:
+            _discard(tmp)
+            result.status = "would load"
+            result.seq = None
+            return result
+        progress(0.8, "archiving the raw file")
+        _archive(paths, request.path, sha, ext)
+        if codebook_sha:
+            _archive(paths, request.codebook, codebook_sha, ".toml")
+        progress(0.9, "swapping in the new snapshot")
+        _swap_in(paths, tmp)
+        _sync_manifest(paths)
+        progress(1.0, "done")
+        return result
+
+
+def _sync_manifest(paths: Paths) -> None:
+    con = open_snapshot(paths.db)
+    try:
+        rows = _manifest_rows(con)
+    finally:
+        con.close()
+    if read_manifest(paths) != rows:
+        _write_manifest(paths, rows)
+
+
+def _requests_from_manifest(paths: Paths, entries: list[dict]) -> list[tuple[LoadRequest, dict]]:
+    out = []
+    for e in entries:
+        path = paths.archive / e["archived_as"]
+        codebook = paths.archive / e["codebook_archived_as"] if e.get("codebook_archived_as") else None
+        for needed in filter(None, (path, codebook)):
+            if not needed.exists():
+                raise LoadRejected([Problem(str(paths.manifest), None, None, e["archived_as"],
+                                            f"archived file {needed.name} to exist (the archive is incomplete)")])
+        out.append((LoadRequest(e["kind"], path, e["original_name"], e.get("round"), codebook,
+                                e.get("loaded_by") or "cli", bool(e.get("bundled"))), e))
+    return out
+
+
+def _bundled_requests() -> list[tuple[LoadRequest, dict]]:
+    out = []
+    for kind, name, rnd, codebook in BUNDLED_LOADS:
+        path = BUNDLED_DIR / name
+        if path.exists():
+            out.append((LoadRequest(kind, path, name, rnd, BUNDLED_DIR / codebook if codebook else None,
+                                    "bundled", True), {}))
+    return out
+
+
+def build(db_path: Path | None = None, include_bundled: bool = True, from_manifest: bool = True,
+          exclude_seqs: set[int] | frozenset = frozenset(), progress: Progress = _no_progress) -> int:
+    """(Re)build the database from the archive's manifest, or from the bundled data when the
+    archive is empty. Returns the number of loads replayed. All or nothing: swapped in at the end."""
+    paths = Paths(Path(db_path) if db_path else default_db_path())
+    with writer_lock(paths):
+        return _build_locked(paths, include_bundled, from_manifest, exclude_seqs, progress)
+
+
+def _build_locked(paths: Paths, include_bundled: bool, from_manifest: bool,
+                  exclude_seqs, progress: Progress) -> int:
+    entries = read_manifest(paths) if from_manifest else []
+    entries = [e for e in entries if e["seq"] not in exclude_seqs]
+    if not include_bundled:
+        entries = [e for e in entries if not e.get("bundled")]
+    if entries:
+        requests = _requests_from_manifest(paths, entries)
+    elif include_bundled and not (from_manifest and paths.manifest.exists() and read_manifest(paths)):
+        requests = _bundled_requests()
+    else:
+        requests = []
+    tmp = _new_snapshot_file(paths, copy_current=False)
+    scratch = duckdb.connect()
+    try:
+        scratch.execute("ATTACH $p AS nxt", {"p": str(tmp)})
+        _reference_tables(scratch, "nxt")
+        scratch.execute("INSERT OR REPLACE INTO nxt.meta VALUES ('snapshot_id', $id)", {"id": uuid.uuid4().hex})
+        for i, (request, entry) in enumerate(requests):
+            progress((i + 0.5) / max(len(requests), 1), f"loading {request.display}")
+            sha = entry.get("sha256") or sha256_of(request.path)
+            cb_sha = entry.get("codebook_sha256") or (sha256_of(request.codebook) if request.codebook else None)
+            ext = _ext_for(request.path, request.display)
+            loaded_at = (datetime.fromisoformat(entry["loaded_at"]) if entry.get("loaded_at")
+                         else datetime.now(timezone.utc))
+            _apply(scratch, request, sha, f"{sha}{ext}", cb_sha,
+                   f"{cb_sha}.toml" if cb_sha else None, loaded_at)
+            if not entry:  # bundled files enter the archive like any other load
+                _archive(paths, request.path, sha, ext)
+                if request.codebook:
+                    _archive(paths, request.codebook, cb_sha, ".toml")
+        scratch.execute("DETACH nxt")
+    except BaseException:
+        scratch.close()
+        _discard(tmp)
+        raise
+    scratch.close()
+    _swap_in(paths, tmp)
+    _write_manifest(paths, _read_loads(paths))
+    progress(1.0, "database ready")
+    return len(requests)
+
+
+def _read_loads(paths: Paths) -> list[dict]:
+    con = open_snapshot(paths.db)
+    try:
+        return _manifest_rows(con)
+    finally:
+        con.close()
+
+
+def recover(paths: Paths) -> None:
+    """Make the manifest agree with the live snapshot after a crash (call under the lock)."""
+    if not paths.db.exists():
+        return
+    rows = _read_loads(paths)
+    if read_manifest(paths) != rows:
+        _write_manifest(paths, rows)
+    referenced = {r["archived_as"] for r in rows} | {r["codebook_archived_as"] for r in rows if r.get("codebook_archived_as")}
+    if paths.archive.exists():
+        for f in paths.archive.iterdir():
+            if f.name == paths.manifest.name:
+                continue
+            if f.name.startswith((".tmp-",)) or (f.is_file() and f.name not in referenced):
+                f.unlink()
+    for f in paths.db.parent.glob(".next-*.duckdb*"):
+        f.unlink()
+
+
+def ensure_database(db_path: Path | None = None, progress: Progress = _no_progress) -> Path:
+    """Open-time check: build from the archive or bundled data when there is no database,
+    and repair the manifest after a crash."""
+    paths = Paths(Path(db_path) if db_path else default_db_path())
+    if paths.db.exists() and read_manifest(paths) == _read_loads(paths):
+        return paths.db
+    with writer_lock(paths):
+        if not paths.db.exists():
+            _build_locked(paths, True, True, frozenset(), progress)
+        recover(paths)
+    return paths.db
+
+
+def connect_read_only(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    return open_snapshot(ensure_database(db_path))
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute("SELECT value FROM meta WHERE key = 'snapshot_id'").fetchall()
+    return rows[0][0] if rows else "empty"

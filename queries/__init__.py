@@ -1,0 +1,66 @@
+"""The metric layer: every number a page shows comes from a function here.
+
+Loaders fill the database; these functions read it (SQL, one function per metric, each with
+a docstring that says what it counts); pages only lay the results out. Functions take a
+DuckDB connection or cursor on a snapshot and return pandas DataFrames or plain values.
+"""
+from __future__ import annotations
+
+from . import delivery, survey
+from .delivery import (data_as_of, delivery_outcomes, delivery_reliability_by_office,
+                       overall_on_time_rate, unscheduled_deliveries)
+from .survey import option_counts, published_vs_computed, survey_rounds, yes_no_counts
+
+TABLES = ("offices", "survey_rounds", "survey_respondents", "survey_answers", "delivery_schedule",
+          "deliveries", "field_completeness", "loads")
+
+
+def provenance(con) -> dict:
+    """Where the shown data comes from: each round and whether it is the bundled illustrative
+    data, whether any delivery/schedule/completeness rows come from bundled files, and the
+    data's as-of dates."""
+    rounds = survey_rounds(con)
+    bundled_rows = con.execute("""
+        SELECT (SELECT count(*) FROM deliveries d JOIN loads l ON l.seq = d.load_seq WHERE l.bundled),
+               (SELECT count(*) FROM delivery_schedule d JOIN loads l ON l.seq = d.load_seq WHERE l.bundled),
+               (SELECT count(*) FROM field_completeness d JOIN loads l ON l.seq = d.load_seq WHERE l.bundled)
+    """).fetchall()[0]
+    return {
+        "rounds": [{"round": r.round, "illustrative": bool(r.bundled), "fielded_to": r.fielded_to}
+                   for r in rounds.itertuples()],
+        "illustrative_survey": bool(rounds["bundled"].any()) if len(rounds) else False,
+        "illustrative_deliveries": any(n > 0 for n in bundled_rows),
+        "deliveries_as_of": data_as_of(con),
+    }
+
+
+def status_summary(con) -> dict:
+    """What is loaded: rounds, row counts per table, and every load in the manifest."""
+    tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+    loads = con.execute("SELECT * FROM loads ORDER BY seq").df().to_dict("records")
+    return {"rounds": survey_rounds(con).to_dict("records"), "tables": tables, "loads": loads}
+
+
+def metrics_summary(con, as_of=None) -> dict:
+    """The headline metrics as one JSON-ready object (for `python -m loaders metrics --json`)."""
+    rounds = survey_rounds(con)
+    standards = option_counts(con, "standards")
+    challenges = option_counts(con, "challenges")
+    as_of = as_of or data_as_of(con)
+    reliability = delivery_reliability_by_office(con, as_of=as_of)
+    return {
+        "rounds": list(rounds["round"]),
+        "respondents": {r.round: int(r.respondents) for r in rounds.itertuples()},
+        "standards": {rnd: {r.code: int(r.offices) for r in grp.itertuples()}
+                      for rnd, grp in standards.groupby("round")},
+        "challenges": {rnd: {d: {r.code: int(r.offices) for r in g2.itertuples()}
+                             for d, g2 in grp.groupby("direction")}
+                       for rnd, grp in challenges.groupby("round")},
+        "reliability_as_of": str(as_of),
+        "reliability": {r.provider: {"scheduled": int(r.scheduled), "on_time": int(r.on_time),
+                                     "late": int(r.late), "missed": int(r.missed),
+                                     "pending": int(r.pending),
+                                     "on_time_rate": None if r.on_time_rate != r.on_time_rate
+                                     else round(float(r.on_time_rate), 4)}
+                        for r in reliability.itertuples()},
+    }

@@ -1,0 +1,78 @@
+"""Home page of the IP Data Exchange Transparency Dashboard (CWS Task No. 67).
+
+Layout only: every figure comes from `queries` through `ui.data.query`.
+Run: streamlit run dashboard.py  [-- --db PATH]
+"""
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import queries
+from ui import common, data
+
+common.page("Home", ":material/home:")
+st.title("IP Data Exchange Transparency Dashboard")
+st.caption("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
+           "completeness and delivery reliability")
+
+prov = data.provenance()
+common.illustrative_notice(prov["illustrative_survey"] or prov["illustrative_deliveries"])
+
+rounds = data.query(queries.survey_rounds)
+overall = data.query(queries.overall_on_time_rate, as_of=prov["deliveries_as_of"])
+reconciliation = data.query(queries.published_vs_computed)
+
+st.subheader("At a glance")
+columns = st.columns(len(rounds) + 3)
+for column, r in zip(columns, rounds.itertuples()):
+    column.metric(f"Respondents {r.round}", int(r.respondents),
+                  help=f"Offices that answered the {r.round} survey round"
+                       + (" (illustrative)" if r.bundled else ""))
+rest = columns[len(rounds):]
+rest[0].metric("Offices delivering", overall["delivering_offices"],
+               help="Provider offices with at least one delivery in the log")
+rate = overall["on_time_rate"]
+rest[1].metric("On-time rate, all deliveries", "-" if rate is None else f"{rate:.1%}",
+               help=f"{overall['on_time']} of {overall['due']} due deliveries arrived by their deadline "
+                    "(scheduled date + grace days)")
+rest[2].metric("Deliveries as of", str(prov["deliveries_as_of"]),
+               help="Latest delivery date in the loaded log (UTC); pending vs missed is judged at this date")
+
+matched = int(reconciliation["matches"].sum())
+if len(reconciliation):
+    message = (f"{matched} of {len(reconciliation)} aggregates published in CWS/13/14 are reproduced "
+               "exactly by the loaded 2025 answers.")
+    (st.success if matched == len(reconciliation) else st.error)(message)
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Standards used, share of respondents by round**")
+    standards = data.query(queries.option_counts, section="standards")
+    fig = go.Figure()
+    for i, (rnd, grp) in enumerate(standards.groupby("round")):
+        base = int(grp["base"].iloc[0])
+        fig.add_bar(x=grp["code"], y=grp["share"], name=f"{rnd} (base {base})",
+                    marker_color=common.SERIES_COLOURS[i % len(common.SERIES_COLOURS)],
+                    customdata=grp[["offices", "base"]],
+                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} offices<extra></extra>")
+    fig.update_layout(yaxis_tickformat=".0%", barmode="group", yaxis_title="share of respondents")
+    common.chart(fig, standards[["round", "code", "label", "offices", "base", "share"]],
+                 "standards-by-round", "home-standards")
+with right:
+    st.markdown("**On-time rate by provider office**")
+    reliability = data.query(queries.delivery_reliability_by_office, as_of=prov["deliveries_as_of"])
+    names = common.office_names()
+    reliability["office"] = [common.chart_text(common.office_label(c, names)) for c in reliability["provider"]]
+    reliability = reliability.sort_values("on_time_rate")
+    fig = go.Figure(go.Bar(x=reliability["on_time_rate"], y=reliability["office"], orientation="h",
+                           marker_color=common.OUTCOME_COLOURS["on_time"],
+                           customdata=reliability[["on_time", "scheduled"]],
+                           hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} on time<extra></extra>"))
+    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420)
+    common.chart(fig, reliability.drop(columns=["office"]), "on-time-rate-by-provider", "home-reliability")
+
+st.subheader("Pages")
+for page_file in sorted(Path(__file__).parent.joinpath("pages").glob("*.py")):
+    st.page_link(f"pages/{page_file.name}", label=page_file.stem.split("_", 1)[-1].replace("_", " "))

@@ -1,0 +1,1 @@
+"""Shared page helpers: data access with caching, chart styling, labels, notices."""

@@ -1,0 +1,90 @@
+"""One DuckDB connection per process, and query results cached per database snapshot.
+
+The connection is keyed on the database file's identity (inode and mtime): a load swaps in
+a new file, so the next rerun opens a connection on the new snapshot while sessions that are
+mid-query finish on the old one. Query results are cached with `st.cache_data` keyed on the
+snapshot id stored in the database, so a new load shows at once and nothing stale is served.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+import loaders
+import queries
+
+
+def database_path() -> Path:
+    """`--db PATH` after `streamlit run dashboard.py --`, else $IPDX_DB, else data/ipdx.duckdb."""
+    argv = sys.argv[1:]
+    if "--db" in argv and argv.index("--db") + 1 < len(argv):
+        return Path(argv[argv.index("--db") + 1]).resolve()
+    return loaders.default_db_path()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(path: str, inode: int, mtime_ns: int):
+    return loaders.open_snapshot(path)
+
+
+def _ensure_built(path: Path) -> None:
+    if path.exists():
+        loaders.ensure_database(path)
+        return
+    with st.status("First start: building the database from the bundled data...", expanded=True) as status:
+        bar = st.progress(0.0)
+        loaders.ensure_database(path, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+        status.update(label="Database ready", state="complete", expanded=False)
+
+
+def snapshot() -> tuple[Any, str]:
+    """(connection, snapshot id) of the live database, building it on first start."""
+    path = database_path()
+    _ensure_built(path)
+    stat = os.stat(path)
+    con = _connection(str(path), stat.st_ino, stat.st_mtime_ns)
+    cur = loaders.cursor(con)
+    return con, loaders.snapshot_id(cur)
+
+
+def _freeze(value):
+    if isinstance(value, (list, tuple, set)):
+        return tuple(sorted(value)) if isinstance(value, set) else tuple(value)
+    return value
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(metric_name: str, snapshot_id: str, frozen_kwargs: tuple, _con) -> Any:
+    fn = _METRICS[metric_name]
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in frozen_kwargs}
+    return fn(loaders.cursor(_con), **kwargs)
+
+
+_METRICS: dict[str, Callable] = {}
+
+
+def query(fn: Callable, **kwargs) -> Any:
+    """Run metric `fn` (a function of `queries`) on the live snapshot, cached per snapshot."""
+    _METRICS[f"{fn.__module__}.{fn.__name__}"] = fn
+    con, snap = snapshot()
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
+    result = _cached(f"{fn.__module__}.{fn.__name__}", snap, frozen, con)
+    return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+def offices() -> pd.DataFrame:
+    return query(_offices_table)
+
+
+def _offices_table(con) -> pd.DataFrame:
+    """The ST.3 office list (code, name, kind, region)."""
+    return con.execute("SELECT code, name, kind, region FROM offices ORDER BY code").df()
+
+
+def provenance() -> dict:
+    return query(queries.provenance)

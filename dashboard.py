@@ -74,5 +74,10 @@ with right:
     common.chart(fig, reliability.drop(columns=["office"]), "on-time-rate-by-provider", "home-reliability")
 
 st.subheader("Pages")
-for page_file in sorted(Path(__file__).parent.joinpath("pages").glob("*.py")):
+def _page_order(path: Path) -> tuple:
+    number = path.stem.split("_", 1)[0]
+    return (int(number) if number.isdigit() else 999, path.stem)
+
+
+for page_file in sorted(Path(__file__).parent.joinpath("pages").glob("*.py"), key=_page_order):
     st.page_link(f"pages/{page_file.name}", label=page_file.stem.split("_", 1)[-1].replace("_", " "))

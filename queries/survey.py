@@ -100,3 +100,139 @@ def published_vs_computed(con) -> pd.DataFrame:
                computed - offices AS difference,
                coalesce(computed = offices AND computed_base = base, false) AS matches
         FROM computed""")
+
+
+def respondents_by_round(con) -> pd.DataFrame:
+    """Every respondent of every round with its ST.3 kind (national, regional, international)
+    and region from the office list: the population the page filters narrow down."""
+    return _frame(con, """
+        SELECT p.round, p.office, o.name, o.kind, o.region
+        FROM survey_respondents p LEFT JOIN offices o ON o.code = p.office
+        ORDER BY p.round, p.office""")
+
+
+#: Per round of $rounds, respondent (within $offices; NULL = all) and option of the questions
+#: tagged $section (and $direction; NULL = any), over the options of EVERY round, so that the
+#: columns line up across rounds: the answer state 'yes' (ticked), 'no' (answered, not ticked),
+#: 'no_answer' (question left blank) or 'not_asked' (the round's codebook lacks the option).
+_OPTION_STATES_SQL = """
+WITH opts AS (
+    SELECT q.section, q.direction, o.option_code AS code,
+           arg_max(o.label, q.round) AS label, arg_max(o.category, q.round) AS category,
+           min(o.ord) AS ord
+    FROM survey_questions q JOIN survey_options o USING (round, question_id)
+    WHERE q.section = $section AND ($direction IS NULL OR q.direction = $direction)
+      AND q.type = 'multiple_choice'
+    GROUP BY ALL),
+resp AS (
+    SELECT round, office FROM survey_respondents
+    WHERE list_contains($rounds, round) AND ($offices IS NULL OR list_contains($offices, office))),
+asked AS (
+    SELECT q.round, q.question_id, q.direction, o.option_code AS code
+    FROM survey_questions q JOIN survey_options o USING (round, question_id)
+    WHERE q.section = $section AND q.type = 'multiple_choice')
+SELECT r.round, r.office, opts.direction, opts.code, opts.label, opts.category, opts.ord,
+       CASE WHEN asked.code IS NULL THEN 'not_asked'
+            WHEN a.status = 'answered' AND a.value_text = 'yes' THEN 'yes'
+            WHEN a.status = 'answered' THEN 'no'
+            ELSE 'no_answer' END AS state
+FROM resp r CROSS JOIN opts
+LEFT JOIN asked ON asked.round = r.round AND asked.direction IS NOT DISTINCT FROM opts.direction
+                AND asked.code = opts.code
+LEFT JOIN survey_answers a ON a.round = r.round AND a.office = r.office
+      AND a.question_id = asked.question_id AND a.option_code = opts.code
+"""
+
+
+def option_matrix(con, section: str, round: str, direction: str | None = None,
+                  offices: list[str] | None = None) -> pd.DataFrame:
+    """Office x option matrix of one round, long form: one row per respondent of `round`
+    (within `offices`; None = all) and option of the questions tagged `section` (and
+    `direction`), over the options of every round, with `state` = 'yes' (ticked), 'no'
+    (answered the question, did not tick the option), 'no_answer' (left the question blank)
+    or 'not_asked' (the option is not in this round's codebook). Per-office rows: pages show
+    only the offices that `ui.disclosure.visible_respondents` allows."""
+    return _frame(con, _OPTION_STATES_SQL + " ORDER BY r.office, opts.direction, opts.ord",
+                  {"section": section, "direction": direction, "rounds": [str(round)],
+                   "offices": offices})
+
+
+#: Per office that answered either round (within $offices) and option: its state in $from_round
+#: and $to_round ('not_respondent' when it did not answer that round) and the change.
+_OPTION_CHANGES_SQL = f"""
+WITH states AS ({_OPTION_STATES_SQL}),
+f AS (SELECT * FROM states WHERE round = $from_round),
+t AS (SELECT * FROM states WHERE round = $to_round),
+pairs AS (
+    SELECT coalesce(f.office, t.office) AS office, coalesce(f.direction, t.direction) AS direction,
+           coalesce(f.code, t.code) AS code, coalesce(t.label, f.label) AS label,
+           coalesce(t.category, f.category) AS category, coalesce(f.ord, t.ord) AS ord,
+           coalesce(f.state, 'not_respondent') AS from_state,
+           coalesce(t.state, 'not_respondent') AS to_state
+    FROM f FULL JOIN t ON f.office = t.office AND f.direction IS NOT DISTINCT FROM t.direction
+                      AND f.code = t.code)
+SELECT *,
+       CASE WHEN from_state = 'not_respondent' THEN 'only_to_round'
+            WHEN to_state = 'not_respondent' THEN 'only_from_round'
+            WHEN 'not_asked' IN (from_state, to_state) THEN 'not_asked_in_one_round'
+            WHEN 'no_answer' IN (from_state, to_state) THEN 'no_answer_in_one_round'
+            WHEN from_state = 'no' AND to_state = 'yes' THEN 'adopted'
+            WHEN from_state = 'yes' AND to_state = 'no' THEN 'dropped'
+            WHEN from_state = 'yes' THEN 'kept'
+            ELSE 'never' END AS change
+FROM pairs
+"""
+
+#: The changes of `option_changes`, in the order and with the wording pages use.
+CHANGE_LABELS = {
+    "adopted": "adopted", "dropped": "dropped", "kept": "kept", "never": "used in neither round",
+    "only_from_round": "answered only the earlier round", "only_to_round": "answered only the later round",
+    "not_asked_in_one_round": "option not asked in one round",
+    "no_answer_in_one_round": "question left blank in one round",
+}
+
+
+def option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,
+                   offices: list[str] | None = None) -> pd.DataFrame:
+    """Round-to-round comparison per office and option of the questions tagged `section`:
+    `from_state` and `to_state` as in `option_matrix` ('not_respondent' when the office did not
+    answer that round) and `change`: 'adopted' (answered both rounds, not ticked -> ticked),
+    'dropped' (ticked -> not ticked), 'kept' (ticked in both), 'never' (ticked in neither),
+    'only_from_round' / 'only_to_round' (answered one round only: not a change),
+    'not_asked_in_one_round' (a codebook lacks the option) or 'no_answer_in_one_round' (the
+    question was left blank in a round: not a change). Offices within `offices` (None = all)."""
+    return _frame(con, _OPTION_CHANGES_SQL + " ORDER BY office, direction, ord",
+                  {"section": section, "direction": direction, "offices": offices,
+                   "rounds": [str(from_round), str(to_round)],
+                   "from_round": str(from_round), "to_round": str(to_round)})
+
+
+def option_change_summary(con, section: str, from_round: str, to_round: str,
+                          direction: str | None = None, offices: list[str] | None = None) -> pd.DataFrame:
+    """Per option of the questions tagged `section`, from `from_round` to `to_round` (offices
+    within `offices`; None = all): offices ticking it in each round and each round's
+    respondents (`from_offices`/`from_base`, `to_offices`/`to_base`), and among them the
+    offices that adopted, dropped or kept it (answered both rounds), the ticks of offices that
+    answered only the earlier (`only_from`) or only the later round (`only_to`), and the offices
+    that left the question blank in one round (`no_answer_in_one_round`). `asked_from`/`asked_to`
+    say whether each round's codebook has the option."""
+    return _frame(con, f"""
+        WITH c AS ({_OPTION_CHANGES_SQL})
+        SELECT direction, code, any_value(label) AS label, any_value(category) AS category,
+               min(ord) AS ord,
+               bool_or(from_state NOT IN ('not_asked', 'not_respondent')) AS asked_from,
+               bool_or(to_state NOT IN ('not_asked', 'not_respondent')) AS asked_to,
+               count(*) FILTER (WHERE from_state = 'yes') AS from_offices,
+               count(*) FILTER (WHERE from_state <> 'not_respondent') AS from_base,
+               count(*) FILTER (WHERE to_state = 'yes') AS to_offices,
+               count(*) FILTER (WHERE to_state <> 'not_respondent') AS to_base,
+               count(*) FILTER (WHERE change = 'adopted') AS adopted,
+               count(*) FILTER (WHERE change = 'dropped') AS dropped,
+               count(*) FILTER (WHERE change = 'kept') AS kept,
+               count(*) FILTER (WHERE change = 'only_from_round' AND from_state = 'yes') AS only_from,
+               count(*) FILTER (WHERE change = 'only_to_round' AND to_state = 'yes') AS only_to,
+               count(*) FILTER (WHERE change = 'no_answer_in_one_round') AS no_answer_in_one_round
+        FROM c GROUP BY direction, code ORDER BY direction, min(ord)""",
+        {"section": section, "direction": direction, "offices": offices,
+         "rounds": [str(from_round), str(to_round)],
+         "from_round": str(from_round), "to_round": str(to_round)})

@@ -93,7 +93,8 @@ def _check_text(raw: bytes, display: str) -> bytes:
             bad.decode("cp1252")
         except UnicodeDecodeError:
             guess = ""
-        raise LoadRejected([Problem(display, row, None, repr(bad),
+        column, value = _cell_at(raw, err.start)
+        raise LoadRejected([Problem(display, row, column, value if guess and value else repr(bad),
                                     f"UTF-8 text; byte {err.start} is not valid UTF-8{guess}")])
     crlf = raw.count(b"\r\n")
     if crlf:
@@ -102,6 +103,22 @@ def _check_text(raw: bytes, display: str) -> bytes:
     if b"\r" in raw:
         raw = raw.replace(b"\r", b"\n")
     return raw
+
+
+def _cell_at(raw: bytes, offset: int) -> tuple[str | None, str | None]:
+    """(header name, cell text read as Windows-1252) of the CSV cell holding byte `offset`,
+    so that an encoding error names its column and shows the value as the author typed it."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    if start == 0:
+        return None, None  # the bad byte is in the header itself
+    end = raw.find(b"\n", offset)
+    line = raw[start:end if end >= 0 else len(raw)].decode("cp1252", errors="replace").rstrip("\r")
+    before = next(csv.reader([raw[start:offset].decode("cp1252", errors="replace")]), [""])
+    cells = next(csv.reader([line]), [])
+    header = next(csv.reader([raw[:raw.find(b"\n")].decode("utf-8", errors="replace")]), [])
+    index = max(len(before) - 1, 0)
+    column = header[index].replace("\ufeff", "").strip() if index < len(header) else None
+    return column, cells[index] if index < len(cells) else None
 
 
 def _header(text_head: str, display: str) -> list[str]:

@@ -1,0 +1,274 @@
+"""Generate the hostile-input corpus in this folder, and EXPECTED.toml beside it.
+
+Run: python tests/data/bad/make_bad_files.py   (deterministic; the output is committed)
+
+Every case is one file plus what loading it must produce. `outcome = "rejected"` cases carry
+the row, column and a fragment of the message the loader must print (the row as a person
+counts it, header = row 1; row/column 0/"" only for whole-file problems such as an empty file
+or a zip bomb, where there is no row or column to name). `outcome = "loaded"` cases are
+tolerated by design (a UTF-8 BOM, mixed line ends, a scheduled date in the future).
+
+Survey files are the bundled 2025 export (data/bundled/survey-2025.csv, read with
+data/bundled/codebook-2025.toml) with one thing broken. Completeness files refer to deliveries
+of the bundled log, so they are loaded against the bundled database.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+SURVEY = list(csv.reader(open(ROOT / "data" / "bundled" / "survey-2025.csv", encoding="utf-8")))
+OFFICE, SHARES, IP_RIGHTS = SURVEY[0][0], SURVEY[0][1], SURVEY[0][3]
+
+DELIVERY_HEADER = "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes"
+DELIVERY_ROWS = [
+    "JP,US,patent-bibliographic,XML,ST.96,2025-02-17,2025-02-17,5000,,",
+    "JP,US,patent-bibliographic,XML,ST.96,2025-02-24,2025-02-25T10:30:00Z,5100,yes,late by one day",
+    "KR,US,patent-fulltext,XML,ST.36,2025-06-27,,,no,missed",
+]
+SCHEDULE_HEADER = "provider,recipient,dataset,frequency,grace_days,starts,ends,on_time_target"
+SCHEDULE_ROWS = [
+    "JP,US,patent-bibliographic,weekly,0,2025-02-17,,0.83",
+    "KR,US,patent-fulltext,weekly,3,2025-06-27,2026-06-27,0.98",
+]
+COMPLETENESS_HEADER = "provider,recipient,dataset,scheduled_date,field,populated"
+# BR/WO patent-bibliographic 2025-01-16 is a bundled delivery of 8919 records.
+COMPLETENESS_ROWS = [
+    "BR,WO,patent-bibliographic,2025-01-16,publication_number,8919",
+    "BR,WO,patent-bibliographic,2025-01-16,abstract,8000",
+]
+
+CASES: list[dict] = []
+
+
+def case(name: str, kind: str, content: bytes, row: int, column: str, fragment: str,
+         outcome: str = "rejected", why: str = "") -> None:
+    (HERE / name).write_bytes(content)
+    CASES.append({"file": name, "kind": kind, "outcome": outcome, "row": row, "column": column,
+                  "fragment": fragment, "why": why})
+
+
+def lines(header: str, rows: list[str], eol: str = "\n") -> bytes:
+    return (eol.join([header, *rows]) + eol).encode("utf-8")
+
+
+def with_cell(rows: list[str], index: int, column: int, value: str) -> list[str]:
+    """`rows` with one comma-separated cell replaced (values here contain no commas)."""
+    out = list(rows)
+    cells = out[index].split(",")
+    cells[column] = value
+    out[index] = ",".join(cells)
+    return out
+
+
+def survey_csv(table: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(table)
+    return buf.getvalue().encode("utf-8")
+
+
+def survey_with(row: int, column: int, value: str) -> bytes:
+    """The bundled survey with the cell at file row `row` (header = 1), column index changed."""
+    table = [list(r) for r in SURVEY]
+    table[row - 1][column] = value
+    return survey_csv(table)
+
+
+def per_option_survey() -> list[list[str]]:
+    """The bundled survey with 'IP rights' as one column per option (the other export style)."""
+    options = ["patents", "trademarks", "industrial designs", "geographical indications", "copyright",
+               "plant breeders' rights", "layout-designs of integrated circuits", "computer programs"]
+    head = SURVEY[0]
+    table = [head[:3] + [f"{IP_RIGHTS} [{o}]" for o in options] + head[4:]]
+    for r in SURVEY[1:]:
+        ticked = [t.strip() for t in r[3].split(";")]
+        table.append(r[:3] + [("Yes" if o in ticked else "") for o in options] + r[4:])
+    return table
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    # Fixed timestamps inside the zip, so that re-running the script gives the same bytes.
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2025-01-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0)), data,
+                         zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A zip whose one part unpacks to 200 MB of zeros (about 200 KB packed, ratio ~1000:1)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(200):
+                part.write(chunk)
+    return buf.getvalue()
+
+
+def make() -> None:
+    for old in HERE.iterdir():
+        if old.name not in ("make_bad_files.py", "__pycache__"):
+            old.unlink()
+    D, S, C = DELIVERY_ROWS, SCHEDULE_ROWS, COMPLETENESS_ROWS
+
+    # ---- whole-file problems (deliveries)
+    case("empty.csv", "deliveries", b"", 0, "", "the file is empty")
+    rng = random.Random(67)
+    case("binary-garbage.csv", "deliveries", bytes(rng.randrange(256) for _ in range(4096)) + b"\0",
+         0, "", "contains binary data", why="random bytes: the row of the first NUL byte is named")
+    case("utf16.csv", "deliveries", lines(DELIVERY_HEADER, D).decode().encode("utf-16"), 0, "",
+         "UTF-16 encoded")
+    case("xlsx-really-csv.xlsx", "deliveries", lines(DELIVERY_HEADER, D), 0, "", "not a zip container")
+    case("zip-bomb.xlsx", "deliveries", zip_bomb(), 0, "", "possible zip bomb")
+    good_xlsx = xlsx_bytes([DELIVERY_HEADER.split(","), *[r.split(",") for r in D]])
+    case("truncated.xlsx", "deliveries", good_xlsx[: len(good_xlsx) // 2], 0, "", "damaged or truncated")
+    case("csv-really-xlsx.csv", "deliveries", good_xlsx, 0, "", "zip/XLSX container")
+
+    # ---- structure (deliveries)
+    case("header-only.csv", "deliveries", lines(DELIVERY_HEADER, []), 2, "", "only a header")
+    case("truncated.csv", "deliveries", lines(DELIVERY_HEADER, D)[:-40], 4, "format",
+         "the row has fewer", why="the last row is cut off in the middle")
+    case("semicolon-delimited.csv", "deliveries",
+         lines(DELIVERY_HEADER.replace(",", ";"), [r.replace(",", ";") for r in D]), 1, "",
+         "separated by semicolons")
+    case("stray-comma.csv", "deliveries", lines(DELIVERY_HEADER, [D[0], D[1] + ",extra", D[2]]), 3, "",
+         "the row has more")
+    case("latin1.csv", "deliveries",
+         lines(DELIVERY_HEADER, with_cell(D, 1, 9, "retard signalé")).decode().encode("latin-1"), 3, "notes",
+         "Latin-1")
+    case("duplicate-header.csv", "deliveries", lines(DELIVERY_HEADER + ",records", [r + ",1" for r in D]),
+         1, "records", "this name repeats column 8")
+    case("missing-column.csv", "deliveries",
+         lines(DELIVERY_HEADER.replace(",records", ""),
+               [",".join(c for i, c in enumerate(r.split(",")) if i != 7) for r in D]),
+         1, "records", "a column named 'records' (required)")
+    case("unknown-column.csv", "deliveries", lines(DELIVERY_HEADER + ",recieved_by", [r + ",x" for r in D]),
+         1, "recieved_by", "an unknown column is refused rather than ignored",
+         why="refused by design: a misspelt column would otherwise drop its data silently")
+
+    # ---- values (deliveries)
+    case("unknown-office.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 0, "XX")), 3, "provider",
+         "a known WIPO ST.3 office code")
+    case("lowercase-office.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 1, "us")), 4,
+         "recipient", "an upper-case WIPO ST.3 office code")
+    case("date-day-first.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 5, "17/02/2025")), 2,
+         "scheduled_date", "a date as YYYY-MM-DD")
+    case("date-slashes.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 5, "2025/02/24")), 3,
+         "scheduled_date", "a date as YYYY-MM-DD")
+    case("date-words.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 5, "27 June 2025")), 4,
+         "scheduled_date", "a date as YYYY-MM-DD")
+    case("date-impossible.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 5, "2025-02-30")), 2,
+         "scheduled_date", "a date as YYYY-MM-DD")
+    case("delivered-in-future.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 6, "2999-01-01")), 2,
+         "delivered_at", "not in the future")
+    case("negative-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 7, "-5")), 2, "records",
+         "at least 0")
+    case("fractional-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 7, "12.5")), 3,
+         "records", "a whole number")
+    case("delivered-without-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 7, "")), 2,
+         "records", "a record count for a delivered batch")
+    case("unknown-notice.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 8, "maybe")), 3,
+         "notice_given", "one of yes, no")
+    case("duplicate-key.csv", "deliveries", lines(DELIVERY_HEADER, [D[0], D[1], D[0]]), 4,
+         "provider+recipient+dataset+scheduled_date", "row 2 has the same key")
+    case("huge-cell.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 9, "x" * 100_000)), 4, "notes",
+         "at most 10000 characters")
+    case("bad-value.xlsx", "deliveries",
+         xlsx_bytes([DELIVERY_HEADER.split(","), *[r.split(",") for r in with_cell(D, 1, 0, "ZZ")]]), 3,
+         "provider", "a known WIPO ST.3 office code", why="rows of a workbook are named like rows of a CSV")
+
+    # ---- schedule
+    case("schedule-unknown-frequency.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 3, "fortnightly")),
+         3, "frequency", "one of weekly, biweekly, monthly, quarterly")
+    case("schedule-target-above-one.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 0, 7, "95")), 2,
+         "on_time_target", "a number from 0 to 1")
+    case("schedule-negative-grace.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 4, "-3")), 3,
+         "grace_days", "at least 0")
+    case("schedule-date-us-format.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 0, 5, "02/17/2025")), 2,
+         "starts", "a date as YYYY-MM-DD")
+    case("schedule-ends-before-starts.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 6, "2024-01-01")),
+         3, "ends", "on or after 'starts'")
+    case("schedule-duplicate-key.csv", "schedule", lines(SCHEDULE_HEADER, [S[0], S[1], S[0]]), 4,
+         "provider+recipient+dataset", "row 2 has the same key")
+    case("schedule-missing-column.csv", "schedule",
+         lines(SCHEDULE_HEADER.replace(",frequency", ""), [r.replace(",weekly", "") for r in S]), 1, "frequency",
+         "a column named 'frequency' (required)")
+
+    # ---- completeness
+    case("completeness-populated-above-records.csv", "completeness",
+         lines(COMPLETENESS_HEADER, with_cell(C, 1, 5, "9000")), 3, "populated",
+         "no larger than the delivery's records (8919)")
+    case("completeness-negative.csv", "completeness", lines(COMPLETENESS_HEADER, with_cell(C, 0, 5, "-1")), 2,
+         "populated", "at least 0")
+    case("completeness-percentage.csv", "completeness", lines(COMPLETENESS_HEADER, with_cell(C, 1, 5, "95%")), 3,
+         "populated", "a whole number")
+    case("completeness-unknown-delivery.csv", "completeness",
+         lines(COMPLETENESS_HEADER, with_cell(C, 1, 3, "2025-01-17")), 3, "scheduled_date",
+         "the key of a loaded delivery")
+    case("completeness-duplicate-key.csv", "completeness", lines(COMPLETENESS_HEADER, [C[0], C[1], C[0]]), 4,
+         "provider+recipient+dataset+scheduled_date+field", "row 2 has the same key")
+
+    # ---- survey (bundled 2025 export and codebook)
+    case("survey-unknown-office.csv", "survey", survey_with(3, 0, "XY"), 3, OFFICE,
+         "a known WIPO ST.3 office code")
+    case("survey-lowercase-office.csv", "survey", survey_with(4, 0, "ca"), 4, OFFICE,
+         "an upper-case WIPO ST.3 office code")
+    case("survey-duplicate-office.csv", "survey", survey_with(5, 0, "AU"), 5, OFFICE,
+         "one row per office; row 2 is the same office")
+    case("survey-unknown-option.csv", "survey", survey_with(6, 3, "patents; spaceships;"), 6, IP_RIGHTS,
+         "options of question 'ip_rights'")
+    case("survey-not-yes-no.csv", "survey", survey_with(7, 1, "Maybe"), 7, SHARES, "Yes or No")
+    case("survey-unknown-column.csv", "survey",
+         survey_csv([SURVEY[0] + ["Favourite colour"]] + [r + ["blue"] for r in SURVEY[1:]]), 1,
+         "Favourite colour", "only columns that the codebook declares")
+    case("survey-missing-office-column.csv", "survey",
+         survey_csv([["Country"] + SURVEY[0][1:]] + SURVEY[1:]), 1, OFFICE, "a column with the office's ST.3 code")
+    per_option = per_option_survey()
+    per_option[8][4] = "perhaps"  # row 9, column "... [trademarks]"
+    case("survey-per-option-bad-tick.csv", "survey", survey_csv(per_option), 9, per_option[0][4],
+         "a tick (Yes, 1, x, TRUE, checked) or an empty cell")
+    case("survey-huge-comment.xlsx", "survey",
+         xlsx_bytes([list(r) for r in SURVEY[:10]] + [SURVEY[10][:9] + ["y" * 100_000] + SURVEY[10][10:]]), 11,
+         "Comments", "at most 10000 characters")
+
+    # ---- tolerated by design: these load
+    case("tolerated-bom.csv", "deliveries", b"\xef\xbb\xbf" + lines(DELIVERY_HEADER, D), 0, "", "", "loaded",
+         why="a UTF-8 BOM (Excel's 'CSV UTF-8') is stripped")
+    mixed = (DELIVERY_HEADER + "\r\n" + D[0] + "\n" + D[1] + "\r\n" + D[2] + "\n").encode()
+    case("tolerated-mixed-line-endings.csv", "deliveries", mixed, 0, "", "", "loaded",
+         why="CRLF and LF line ends are normalised (the archive keeps the original bytes)")
+    case("tolerated-scheduled-in-future.csv", "deliveries",
+         lines(DELIVERY_HEADER, ["JP,US,patent-bibliographic,XML,ST.96,2999-01-04,,,,"]), 0, "", "", "loaded",
+         why="a scheduled date in the future is a pending delivery, not an error")
+
+    with open(HERE / "EXPECTED.toml", "w", encoding="utf-8") as fh:
+        fh.write("# Generated by make_bad_files.py: what loading each file must produce.\n"
+                 "# row 0 / column \"\": a whole-file problem (no row or column to name).\n")
+        for c in CASES:
+            fh.write("\n[[case]]\n")
+            for key, value in c.items():
+                fh.write(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+
+
+if __name__ == "__main__":
+    make()
+    print(f"wrote {len(CASES)} files and EXPECTED.toml to {HERE}")

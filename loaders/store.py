@@ -43,7 +43,7 @@ PUBLISHED_FILE = REFERENCE_DIR / "cws13-14-published-figures.csv"
 PUBLISHED_ROUND = "2025"
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.sql"
 
-KINDS = ("survey", "schedule", "deliveries", "completeness")
+KINDS = ("survey", "schedule", "deliveries", "completeness", "xml", "authority")
 
 #: The bundled illustrative data, loaded in this order on a first start (kind, file, round, codebook).
 BUNDLED_LOADS = (
@@ -76,6 +76,11 @@ class Paths:
     @property
     def manifest(self) -> Path:
         return self.archive / "manifest.jsonl"
+
+    @property
+    def removed(self) -> Path:
+        """Loads removed in the app or with `remove_load`: later rebuilds keep them out."""
+        return self.archive / "removed.jsonl"
 
     @property
     def lock(self) -> Path:
@@ -229,6 +234,13 @@ def _manifest_rows(con: duckdb.DuckDBPyConnection, schema: str = "snap") -> list
         if row.get("loaded_at") is not None:
             row["loaded_at"] = row["loaded_at"].isoformat()
         rows.append(row)
+    try:  # a snapshot built before load_options existed has none
+        options = dict(con.execute(f"SELECT load_seq, options FROM {schema}.load_options").fetchall())
+    except duckdb.CatalogException:
+        options = {}
+    for row in rows:
+        if row["seq"] in options:
+            row["options"] = options[row["seq"]]
     return rows
 
 
@@ -236,10 +248,27 @@ def _write_manifest(paths: Paths, rows: list[dict]) -> None:
     _atomic_write_text(paths.manifest, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
 
 
-def read_manifest(paths: Paths) -> list[dict]:
-    if not paths.manifest.exists():
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
         return []
-    return [json.loads(line) for line in paths.manifest.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def read_manifest(paths: Paths) -> list[dict]:
+    return _read_jsonl(paths.manifest)
+
+
+def read_removed(paths: Paths) -> list[dict]:
+    """The removal records (one per removed load), oldest first."""
+    return _read_jsonl(paths.removed)
+
+
+def _removal_key(entry: dict, with_time: bool = True) -> tuple:
+    """What identifies a removed load: its file, kind, round, codebook and load time (a later
+    load of the same bytes is a new load and is not removed). Without the time, for bundled
+    files that a first start loads afresh."""
+    key = (entry["sha256"], entry["kind"], entry.get("round"), entry.get("codebook_sha256"))
+    return key + (entry.get("loaded_at"),) if with_time else key
 
 
 def _archive(paths: Paths, source: Path, sha: str, ext: str) -> str:
@@ -267,10 +296,20 @@ class LoadRequest:
     codebook: Path | None = None
     loaded_by: str = "cli"
     bundled: bool = False
+    #: Kind-specific settings that are not columns of `loads` (an XML batch's provider, dataset,
+    #: scheduled_date, recipient). Stored as JSON in `load_options` and the manifest, so that a
+    #: rebuild replays the load with them.
+    options: dict = field(default_factory=dict)
+
+
+def _options_json(request: LoadRequest) -> str:
+    return json.dumps(request.options or {}, sort_keys=True)
 
 
 def _ext_for(path: Path, display: str) -> str:
     from .readers import detect_format
+    if Path(display).suffix.lower() in (".xml", ".zip", ".txt"):  # XML batches, ST.37 files
+        return Path(display).suffix.lower()
     return ".xlsx" if detect_format(str(path), display) == "xlsx" else ".csv"
 
 
@@ -298,6 +337,9 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
              "corr": counts["corrected"], "same": counts["unchanged"],
              "at": loaded_at.replace(tzinfo=None), "by": request.loaded_by, "bundled": request.bundled},
         )
+        if request.options:
+            scratch.execute("INSERT INTO nxt.load_options VALUES ($seq, $opts)",
+                            {"seq": seq, "opts": _options_json(request)})
         scratch.execute("INSERT OR REPLACE INTO nxt.meta VALUES ('snapshot_id', $id)",
                         {"id": uuid.uuid4().hex})
         scratch.execute("COMMIT")
@@ -316,8 +358,11 @@ def _already_loaded(paths: Paths, sha: str, request: LoadRequest, codebook_sha: 
     try:
         row = con.execute(
             "SELECT seq, rows FROM loads WHERE sha256 = $sha AND kind = $kind "
-            "AND round IS NOT DISTINCT FROM $round AND codebook_sha256 IS NOT DISTINCT FROM $cb",
-            {"sha": sha, "kind": request.kind, "round": request.round, "cb": codebook_sha},
+            "AND round IS NOT DISTINCT FROM $round AND codebook_sha256 IS NOT DISTINCT FROM $cb"
+            + (" AND seq IN (SELECT load_seq FROM load_options WHERE options = $opts)"
+               if request.options else ""),
+            {"sha": sha, "kind": request.kind, "round": request.round, "cb": codebook_sha,
+             **({"opts": _options_json(request)} if request.options else {})},
         ).fetchall()
         row = row[0] if row else None
     finally:
@@ -397,7 +442,8 @@ def _requests_from_manifest(paths: Paths, entries: list[dict]) -> list[tuple[Loa
                 raise LoadRejected([Problem(str(paths.manifest), None, None, e["archived_as"],
                                             f"archived file {needed.name} to exist (the archive is incomplete)")])
         out.append((LoadRequest(e["kind"], path, e["original_name"], e.get("round"), codebook,
-                                e.get("loaded_by") or "cli", bool(e.get("bundled"))), e))
+                                e.get("loaded_by") or "cli", bool(e.get("bundled")),
+                                options=json.loads(e["options"]) if e.get("options") else {}), e))
     return out
 
 
@@ -414,22 +460,27 @@ def _bundled_requests() -> list[tuple[LoadRequest, dict]]:
 def build(db_path: Path | None = None, include_bundled: bool = True, from_manifest: bool = True,
           exclude_seqs: set[int] | frozenset = frozenset(), progress: Progress = _no_progress) -> int:
     """(Re)build the database from the archive's manifest, or from the bundled data when the
-    archive is empty. Returns the number of loads replayed. All or nothing: swapped in at the end."""
+    archive is empty, leaving out removed loads (`removed.jsonl`). Returns the number of loads
+    replayed. All or nothing: swapped in at the end."""
     paths = Paths(Path(db_path) if db_path else default_db_path())
     with writer_lock(paths):
         return _build_locked(paths, include_bundled, from_manifest, exclude_seqs, progress)
 
 
 def _build_locked(paths: Paths, include_bundled: bool, from_manifest: bool,
-                  exclude_seqs, progress: Progress) -> int:
+                  exclude_seqs, progress: Progress, before_swap: Callable[[], None] = lambda: None) -> int:
+    removed = read_removed(paths)
+    removed_keys = {_removal_key(r) for r in removed}
     entries = read_manifest(paths) if from_manifest else []
-    entries = [e for e in entries if e["seq"] not in exclude_seqs]
+    entries = [e for e in entries if e["seq"] not in exclude_seqs and _removal_key(e) not in removed_keys]
     if not include_bundled:
         entries = [e for e in entries if not e.get("bundled")]
     if entries:
         requests = _requests_from_manifest(paths, entries)
     elif include_bundled and not (from_manifest and paths.manifest.exists() and read_manifest(paths)):
-        requests = _bundled_requests()
+        removed_bundled = {_removal_key(r, with_time=False) for r in removed if r.get("bundled")}
+        requests = [(r, e) for r, e in _bundled_requests()
+                    if _removal_key(_identity(r), with_time=False) not in removed_bundled]
     else:
         requests = []
     tmp = _new_snapshot_file(paths, copy_current=False)
@@ -452,6 +503,7 @@ def _build_locked(paths: Paths, include_bundled: bool, from_manifest: bool,
                 if request.codebook:
                     _archive(paths, request.codebook, cb_sha, ".toml")
         scratch.execute("DETACH nxt")
+        before_swap()
     except BaseException:
         scratch.close()
         _discard(tmp)
@@ -461,6 +513,36 @@ def _build_locked(paths: Paths, include_bundled: bool, from_manifest: bool,
     _write_manifest(paths, _read_loads(paths))
     progress(1.0, "database ready")
     return len(requests)
+
+
+def _identity(request: LoadRequest) -> dict:
+    return {"sha256": sha256_of(request.path), "kind": request.kind, "round": request.round,
+            "codebook_sha256": sha256_of(request.codebook) if request.codebook else None}
+
+
+def remove_load(seq: int, db_path: Path | None = None, removed_by: str = "cli",
+                progress: Progress = _no_progress) -> dict:
+    """Remove load #`seq`: rebuild the database from the archive without it, all or nothing.
+
+    The file's raw bytes stay in the archive; the removal is recorded in `removed.jsonl`
+    (written just before the new snapshot is swapped in) so later rebuilds keep it out. Loads
+    are renumbered by the rebuild. Raises ValueError for an unknown seq, and LoadRejected
+    (nothing changed) when a later load needs the removed one, e.g. completeness rows of
+    removed deliveries. Returns the removal record."""
+    paths = Paths(Path(db_path) if db_path else default_db_path())
+    ensure_database(paths.db)
+    with writer_lock(paths):
+        entry = next((e for e in _read_loads(paths) if e["seq"] == seq), None)
+        if entry is None:
+            raise ValueError(f"there is no load #{seq} in {paths.db}")
+        record = {k: entry.get(k) for k in ("seq", "sha256", "kind", "round", "codebook_sha256",
+                                            "loaded_at", "original_name", "archived_as",
+                                            "codebook_archived_as", "rows", "loaded_by", "bundled")}
+        record.update(removed_at=datetime.now(timezone.utc).isoformat(), removed_by=removed_by)
+        lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in [*read_removed(paths), record])
+        _build_locked(paths, True, True, frozenset({seq}), progress,
+                      before_swap=lambda: _atomic_write_text(paths.removed, lines))
+    return record
 
 
 def _read_loads(paths: Paths) -> list[dict]:
@@ -478,10 +560,11 @@ def recover(paths: Paths) -> None:
     rows = _read_loads(paths)
     if read_manifest(paths) != rows:
         _write_manifest(paths, rows)
-    referenced = {r["archived_as"] for r in rows} | {r["codebook_archived_as"] for r in rows if r.get("codebook_archived_as")}
+    kept = rows + read_removed(paths)  # a removed load's raw bytes stay in the archive
+    referenced = {r["archived_as"] for r in kept} | {r["codebook_archived_as"] for r in kept if r.get("codebook_archived_as")}
     if paths.archive.exists():
         for f in paths.archive.iterdir():
-            if f.name == paths.manifest.name:
+            if f.name in (paths.manifest.name, paths.removed.name):
                 continue
             if f.name.startswith((".tmp-",)) or (f.is_file() and f.name not in referenced):
                 f.unlink()

@@ -236,3 +236,29 @@ def option_change_summary(con, section: str, from_round: str, to_round: str,
         {"section": section, "direction": direction, "offices": offices,
          "rounds": [str(from_round), str(to_round)],
          "from_round": str(from_round), "to_round": str(to_round)})
+
+
+def challenge_category_counts(con, offices: list[str] | None = None) -> pd.DataFrame:
+    """Per round, direction (sharing, collecting) and challenge category: offices that ticked
+    at least one challenge of the category (`offices`; an office ticking two options of one
+    category counts once), offices that left the question blank (`no_answer`), and the round's
+    respondents within `offices` (`base`; None = all); `share` = offices / base."""
+    return _frame(con, """
+        WITH resp AS (
+            SELECT round, office FROM survey_respondents
+            WHERE $offices IS NULL OR list_contains($offices, office)),
+        base AS (SELECT round, count(*) AS base FROM resp GROUP BY round)
+        SELECT q.round, q.direction, o.category, min(o.ord) AS ord,
+               count(DISTINCT a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS offices,
+               count(DISTINCT a.office) FILTER (WHERE a.status = 'no_answer') AS no_answer,
+               any_value(b.base) AS base,
+               round(count(DISTINCT a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes')
+                     / nullif(any_value(b.base), 0), 4) AS share
+        FROM survey_questions q
+        JOIN survey_options o USING (round, question_id)
+        JOIN base b USING (round)
+        LEFT JOIN (SELECT a.* FROM survey_answers a JOIN resp USING (round, office)) a
+               ON a.round = q.round AND a.question_id = q.question_id AND a.option_code = o.option_code
+        WHERE q.section = 'challenges'
+        GROUP BY q.round, q.direction, o.category ORDER BY q.round, q.direction, min(o.ord)""",
+        {"offices": offices})

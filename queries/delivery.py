@@ -14,6 +14,32 @@ Definitions (UTC dates throughout; `as_of` is the reference date, default today)
 - The default as_of is `data_as_of`: the latest delivery date in the log.
 - on-time rate = on time / (on time + late + missed); pending does not count.
 - SLA met: on-time rate >= the schedule's on_time_target (for a provider: every schedule met).
+- delay: over late deliveries only, the median and the 90th percentile of days late
+  (`quantile_cont`: linear interpolation between the ordered values, as numpy's default).
+- interruption: a run of two or more consecutive missed occurrences of one schedule (any on
+  time or late delivery ends the run); unannounced when none of its missed occurrences has
+  notice_given = yes (an occurrence with no row in the log had no notice). Runs are found over
+  the whole calendar; a period keeps the runs that overlap it, so a period boundary never cuts
+  a run in two.
+- irregularity of a schedule: the sample standard deviation of (actual interval - scheduled
+  interval) in days over consecutive delivered occurrences (on time or late; a missed one in
+  between is skipped), divided by the mean scheduled interval of those pairs. 0 = every
+  delivery exactly as regular as the calendar; 0.5 = the timing wobbles by half a period.
+  Needs 3 deliveries (2 intervals), else empty.
+- freshness of a schedule: days from its last delivery (any delivery row of that provider,
+  recipient and dataset delivered by as_of) to as_of. Stale when that exceeds one period plus
+  grace_days, the period being 7, 14, 31 (monthly: the longest month) or 92 (quarterly) days;
+  with no delivery yet, counted from `starts`. A schedule that ended before as_of is never
+  stale. Freshness is measured at as_of: the period filter does not apply.
+- upcoming: occurrences scheduled after as_of up to as_of + days_ahead, plus pending ones
+  (scheduled by as_of, not delivered, deadline not passed).
+- overdue: missed occurrences later than the schedule's last delivered occurrence (the
+  deliveries still outstanding now); days overdue = as_of - deadline.
+- monthly trend: the outcomes above per calendar month of scheduled_date; a month is
+  incomplete while it has not ended by as_of or any of its occurrences is still pending.
+
+Filters: every function takes `providers`, `recipients`, `datasets` (lists; empty or None = all)
+and, where a period applies, `since`/`until` (inclusive, on scheduled_date, UTC).
 """
 from __future__ import annotations
 
@@ -36,15 +62,28 @@ def data_as_of(con) -> dt.date:
     return rows[0][0] or _today()
 
 
-def _params(as_of, since=None, until=None) -> dict:
-    as_of = dt.date.fromisoformat(str(as_of)) if as_of else _today()
-    return {"as_of": as_of, "since": dt.date.fromisoformat(str(since)) if since else None,
-            "until": dt.date.fromisoformat(str(until)) if until else None}
+def _date(value) -> dt.date | None:
+    return dt.date.fromisoformat(str(value)[:10]) if value else None
 
 
-#: Every scheduled occurrence up to as_of with its outcome; the base of all reliability metrics.
-#: Parameters: $as_of, $since, $until (the period filter on scheduled_date, inclusive; NULL = open).
-OUTCOMES_SQL = """
+def _params(as_of, since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
+    """Query parameters of OUTCOMES_SQL: reference date, period and the office/dataset filters."""
+    return {"as_of": _date(as_of) or _today(), "since": _date(since), "until": _date(until),
+            "providers": [str(p) for p in providers] if providers else None,
+            "recipients": [str(r) for r in recipients] if recipients else None,
+            "datasets": [str(d) for d in datasets] if datasets else None}
+
+
+#: The schedule filter shared by every query (table alias `s`); parameters, never interpolated text.
+_SCHEDULE_FILTER = """($providers IS NULL OR list_contains($providers, s.provider))
+      AND ($recipients IS NULL OR list_contains($recipients, s.recipient))
+      AND ($datasets IS NULL OR list_contains($datasets, s.dataset))"""
+
+
+def _occurrences_sql(horizon: str) -> str:
+    """Every occurrence of every (filtered) schedule from `starts` up to `ends` and the SQL
+    expression `horizon` ($as_of for outcomes, $horizon for the calendar ahead)."""
+    return f"""
 WITH occurrences AS (
     SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.on_time_target,
            CAST(CASE s.frequency
@@ -52,17 +91,23 @@ WITH occurrences AS (
                   WHEN 'biweekly' THEN s.starts + to_days(CAST(14 * n AS INTEGER))
                   WHEN 'monthly' THEN s.starts + to_months(CAST(n AS INTEGER))
                   ELSE s.starts + to_months(CAST(3 * n AS INTEGER)) END AS DATE) AS scheduled_date,
-           least(coalesce(s.ends, $as_of), $as_of) AS last_date
+           least(coalesce(s.ends, {horizon}), {horizon}) AS last_date
     FROM delivery_schedule s,
          LATERAL (SELECT unnest(range(0, greatest(date_diff('day', s.starts,
-                  least(coalesce(s.ends, $as_of), $as_of)), 0) // 7 + 2)) AS n)
+                  least(coalesce(s.ends, {horizon}), {horizon})), 0) // 7 + 2)) AS n)
+    WHERE {_SCHEDULE_FILTER}
 ),
 scheduled AS (
     SELECT * EXCLUDE (last_date) FROM occurrences
     WHERE scheduled_date <= last_date
       AND ($since IS NULL OR scheduled_date >= $since)
       AND ($until IS NULL OR scheduled_date <= $until)
-)
+)"""
+
+
+#: Every scheduled occurrence up to as_of with its outcome; the base of all reliability metrics.
+#: Parameters: $as_of, $since, $until (the period filter on scheduled_date, inclusive; NULL = open).
+OUTCOMES_SQL = _occurrences_sql("$as_of") + """
 SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes,
        s.scheduled_date + s.grace_days AS deadline,
        CASE WHEN d.delivered_at IS NOT NULL AND CAST(d.delivered_at AS DATE) <= s.scheduled_date + s.grace_days
@@ -77,17 +122,19 @@ LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
 """
 
 
-def delivery_outcomes(con, as_of=None, since=None, until=None) -> pd.DataFrame:
+def delivery_outcomes(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                      datasets=None) -> pd.DataFrame:
     """Every scheduled occurrence (up to as_of, within the period) with its outcome:
     on_time, late, missed or pending, as defined in this module's docstring."""
     return con.execute(OUTCOMES_SQL + " ORDER BY provider, recipient, dataset, scheduled_date",
-                       _params(as_of, since, until)).df()
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
 
 
-def delivery_reliability_by_office(con, as_of=None, since=None, until=None) -> pd.DataFrame:
+def delivery_reliability_by_office(con, as_of=None, since=None, until=None, providers=None,
+                                   recipients=None, datasets=None) -> pd.DataFrame:
     """Per provider office: scheduled occurrences (due: on time + late + missed), on time,
     late, missed, pending, on-time rate = on_time / (on_time + late + missed), and SLA met
-    when every one of its schedules reaches its own on_time_target."""
+    when every one of its schedules reaches its own on_time_target (over the period)."""
     return con.execute(f"""
         WITH o AS ({OUTCOMES_SQL}),
         per_schedule AS (
@@ -105,10 +152,12 @@ def delivery_reliability_by_office(con, as_of=None, since=None, until=None) -> p
                  / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate,
                (SELECT bool_and(ps.on_time / nullif(ps.due, 0) >= ps.target OR ps.due = 0)
                 FROM per_schedule ps WHERE ps.provider = o.provider) AS sla_met
-        FROM o GROUP BY o.provider ORDER BY o.provider""", _params(as_of, since, until)).df()
+        FROM o GROUP BY o.provider ORDER BY o.provider""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
 
 
-def overall_on_time_rate(con, as_of=None, since=None, until=None) -> dict:
+def overall_on_time_rate(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                         datasets=None) -> dict:
     """All providers together: on time / (on time + late + missed), with the counts."""
     rows = con.execute(f"""
         WITH o AS ({OUTCOMES_SQL})
@@ -116,23 +165,228 @@ def overall_on_time_rate(con, as_of=None, since=None, until=None) -> dict:
                count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')),
                count(DISTINCT provider) FILTER (WHERE outcome IN ('on_time', 'late')),
                max(CAST(delivered_at AS DATE))
-        FROM o""", _params(as_of, since, until)).fetchall()
+        FROM o""", _params(as_of, since, until, providers, recipients, datasets)).fetchall()
     on_time, due, providers, last = rows[0]
     return {"on_time": on_time, "due": due, "on_time_rate": (on_time / due) if due else None,
             "delivering_offices": providers, "last_delivery": last}
 
 
-def unscheduled_deliveries(con) -> pd.DataFrame:
+def unscheduled_deliveries(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                           datasets=None) -> pd.DataFrame:
     """Delivery rows whose key matches no scheduled occurrence: no schedule for the
     provider/recipient/dataset, or a scheduled_date that is not on that schedule's calendar.
-    They are listed, never dropped, and never counted in reliability."""
+    They are listed, never dropped, and never counted in reliability. The period and the
+    filters apply to the row's own scheduled_date, provider, recipient and dataset."""
+    params = _params(as_of, None, None, providers, recipients, datasets)
+    params.update(period_since=_date(since), period_until=_date(until))
     return con.execute(f"""
         WITH o AS ({OUTCOMES_SQL})
-        SELECT d.*, CASE WHEN s.provider IS NULL THEN 'no schedule for this provider, recipient and dataset'
-                         ELSE 'date not on the schedule''s calendar' END AS reason
+        SELECT d.* EXCLUDE (load_seq),
+               CASE WHEN s.provider IS NULL THEN 'no schedule for this provider, recipient and dataset'
+                    ELSE 'date not on the schedule''s calendar' END AS reason
         FROM deliveries d
         LEFT JOIN delivery_schedule s USING (provider, recipient, dataset)
         WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.provider = d.provider AND o.recipient = d.recipient
                           AND o.dataset = d.dataset AND o.scheduled_date = d.scheduled_date)
           AND (s.provider IS NULL OR d.scheduled_date <= $as_of)
-        ORDER BY d.provider, d.scheduled_date""", _params(None)).df()
+          AND ($providers IS NULL OR list_contains($providers, d.provider))
+          AND ($recipients IS NULL OR list_contains($recipients, d.recipient))
+          AND ($datasets IS NULL OR list_contains($datasets, d.dataset))
+          AND ($period_since IS NULL OR d.scheduled_date >= $period_since)
+          AND ($period_until IS NULL OR d.scheduled_date <= $period_until)
+        ORDER BY d.provider, d.scheduled_date""", params).df()
+
+
+def delivery_delay_by_office(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                             datasets=None) -> pd.DataFrame:
+    """Per provider office with at least one late delivery in the period: late deliveries,
+    the median and the 90th percentile (linear interpolation) of days late, and the longest."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL})
+        SELECT provider, count(*) AS late,
+               median(days_late) AS delay_median_days,
+               quantile_cont(days_late, 0.9) AS delay_p90_days,
+               max(days_late) AS delay_max_days
+        FROM o WHERE outcome = 'late' GROUP BY provider ORDER BY provider""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
+
+
+def delivery_interruptions(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                           datasets=None) -> pd.DataFrame:
+    """Every interruption: a run of >= 2 consecutive missed occurrences of one schedule, with
+    its first and last missed date, the number missed, whether any had notice (announced), and
+    whether it is still going on at as_of (no delivered occurrence after it). Runs are found
+    over the whole calendar and kept when they overlap the period."""
+    params = _params(as_of, None, None, providers, recipients, datasets)
+    params.update(period_since=_date(since), period_until=_date(until))
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL}),
+        numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS i,
+                   max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
+                     OVER (PARTITION BY provider, recipient, dataset) AS last_delivered_occurrence
+            FROM o),
+        missed AS (
+            -- consecutive missed occurrences share i - (rank among the missed ones): gaps and islands
+            SELECT *, i - row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS run
+            FROM numbered WHERE outcome = 'missed')
+        SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
+               min(scheduled_date) AS first_missed, max(scheduled_date) AS last_missed,
+               count(*) AS missed,
+               bool_or(coalesce(notice_given, false)) AS announced,
+               NOT bool_or(coalesce(notice_given, false)) AS unannounced,
+               coalesce(any_value(last_delivered_occurrence) < min(scheduled_date), true) AS ongoing,
+               string_agg(notes, '; ' ORDER BY scheduled_date) AS notes
+        FROM missed
+        GROUP BY provider, recipient, dataset, run
+        HAVING count(*) >= 2
+           AND ($period_since IS NULL OR max(scheduled_date) >= $period_since)
+           AND ($period_until IS NULL OR min(scheduled_date) <= $period_until)
+        ORDER BY provider, recipient, dataset, first_missed""", params).df()
+
+
+def delivery_irregularity(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                          datasets=None) -> pd.DataFrame:
+    """Per schedule: delivered occurrences in the period, intervals between consecutive ones,
+    their mean actual and mean scheduled interval (days), and irregularity = sample standard
+    deviation of (actual - scheduled interval) / mean scheduled interval (empty below 2 intervals)."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL}),
+        delivered AS (
+            SELECT provider, recipient, dataset, frequency, scheduled_date,
+                   CAST(delivered_at AS DATE) AS delivered_on
+            FROM o WHERE outcome IN ('on_time', 'late')),
+        pairs AS (
+            SELECT *, date_diff('day', lag(delivered_on) OVER w, delivered_on) AS actual_interval,
+                      date_diff('day', lag(scheduled_date) OVER w, scheduled_date) AS scheduled_interval
+            FROM delivered
+            WINDOW w AS (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date))
+        SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
+               count(*) AS deliveries, count(actual_interval) AS intervals,
+               avg(actual_interval) AS mean_interval_days,
+               avg(scheduled_interval) AS mean_scheduled_interval_days,
+               stddev_samp(actual_interval - scheduled_interval) / avg(scheduled_interval) AS irregularity
+        FROM pairs GROUP BY provider, recipient, dataset
+        ORDER BY provider, recipient, dataset""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
+
+
+#: Nominal period of each frequency in days, for freshness: the longest month / quarter, so a
+#: provider delivering on every calendar date is never stale.
+PERIOD_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92}
+
+
+def delivery_freshness(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+    """Per schedule at as_of: last delivery date (any delivered row of that provider, recipient
+    and dataset up to as_of), days since it, the period (PERIOD_DAYS), grace days, whether the
+    schedule has ended, and stale = not ended and days since the last delivery (or since
+    `starts` when none) > period + grace_days."""
+    params = _params(as_of, None, None, providers, recipients, datasets)
+    del params["since"], params["until"]
+    periods = " ".join(f"WHEN '{f}' THEN {d}" for f, d in PERIOD_DAYS.items())
+    return con.execute(f"""
+        WITH last AS (
+            SELECT provider, recipient, dataset, max(CAST(delivered_at AS DATE)) AS last_delivered
+            FROM deliveries WHERE CAST(delivered_at AS DATE) <= $as_of GROUP BY ALL),
+        f AS (
+            SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.starts, s.ends,
+                   l.last_delivered, date_diff('day', l.last_delivered, $as_of) AS days_since_last_delivery,
+                   CASE s.frequency {periods} END AS period_days,
+                   coalesce(s.ends < $as_of, false) AS ended,
+                   date_diff('day', coalesce(l.last_delivered, s.starts), $as_of) AS days_without_delivery
+            FROM delivery_schedule s LEFT JOIN last l USING (provider, recipient, dataset)
+            WHERE {_SCHEDULE_FILTER})
+        SELECT * EXCLUDE (days_without_delivery),
+               NOT ended AND days_without_delivery > period_days + grace_days AS stale
+        FROM f ORDER BY provider, recipient, dataset""", params).df()
+
+
+def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                          datasets=None) -> pd.DataFrame:
+    """Per calendar month of scheduled_date: on time, late, missed, pending, due, on-time rate,
+    and incomplete = the month has not ended by as_of or still has pending occurrences (such a
+    month's rate is provisional and must not be compared with finished months)."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL})
+        SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month,
+               count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
+               count(*) FILTER (WHERE outcome = 'late') AS late,
+               count(*) FILTER (WHERE outcome = 'missed') AS missed,
+               count(*) FILTER (WHERE outcome = 'pending') AS pending,
+               count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS due,
+               count(*) FILTER (WHERE outcome = 'on_time')
+                 / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate,
+               last_day(min(scheduled_date)) > $as_of OR count(*) FILTER (WHERE outcome = 'pending') > 0
+                 AS incomplete
+        FROM o GROUP BY ALL ORDER BY month""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
+
+
+def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
+                        datasets=None) -> pd.DataFrame:
+    """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead
+    (status 'scheduled', or 'delivered early' when already in the log), plus those scheduled
+    by as_of that are not delivered and whose deadline has not passed (status 'pending').
+    With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
+    params = _params(as_of, None, None, providers, recipients, datasets)
+    params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
+    return con.execute(_occurrences_sql("$horizon") + """
+        SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
+               s.frequency, s.grace_days, s.scheduled_date, s.scheduled_date + s.grace_days AS deadline,
+               CASE WHEN s.scheduled_date <= $as_of THEN 'pending'
+                    WHEN d.delivered_at IS NOT NULL THEN 'delivered early' ELSE 'scheduled' END AS status
+        FROM scheduled s
+        LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
+        LEFT JOIN offices po ON po.code = s.provider
+        LEFT JOIN offices ro ON ro.code = s.recipient
+        WHERE s.scheduled_date > $as_of
+           OR (d.delivered_at IS NULL AND s.scheduled_date + s.grace_days >= $as_of)
+        ORDER BY s.scheduled_date, s.provider, s.recipient, s.dataset""", params).df()
+
+
+def overdue_deliveries(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+    """Deliveries outstanding now: missed occurrences later than the schedule's last delivered
+    occurrence, with days overdue = as_of - deadline."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL}),
+        flagged AS (
+            SELECT *, max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
+                        OVER (PARTITION BY provider, recipient, dataset) AS last_delivered_occurrence
+            FROM o)
+        SELECT provider, recipient, dataset, frequency, scheduled_date, deadline,
+               date_diff('day', deadline, $as_of) AS days_overdue, notice_given, notes
+        FROM flagged
+        WHERE outcome = 'missed'
+          AND (last_delivered_occurrence IS NULL OR scheduled_date > last_delivered_occurrence)
+        ORDER BY days_overdue DESC, provider, recipient, dataset""",
+                       _params(as_of, None, None, providers, recipients, datasets)).df()
+
+
+def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                       datasets=None) -> pd.DataFrame:
+    """One row per provider office joining the metrics above (no new definition): reliability
+    counts, on-time rate, SLA met; delay median / p90; interruptions and unannounced ones
+    overlapping the period; the largest irregularity of its schedules; stale schedules and
+    the most days since a delivery among its running schedules (freshness, at as_of)."""
+    kwargs = dict(as_of=as_of, providers=providers, recipients=recipients, datasets=datasets)
+    table = delivery_reliability_by_office(con, since=since, until=until, **kwargs)
+    delay = delivery_delay_by_office(con, since=since, until=until, **kwargs)
+    interruptions = delivery_interruptions(con, since=since, until=until, **kwargs)
+    irregularity = delivery_irregularity(con, since=since, until=until, **kwargs)
+    freshness = delivery_freshness(con, **kwargs)
+    running = freshness[~freshness["ended"].astype(bool)]
+    table = table.merge(delay.drop(columns=["late"]), on="provider", how="left")
+    counts = (interruptions.groupby("provider")
+              .agg(interruptions=("missed", "size"), unannounced_interruptions=("unannounced", "sum"))
+              .reset_index())
+    table = table.merge(counts, on="provider", how="left")
+    table[["interruptions", "unannounced_interruptions"]] = (
+        table[["interruptions", "unannounced_interruptions"]].fillna(0).astype(int))
+    table = table.merge(irregularity.groupby("provider")["irregularity"].max()
+                        .rename("irregularity_max").reset_index(), on="provider", how="left")
+    fresh = (running.groupby("provider")
+             .agg(stale_schedules=("stale", "sum"), days_since_last_delivery=("days_since_last_delivery", "max"))
+             .reset_index())
+    table = table.merge(fresh, on="provider", how="left")
+    table["stale_schedules"] = table["stale_schedules"].fillna(0).astype(int)
+    return table

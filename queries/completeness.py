@@ -1,0 +1,121 @@
+"""Data completeness and delivery volumes, from `field_completeness` and the delivery log.
+
+Definitions (UTC dates; the period is inclusive, on scheduled_date):
+
+- completeness of a field = sum(populated) / sum(records) over the deliveries (in the period,
+  after the filters) that report that field, per provider, dataset and field. A delivery that
+  reports no completeness for a field is not counted in that field's base (it is counted in
+  `deliveries` of the fields it does report).
+- below threshold: completeness < threshold (a fraction, default 0.95); exactly at the
+  threshold passes.
+- volume band of a delivery: median and MAD (median absolute deviation from that median) of
+  the record counts of the previous `window` (default 8) delivered rows of the same provider,
+  recipient and dataset (one delivery stream: different recipients may receive different
+  subsets), ordered by scheduled_date. The band is median +/- k x max(MAD, 5 % of the median),
+  k = 10 by default: a delivery is flagged when it is more than 10 MADs and at least half the
+  median away from the median; the 5 % floor keeps a stream with almost constant volumes from
+  flagging ordinary noise. Only rows with at least `min_history` (default 4) previous deliveries get a
+  band. A volume anomaly is a delivery whose record count lies outside its band. The history
+  reaches back before the period, so the first deliveries of a period are judged too.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .delivery import _date
+
+DEFAULT_THRESHOLD = 0.95
+
+
+def _params(since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
+    return {"since": _date(since), "until": _date(until),
+            "providers": [str(p) for p in providers] if providers else None,
+            "recipients": [str(r) for r in recipients] if recipients else None,
+            "datasets": [str(d) for d in datasets] if datasets else None}
+
+
+#: Completeness rows joined to their delivery, within the period and filters (alias c).
+_COMPLETENESS_SQL = """
+    SELECT c.provider, c.recipient, c.dataset, c.scheduled_date, c.field, c.populated, d.records
+    FROM field_completeness c
+    JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
+    WHERE d.records IS NOT NULL
+      AND ($since IS NULL OR c.scheduled_date >= $since)
+      AND ($until IS NULL OR c.scheduled_date <= $until)
+      AND ($providers IS NULL OR list_contains($providers, c.provider))
+      AND ($recipients IS NULL OR list_contains($recipients, c.recipient))
+      AND ($datasets IS NULL OR list_contains($datasets, c.dataset))"""
+
+
+def field_completeness(con, since=None, until=None, providers=None, recipients=None, datasets=None,
+                       threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Per provider, dataset and field: deliveries reporting the field, populated, records,
+    completeness = populated / records, and below_threshold = completeness < threshold."""
+    params = _params(since, until, providers, recipients, datasets) | {"threshold": float(threshold)}
+    return con.execute(f"""
+        WITH c AS ({_COMPLETENESS_SQL})
+        SELECT provider, dataset, field, count(*) AS deliveries,
+               sum(populated) AS populated, sum(records) AS records,
+               sum(populated) / nullif(sum(records), 0) AS completeness,
+               sum(populated) / nullif(sum(records), 0) < $threshold AS below_threshold
+        FROM c GROUP BY provider, dataset, field
+        ORDER BY provider, dataset, field""", params).df()
+
+
+def field_completeness_trend(con, since=None, until=None, providers=None, recipients=None,
+                             datasets=None, threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Per calendar month of scheduled_date, dataset and field, over the filtered providers
+    together: deliveries, populated, records, completeness = populated / records, and
+    below_threshold = completeness < threshold."""
+    params = _params(since, until, providers, recipients, datasets) | {"threshold": float(threshold)}
+    return con.execute(f"""
+        WITH c AS ({_COMPLETENESS_SQL})
+        SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, dataset, field,
+               count(*) AS deliveries, sum(populated) AS populated, sum(records) AS records,
+               sum(populated) / nullif(sum(records), 0) AS completeness,
+               sum(populated) / nullif(sum(records), 0) < $threshold AS below_threshold
+        FROM c GROUP BY ALL ORDER BY dataset, field, month""", params).df()
+
+
+def delivery_volumes(con, since=None, until=None, providers=None, recipients=None, datasets=None,
+                     window=8, min_history=4, k=10.0) -> pd.DataFrame:
+    """Every delivered row (records known) in the period with its volume band (see the module
+    docstring): history (previous deliveries used, at most `window`), median, MAD, band_low,
+    band_high, ratio = records / median, and anomaly = records outside the band (false when
+    the history is shorter than `min_history`)."""
+    params = _params(since, until, providers, recipients, datasets)
+    params.update(min_history=int(min_history), k=float(k))
+    frame = f"ROWS BETWEEN {int(window)} PRECEDING AND 1 PRECEDING"  # an int, not user text
+    return con.execute(f"""
+        WITH stream AS (
+            SELECT provider, recipient, dataset, scheduled_date, CAST(delivered_at AS DATE) AS delivered_on,
+                   records, notes,
+                   count(records) OVER w AS history,
+                   median(records) OVER w AS history_median,
+                   mad(records) OVER w AS history_mad
+            FROM deliveries
+            WHERE records IS NOT NULL
+              AND ($providers IS NULL OR list_contains($providers, provider))
+              AND ($recipients IS NULL OR list_contains($recipients, recipient))
+              AND ($datasets IS NULL OR list_contains($datasets, dataset))
+            WINDOW w AS (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date {frame})),
+        banded AS (
+            SELECT * EXCLUDE (history_median, history_mad),
+                   CASE WHEN history >= $min_history THEN history_median END AS median,
+                   CASE WHEN history >= $min_history THEN history_mad END AS mad,
+                   CASE WHEN history >= $min_history
+                        THEN $k * greatest(history_mad, 0.05 * history_median) END AS half_width
+            FROM stream)
+        SELECT * EXCLUDE (half_width), median - half_width AS band_low, median + half_width AS band_high,
+               records / nullif(median, 0) AS ratio,
+               coalesce(records < median - half_width OR records > median + half_width, false) AS anomaly
+        FROM banded
+        WHERE ($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until)
+        ORDER BY provider, recipient, dataset, scheduled_date""", params).df()
+
+
+def volume_anomalies(con, since=None, until=None, providers=None, recipients=None, datasets=None,
+                     window=8, min_history=4, k=10.0) -> pd.DataFrame:
+    """The deliveries of `delivery_volumes` whose record count is outside their band."""
+    volumes = delivery_volumes(con, since, until, providers, recipients, datasets, window, min_history, k)
+    return volumes[volumes["anomaly"]].reset_index(drop=True)

@@ -15,6 +15,8 @@ from . import data
 # Okabe-Ito palette: distinguishable for the common kinds of colour blindness.
 OUTCOME_COLOURS = {"on_time": "#009E73", "late": "#E69F00", "missed": "#D55E00", "pending": "#999999"}
 OUTCOME_LABELS = {"on_time": "On time", "late": "Late", "missed": "Missed", "pending": "Pending"}
+# Outcome marker shapes, so an outcome never rests on colour alone.
+OUTCOME_SYMBOLS = {"on_time": "circle", "late": "triangle-up", "missed": "x", "pending": "circle-open"}
 ANSWER_COLOURS = {"yes": "#0072B2", "no": "#E5E5E5", "no_answer": "#F0E442", "not_asked": "#FFFFFF"}
 ANSWER_LABELS = {"yes": "Ticked / yes", "no": "Not ticked / no", "no_answer": "No answer",
                  "not_asked": "Not asked in this round"}
@@ -168,6 +170,72 @@ def _set_param(key: str, value: str | None) -> None:
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
 
+
+
+def url_date(label: str, key: str, default, **kwargs):
+    """A single date mirrored in the URL as ?key=YYYY-MM-DD."""
+    import datetime as dt
+    if key not in st.session_state:
+        wanted = st.query_params.get(key)
+        try:
+            st.session_state[key] = dt.date.fromisoformat(wanted) if wanted else default
+        except ValueError:
+            st.session_state[key] = default
+    value = st.date_input(label, key=key, **kwargs)
+    _set_param(key, value.isoformat() if value else None)
+    return value
+
+
+# ------------------------------------------------------------------ delivery page helpers
+
+def delivery_filters(period: bool = True) -> dict:
+    """The delivery pages' filter bar, all in the URL: as-of date (default: the latest delivery
+    in the log), period (inclusive, on scheduled date, UTC), providers, recipients, datasets.
+    Returns keyword arguments for `queries.delivery` / `queries.completeness` functions (lists
+    are None when nothing is chosen = all); without `period`, no since/until."""
+    from queries import delivery as delivery_queries
+    dimensions = data.query(delivery_queries.delivery_dimensions)
+    default_as_of = data.provenance()["deliveries_as_of"]
+    names = office_names()
+    columns = st.columns([1, 2] if period else [1])
+    with columns[0]:
+        as_of = url_date("As of (UTC)", key="as_of", default=default_as_of,
+                         help="Reference date: occurrences whose deadline is after it are pending, not missed. "
+                              "Default: the latest delivery date in the loaded log.")
+    since = until = None
+    if period:
+        first = pd.Timestamp(dimensions["first_date"].min()).date() if len(dimensions) else as_of
+        with columns[1]:
+            chosen = url_date_range("Period: scheduled date, inclusive (UTC)", key="period",
+                                    default=(first, as_of))
+        since, until = chosen if chosen else (None, None)
+    columns = st.columns(3)
+    filters = {}
+    for column, (name, label) in zip(columns, (("provider", "Provider offices"), ("recipient", "Recipient offices"),
+                                                 ("dataset", "Datasets"))):
+        with column:
+            values = sorted(dimensions[name].unique()) if len(dimensions) else []
+            fmt = (lambda c: office_label(c, names)) if name != "dataset" else str
+            filters[f"{name}s"] = url_multiselect(label, values, key=name, format_func=fmt,
+                                                  placeholder=f"all {label.lower()}") or None
+    out = {"as_of": as_of, **filters}
+    if period:
+        out.update(since=since, until=until)
+    return out
+
+
+def outcome_scatter(fig: go.Figure, frame: pd.DataFrame, x: str, y: str, hover: str) -> go.Figure:
+    """One marker trace per outcome on `fig`: colour, shape and legend label per outcome."""
+    for outcome, colour in OUTCOME_COLOURS.items():
+        rows = frame[frame["outcome"] == outcome]
+        if rows.empty:
+            continue
+        fig.add_scatter(x=rows[x], y=rows[y], mode="markers", name=OUTCOME_LABELS[outcome],
+                        marker=dict(color=colour, symbol=OUTCOME_SYMBOLS[outcome], size=8,
+                                    line=dict(width=1, color=colour)),
+                        customdata=rows[[hover]], hovertemplate="%{customdata[0]}<extra>"
+                        + OUTCOME_LABELS[outcome] + "</extra>")
+    return fig
 
 # ------------------------------------------------------------------ survey page helpers
 
@@ -363,7 +431,7 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     summary[f"{to_round}"] = [share_text(r.to_offices, r.to_base) if r.asked_to else "not asked"
                               for r in summary.itertuples()]
     fig = go.Figure()
-    x = [chart_text(c) for c in summary["code"]]
+    x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
     fig.add_bar(x=x, y=summary["adopted"], name="adopted", marker_color=SERIES_COLOURS[2])
     fig.add_bar(x=x, y=-summary["dropped"], name="dropped", marker_color=SERIES_COLOURS[5],
                 customdata=summary["dropped"], hovertemplate="%{x}: %{customdata} dropped<extra></extra>")
@@ -372,7 +440,8 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     fig.update_layout(barmode="relative", yaxis_title="offices",
                       title=f"Offices that adopted or dropped each {what}, {from_round} -> {to_round}")
     chart(fig, summary, f"{section}-changes-{from_round}-{to_round}", f"{key}-changes")
-    st.dataframe(summary[["code", "label", from_round, to_round, "adopted", "dropped", "kept", "only_from",
+    direction_column = ["direction"] if summary["direction"].notna().any() else []
+    st.dataframe(summary[direction_column + ["code", "label", from_round, to_round, "adopted", "dropped", "kept", "only_from",
                           "only_to", "adopted by", "dropped by"]].rename(columns={
                      "only_from": f"ticked by offices answering only {from_round}",
                      "only_to": f"ticked by offices answering only {to_round}"}),

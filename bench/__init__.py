@@ -1,0 +1,1 @@
+"""Benchmarks and scale tests (issue #7): `python -m bench.run --help`."""

@@ -390,3 +390,14 @@ def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, 
     table = table.merge(fresh, on="provider", how="left")
     table["stale_schedules"] = table["stale_schedules"].fillna(0).astype(int)
     return table
+
+
+def delivery_dimensions(con) -> pd.DataFrame:
+    """The filter choices: every provider, recipient and dataset named by a schedule or a
+    delivery row, with the earliest date it involves (a schedule's `starts`, a row's scheduled_date)."""
+    return con.execute("""
+        SELECT provider, recipient, dataset, min(first_date) AS first_date FROM (
+            SELECT provider, recipient, dataset, starts AS first_date FROM delivery_schedule
+            UNION ALL
+            SELECT provider, recipient, dataset, scheduled_date FROM deliveries)
+        GROUP BY ALL ORDER BY provider, recipient, dataset""").df()

@@ -130,6 +130,33 @@ def delivery_outcomes(con, as_of=None, since=None, until=None, providers=None, r
                        _params(as_of, since, until, providers, recipients, datasets)).df()
 
 
+#: Outcome counts of a group of occurrences (an aggregate over OUTCOMES_SQL rows).
+_OUTCOME_COUNTS = """
+               count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS scheduled,
+               count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
+               count(*) FILTER (WHERE outcome = 'late') AS late,
+               count(*) FILTER (WHERE outcome = 'missed') AS missed,
+               count(*) FILTER (WHERE outcome = 'pending') AS pending,
+               count(*) FILTER (WHERE outcome = 'on_time')
+                 / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate"""
+
+
+def delivery_reliability_by_schedule(con, as_of=None, since=None, until=None, providers=None,
+                                     recipients=None, datasets=None) -> pd.DataFrame:
+    """Per schedule (provider, recipient, dataset): scheduled (due: on time + late + missed),
+    on time, late, missed, pending, on-time rate, its on_time_target and SLA met = on-time
+    rate >= target over the period (true when nothing was due)."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL}),
+        per_schedule AS (
+            SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
+                   any_value(on_time_target) AS on_time_target, {_OUTCOME_COUNTS}
+            FROM o GROUP BY provider, recipient, dataset)
+        SELECT *, coalesce(on_time_rate >= on_time_target, scheduled = 0) AS sla_met
+        FROM per_schedule ORDER BY provider, recipient, dataset""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
+
+
 def delivery_reliability_by_office(con, as_of=None, since=None, until=None, providers=None,
                                    recipients=None, datasets=None) -> pd.DataFrame:
     """Per provider office: scheduled occurrences (due: on time + late + missed), on time,
@@ -142,14 +169,7 @@ def delivery_reliability_by_office(con, as_of=None, since=None, until=None, prov
                    count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
                    count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS due
             FROM o GROUP BY ALL)
-        SELECT o.provider,
-               count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS scheduled,
-               count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
-               count(*) FILTER (WHERE outcome = 'late') AS late,
-               count(*) FILTER (WHERE outcome = 'missed') AS missed,
-               count(*) FILTER (WHERE outcome = 'pending') AS pending,
-               count(*) FILTER (WHERE outcome = 'on_time')
-                 / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate,
+        SELECT o.provider, {_OUTCOME_COUNTS},
                (SELECT bool_and(ps.on_time / nullif(ps.due, 0) >= ps.target OR ps.due = 0)
                 FROM per_schedule ps WHERE ps.provider = o.provider) AS sla_met
         FROM o GROUP BY o.provider ORDER BY o.provider""",
@@ -303,19 +323,12 @@ def delivery_freshness(con, as_of=None, providers=None, recipients=None, dataset
 
 def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=None, recipients=None,
                           datasets=None) -> pd.DataFrame:
-    """Per calendar month of scheduled_date: on time, late, missed, pending, due, on-time rate,
-    and incomplete = the month has not ended by as_of or still has pending occurrences (such a
-    month's rate is provisional and must not be compared with finished months)."""
+    """Per calendar month of scheduled_date: scheduled (due), on time, late, missed, pending,
+    on-time rate, and incomplete = the month has not ended by as_of or still has pending
+    occurrences (such a month's rate is provisional and must not be compared with finished months)."""
     return con.execute(f"""
         WITH o AS ({OUTCOMES_SQL})
-        SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month,
-               count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
-               count(*) FILTER (WHERE outcome = 'late') AS late,
-               count(*) FILTER (WHERE outcome = 'missed') AS missed,
-               count(*) FILTER (WHERE outcome = 'pending') AS pending,
-               count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS due,
-               count(*) FILTER (WHERE outcome = 'on_time')
-                 / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate,
+        SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS},
                last_day(min(scheduled_date)) > $as_of OR count(*) FILTER (WHERE outcome = 'pending') > 0
                  AS incomplete
         FROM o GROUP BY ALL ORDER BY month""",
@@ -390,6 +403,20 @@ def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, 
     table = table.merge(fresh, on="provider", how="left")
     table["stale_schedules"] = table["stale_schedules"].fillna(0).astype(int)
     return table
+
+
+def schedule_scorecard(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                       datasets=None) -> pd.DataFrame:
+    """One row per schedule joining `delivery_reliability_by_schedule`, `delivery_irregularity`
+    (over the period) and `delivery_freshness` (at as_of); no new definition."""
+    kwargs = dict(as_of=as_of, providers=providers, recipients=recipients, datasets=datasets)
+    key = ["provider", "recipient", "dataset"]
+    table = delivery_reliability_by_schedule(con, since=since, until=until, **kwargs)
+    irregularity = delivery_irregularity(con, since=since, until=until, **kwargs)
+    freshness = delivery_freshness(con, **kwargs)
+    table = table.merge(irregularity[key + ["mean_interval_days", "irregularity"]], on=key, how="left")
+    return table.merge(freshness[key + ["last_delivered", "days_since_last_delivery", "period_days",
+                                        "grace_days", "ended", "stale"]], on=key, how="left")
 
 
 def delivery_dimensions(con) -> pd.DataFrame:

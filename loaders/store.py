@@ -65,6 +65,17 @@ def default_db_path() -> Path:
     return Path(os.environ.get("IPDX_DB") or DATA_DIR / "ipdx.duckdb").resolve()
 
 
+def _pause_for_tests(point: str) -> None:
+    """Test hook (tests/test_concurrency.py), inert unless IPDX_TEST_PAUSE_AT names `point`:
+    then it says so on stderr and sleeps IPDX_TEST_PAUSE_SECONDS (default 3600), so that a
+    test can read during a load, or SIGKILL it midway. Points in `load_file`: 'applied' (new
+    snapshot built in the copy), 'archived' (raw file archived, not yet swapped in), 'swapped'
+    (swapped in, manifest not yet rewritten)."""
+    if os.environ.get("IPDX_TEST_PAUSE_AT") == point:
+        os.write(2, f"IPDX_TEST_PAUSE_AT {point} pid {os.getpid()}\n".encode())
+        time.sleep(float(os.environ.get("IPDX_TEST_PAUSE_SECONDS", "3600")))
+
+
 @dataclass
 class Paths:
     db: Path
@@ -401,6 +412,7 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
             result = _apply(scratch, request, sha, archived_as, codebook_sha, cb_arch,
                             datetime.now(timezone.utc))
             scratch.execute("DETACH nxt")
+            _pause_for_tests("applied")
         except BaseException:
             scratch.close()
             _discard(tmp)
@@ -415,8 +427,10 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         _archive(paths, request.path, sha, ext)
         if codebook_sha:
             _archive(paths, request.codebook, codebook_sha, ".toml")
+        _pause_for_tests("archived")
         progress(0.9, "swapping in the new snapshot")
         _swap_in(paths, tmp)
+        _pause_for_tests("swapped")
         _sync_manifest(paths)
         progress(1.0, "done")
         return result
@@ -560,23 +574,35 @@ def recover(paths: Paths) -> None:
     rows = _read_loads(paths)
     if read_manifest(paths) != rows:
         _write_manifest(paths, rows)
+    for f in _leftovers(paths, rows):
+        f.unlink()
+
+
+def _leftovers(paths: Paths, rows: list[dict]) -> list[Path]:
+    """Files a killed load left behind: archived files that no snapshot row references,
+    half-written archive copies, and unswapped snapshot copies."""
     kept = rows + read_removed(paths)  # a removed load's raw bytes stay in the archive
     referenced = {r["archived_as"] for r in kept} | {r["codebook_archived_as"] for r in kept if r.get("codebook_archived_as")}
+    out = []
     if paths.archive.exists():
         for f in paths.archive.iterdir():
             if f.name in (paths.manifest.name, paths.removed.name):
                 continue
             if f.name.startswith((".tmp-",)) or (f.is_file() and f.name not in referenced):
-                f.unlink()
-    for f in paths.db.parent.glob(".next-*.duckdb*"):
-        f.unlink()
+                out.append(f)
+    return out + list(paths.db.parent.glob(".next-*.duckdb*"))
 
 
 def ensure_database(db_path: Path | None = None, progress: Progress = _no_progress) -> Path:
     """Open-time check: build from the archive or bundled data when there is no database,
     and repair the manifest after a crash."""
     paths = Paths(Path(db_path) if db_path else default_db_path())
-    if paths.db.exists() and read_manifest(paths) == _read_loads(paths):
+    if paths.db.exists() and read_manifest(paths) == (rows := _read_loads(paths)):
+        if _leftovers(paths, rows):
+            # A load killed before its swap left files behind; clean up unless a live writer
+            # holds the lock (then they are its work in progress): never wait for a load here.
+            with contextlib.suppress(TimeoutError), writer_lock(paths, timeout=0):
+                recover(paths)
         return paths.db
     with writer_lock(paths):
         if not paths.db.exists():

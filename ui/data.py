@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import loaders
 import queries
@@ -43,13 +44,25 @@ def _ensure_built(path: Path) -> None:
 
 
 def snapshot() -> tuple[Any, str]:
-    """(connection, snapshot id) of the live database, building it on first start."""
+    """(connection, snapshot id) of the live database, building it on first start.
+
+    Pinned for the rest of the script run: a load that swaps in a new file while a page runs
+    must not give that page figures from two snapshots (tests/test_concurrency.py); the next
+    run sees the new one. Streamlit gives every run a fresh `ctx.cursors` dict, which marks
+    the run the pin belongs to."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    pin = getattr(ctx, "_ipdx_snapshot_pin", None)
+    if pin is not None and pin[0] is ctx.cursors:
+        return pin[1]
     path = database_path()
     _ensure_built(path)
     stat = os.stat(path)
     con = _connection(str(path), stat.st_ino, stat.st_mtime_ns)
     cur = loaders.cursor(con)
-    return con, loaders.snapshot_id(cur)
+    pinned = (con, loaders.snapshot_id(cur))
+    if ctx is not None:
+        ctx._ipdx_snapshot_pin = (ctx.cursors, pinned)
+    return pinned
 
 
 def _freeze(value):

@@ -25,6 +25,8 @@ import pandas as pd
 from .delivery import _date
 
 DEFAULT_THRESHOLD = 0.95
+#: The volume anomaly rule (see the module docstring).
+ANOMALY_WINDOW, ANOMALY_MIN_HISTORY, ANOMALY_K, ANOMALY_MAD_FLOOR = 8, 4, 10.0, 0.05
 
 
 def _params(since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
@@ -78,13 +80,13 @@ def field_completeness_trend(con, since=None, until=None, providers=None, recipi
 
 
 def delivery_volumes(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                     window=8, min_history=4, k=10.0) -> pd.DataFrame:
+                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """Every delivered row (records known) in the period with its volume band (see the module
     docstring): history (previous deliveries used, at most `window`), median, MAD, band_low,
     band_high, ratio = records / median, and anomaly = records outside the band (false when
     the history is shorter than `min_history`)."""
     params = _params(since, until, providers, recipients, datasets)
-    params.update(min_history=int(min_history), k=float(k))
+    params.update(min_history=int(min_history), k=float(k), floor=ANOMALY_MAD_FLOOR)
     frame = f"ROWS BETWEEN {int(window)} PRECEDING AND 1 PRECEDING"  # an int, not user text
     return con.execute(f"""
         WITH stream AS (
@@ -104,7 +106,7 @@ def delivery_volumes(con, since=None, until=None, providers=None, recipients=Non
                    CASE WHEN history >= $min_history THEN history_median END AS median,
                    CASE WHEN history >= $min_history THEN history_mad END AS mad,
                    CASE WHEN history >= $min_history
-                        THEN $k * greatest(history_mad, 0.05 * history_median) END AS half_width
+                        THEN $k * greatest(history_mad, $floor * history_median) END AS half_width
             FROM stream)
         SELECT * EXCLUDE (half_width), median - half_width AS band_low, median + half_width AS band_high,
                records / nullif(median, 0) AS ratio,
@@ -115,7 +117,7 @@ def delivery_volumes(con, since=None, until=None, providers=None, recipients=Non
 
 
 def volume_anomalies(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                     window=8, min_history=4, k=10.0) -> pd.DataFrame:
+                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """The deliveries of `delivery_volumes` whose record count is outside their band."""
     volumes = delivery_volumes(con, since, until, providers, recipients, datasets, window, min_history, k)
     return volumes[volumes["anomaly"]].reset_index(drop=True)

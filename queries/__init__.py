@@ -6,6 +6,8 @@ DuckDB connection or cursor on a snapshot and return pandas DataFrames or plain 
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from . import delivery, survey
 from .delivery import (data_as_of, delivery_outcomes, delivery_reliability_by_office,
                        overall_on_time_rate, unscheduled_deliveries)
@@ -41,13 +43,18 @@ def status_summary(con) -> dict:
     return {"rounds": survey_rounds(con).to_dict("records"), "tables": tables, "loads": loads}
 
 
+def _number(value, digits: int):
+    """A JSON number rounded to `digits`, or None for a missing value (NaN / NA)."""
+    return None if value is None or value != value or value is pd.NA else round(float(value), digits)
+
+
 def metrics_summary(con, as_of=None) -> dict:
     """The headline metrics as one JSON-ready object (for `python -m loaders metrics --json`)."""
     rounds = survey_rounds(con)
     standards = option_counts(con, "standards")
     challenges = option_counts(con, "challenges")
     as_of = as_of or data_as_of(con)
-    reliability = delivery_reliability_by_office(con, as_of=as_of)
+    reliability = delivery.provider_scorecard(con, as_of=as_of)
     return {
         "rounds": list(rounds["round"]),
         "respondents": {r.round: int(r.respondents) for r in rounds.itertuples()},
@@ -60,7 +67,12 @@ def metrics_summary(con, as_of=None) -> dict:
         "reliability": {r.provider: {"scheduled": int(r.scheduled), "on_time": int(r.on_time),
                                      "late": int(r.late), "missed": int(r.missed),
                                      "pending": int(r.pending),
-                                     "on_time_rate": None if r.on_time_rate != r.on_time_rate
-                                     else round(float(r.on_time_rate), 4)}
+                                     "on_time_rate": _number(r.on_time_rate, 4),
+                                     "sla_met": bool(r.sla_met),
+                                     "delay_median_days": _number(r.delay_median_days, 2),
+                                     "delay_p90_days": _number(r.delay_p90_days, 2),
+                                     "interruptions": int(r.interruptions),
+                                     "unannounced_interruptions": int(r.unannounced_interruptions),
+                                     "stale_schedules": int(r.stale_schedules)}
                         for r in reliability.itertuples()},
     }

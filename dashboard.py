@@ -10,9 +10,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import queries
-from ui import common, data
+from ui import auth, common, data
 
 common.page("Home", ":material/home:")
+auth.sidebar()
 st.title("IP Data Exchange Transparency Dashboard")
 st.caption("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
            "completeness and delivery reliability")

@@ -7,47 +7,31 @@
   has fewer than k offices (default 3; `IPDX_SMALL_CELL_K` or secrets `small_cell_k`) is
   suppressed and marked as such, so a filter cannot single an office out.
 
-`viewer()` says who is looking. Until sign-in exists everybody is the public viewer.
+`viewer()` says who is looking: the session's sign-in (`ui/auth.py`), the public viewer
+when nobody signed in. An office user also sees its own office's answers; the secretariat
+sees everything.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-
-import streamlit as st
 
 from queries.disclosure import consent_by_office
 
 from . import data
+from .auth import Viewer, current_viewer, secrets
 
-
-@dataclass(frozen=True)
-class Viewer:
-    role: str = "public"  # "public", "office" or "secretariat"
-    office: str | None = None  # the ST.3 code of an office user
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.role == "secretariat"
+__all__ = ["Viewer", "viewer", "small_cell_k", "undisclosed_offices", "hidden_offices",
+           "visible_respondents", "suppressed"]
 
 
 def viewer() -> Viewer:
     """The signed-in viewer of this session (public when nobody signed in)."""
-    return st.session_state.get("ipdx_viewer", Viewer())
+    return current_viewer()
 
 
 def small_cell_k() -> int:
-    try:
-        configured = st.secrets.get("small_cell_k") if _has_secrets() else None
-    except Exception:  # no secrets file at all
-        configured = None
-    return int(os.environ.get("IPDX_SMALL_CELL_K") or configured or 3)
-
-
-def _has_secrets() -> bool:
-    from pathlib import Path
-    return any(p.exists() for p in (Path(".streamlit/secrets.toml"),
-                                    Path.home() / ".streamlit" / "secrets.toml"))
+    """k of the small-cell rule: $IPDX_SMALL_CELL_K, else secrets `small_cell_k`, else 3."""
+    return int(os.environ.get("IPDX_SMALL_CELL_K") or secrets().get("small_cell_k") or 3)
 
 
 def undisclosed_offices(round: str) -> set[str]:

@@ -1,0 +1,320 @@
+"""Sign-in and access roles: public viewer, office user, secretariat.
+
+Credentials live in Streamlit secrets (`.streamlit/secrets.toml`, never committed; the format
+is documented in `.streamlit/secrets.toml.example`): one `[auth.users.<name>]` table per user
+with `role` ("public", "office" or "secretariat"), `office` (the ST.3 code, office users only)
+and `password_hash` (argon2, made by `python -m ui.auth hash-password`).
+
+- Passwords are checked with argon2's verify (constant-time). The user name is compared with
+  every configured name without an early exit, and an unknown name is checked against a dummy
+  hash, so timing says nothing about which names exist.
+- Repeated failures slow down: after n failures for a user name, or within one browser
+  session, the next attempt is refused for `delay_after(n)` seconds (doubling, capped). The
+  counters live server-side in one `st.cache_resource` dict shared by all sessions.
+- Without any user configured the app runs public-only and the sign-in area says how to
+  enable roles.
+- The session keeps only the signed-in user name; the role is looked up in the secrets on
+  every run, so removing a user or changing a role takes effect at once.
+"""
+from __future__ import annotations
+
+import getpass
+import hmac
+import re
+import secrets as token_source
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import Argon2Error, InvalidHashError
+
+ROLES = ("public", "office", "secretariat")
+SESSION_USER = "ipdx_signed_in"
+SESSION_TOKEN = "ipdx_auth_session"
+EXAMPLE_FILE = ".streamlit/secrets.toml.example"
+
+#: Lock-out after the n-th failure: BASE_DELAY * 2**(n-1) seconds, at most MAX_DELAY.
+BASE_DELAY = 1.0
+MAX_DELAY = 300.0
+#: Counters untouched this long are forgotten (and a success resets them).
+FORGET_AFTER = 3600.0
+#: Bound on remembered counters, so guessing many user names cannot exhaust memory.
+MAX_TRACKED = 10_000
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: str = "public"  # "public", "office" or "secretariat"
+    office: str | None = None  # the ST.3 code of an office user
+    username: str | None = None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == "secretariat"
+
+    @property
+    def signed_in(self) -> bool:
+        return self.username is not None
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    office: str | None
+    password_hash: str
+
+
+# ------------------------------------------------------------------ configuration (secrets)
+
+def secrets() -> dict:
+    """All Streamlit secrets as a plain dict; empty when no secrets are configured."""
+    try:
+        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+    except Exception:  # an unreadable secrets file means: no secrets, public-only
+        return {}
+
+
+def _user_problem(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return "not a table"
+    if entry.get("role") not in ROLES:
+        return f"role must be one of {', '.join(ROLES)}"
+    if entry.get("role") == "office" and not re.fullmatch(r"[A-Z]{2}", str(entry.get("office", ""))):
+        return "an office user needs office = a two-letter ST.3 code"
+    try:
+        extract_parameters(str(entry.get("password_hash", "")))
+    except (InvalidHashError, ValueError):
+        return "password_hash must be an argon2 hash (python -m ui.auth hash-password)"
+    return None
+
+
+def configured_users(config: dict | None = None) -> tuple[dict[str, User], list[str]]:
+    """(valid users by name, problems of the entries that were ignored)."""
+    config = secrets() if config is None else config
+    entries = (config.get("auth") or {}).get("users") or {}
+    users, problems = {}, []
+    for name, entry in entries.items():
+        problem = _user_problem(entry)
+        if problem:
+            problems.append(f"user {name}: {problem}")
+            continue
+        users[str(name)] = User(str(name), entry["role"],
+                                entry.get("office") if entry["role"] == "office" else None,
+                                str(entry["password_hash"]))
+    return users, problems
+
+
+def roles_enabled() -> bool:
+    return bool(configured_users()[0])
+
+
+# ------------------------------------------------------------------ verifying a password
+
+# Verified against when the user name is unknown, so that both paths cost one argon2 verify.
+_DUMMY_HASH = _hasher.hash(token_source.token_hex(16))
+
+
+def _find_user(users: dict[str, User], username: str) -> User | None:
+    """The user with this name, comparing against every name without an early exit."""
+    wanted = username.encode("utf-8")
+    found = None
+    for name, user in users.items():
+        if hmac.compare_digest(name.encode("utf-8"), wanted):
+            found = user
+    return found
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (Argon2Error, InvalidHashError):
+        return False
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+# ------------------------------------------------------------------ slowing down repeated failures
+
+def delay_after(failures: int) -> float:
+    """Seconds the next attempt must wait after `failures` consecutive failures."""
+    if failures <= 0:
+        return 0.0
+    return min(BASE_DELAY * 2 ** (failures - 1), MAX_DELAY)
+
+
+@dataclass
+class Throttle:
+    """Failure counters per key ("user:<name>", "session:<token>"), shared by all sessions."""
+    entries: dict[str, tuple[int, float]] = field(default_factory=dict)  # key -> (failures, last)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def failures(self, key: str) -> int:
+        with self.lock:
+            return self.entries.get(key, (0, 0.0))[0]
+
+    def wait(self, keys, now: float) -> float:
+        """Seconds until any of `keys` may try again (0 when it may now)."""
+        with self.lock:
+            waits = [last + delay_after(n) - now for n, last in
+                     (self.entries.get(k, (0, 0.0)) for k in keys)]
+        return max([0.0, *waits])
+
+    def record_failure(self, keys, now: float) -> None:
+        with self.lock:
+            if len(self.entries) >= MAX_TRACKED:
+                self._forget_old(now)
+            for k in keys:
+                n, last = self.entries.get(k, (0, 0.0))
+                n = 0 if now - last > FORGET_AFTER else n
+                self.entries[k] = (n + 1, now)
+
+    def reset(self, keys) -> None:
+        with self.lock:
+            for k in keys:
+                self.entries.pop(k, None)
+
+    def _forget_old(self, now: float) -> None:
+        for k in [k for k, (_, last) in self.entries.items() if now - last > FORGET_AFTER]:
+            del self.entries[k]
+        while len(self.entries) >= MAX_TRACKED:  # still full: drop the oldest
+            del self.entries[min(self.entries, key=lambda k: self.entries[k][1])]
+
+
+@st.cache_resource(show_spinner=False)
+def throttle() -> Throttle:
+    return Throttle()
+
+
+def throttle_keys(username: str, session_token: str) -> tuple[str, str]:
+    return (f"user:{username.strip().casefold()}", f"session:{session_token}")
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    ok: bool
+    message: str
+    user: User | None = None
+    wait_seconds: float = 0.0
+
+
+def check_credentials(username: str, password: str, session_token: str,
+                      config: dict | None = None, now: float | None = None) -> SignInResult:
+    """Verify one sign-in attempt, refusing it while an earlier failure's delay runs."""
+    now = time.monotonic() if now is None else now
+    users, _ = configured_users(config)
+    if not users:
+        return SignInResult(False, "Sign-in is not enabled on this server.")
+    keys = throttle_keys(username, session_token)
+    gate = throttle()
+    wait = gate.wait(keys, now)
+    if wait > 0:
+        return SignInResult(False, f"Too many failed attempts. Try again in {wait:.0f} s.",
+                            wait_seconds=wait)
+    user = _find_user(users, username.strip())
+    matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and matches:
+        gate.reset(keys)
+        return SignInResult(True, f"Signed in as {user.username}.", user)
+    gate.record_failure(keys, now)
+    wait = gate.wait(keys, now)
+    return SignInResult(False, f"Wrong user name or password. The next attempt is possible in {wait:.0f} s.",
+                        wait_seconds=wait)
+
+
+# ------------------------------------------------------------------ the session's viewer
+
+def _session_token() -> str:
+    if SESSION_TOKEN not in st.session_state:
+        st.session_state[SESSION_TOKEN] = token_source.token_hex(16)
+    return st.session_state[SESSION_TOKEN]
+
+
+def current_viewer() -> Viewer:
+    """Who is looking: the signed-in user, re-checked against the secrets on every run."""
+    username = st.session_state.get(SESSION_USER)
+    if not username:
+        return Viewer()
+    user = configured_users()[0].get(username)
+    if user is None:  # removed from the secrets since sign-in
+        del st.session_state[SESSION_USER]
+        return Viewer()
+    return Viewer(user.role, user.office, user.username)
+
+
+def _sign_in_form() -> None:
+    with st.form("ipdx-sign-in", clear_on_submit=True):
+        username = st.text_input("User name", key="ipdx-auth-username")
+        password = st.text_input("Password", type="password", key="ipdx-auth-password")
+        submitted = st.form_submit_button("Sign in", key="ipdx-auth-submit")
+    if submitted:
+        result = check_credentials(username, password, _session_token())
+        if result.ok:
+            st.session_state[SESSION_USER] = result.user.username
+            st.rerun()
+        st.error(result.message)
+
+
+def sidebar() -> Viewer:
+    """The sign-in area shown in the sidebar of every page; returns the viewer."""
+    from .common import plain
+
+    who = current_viewer()
+    with st.sidebar:
+        st.markdown("**Access**")
+        if who.signed_in:
+            office = f" for office {who.office}" if who.office else ""
+            st.caption(plain(f"Signed in as {who.username} ({who.role}{office})."))
+            if st.button("Sign out", key="ipdx-auth-sign-out"):
+                del st.session_state[SESSION_USER]
+                st.rerun()
+            return who
+        users, problems = configured_users()
+        if not users:
+            st.caption(plain(
+                "Public view. Sign-in is not enabled on this server. To enable office and "
+                f"secretariat roles, copy {EXAMPLE_FILE} to .streamlit/secrets.toml and add users "
+                "with password hashes made by: python -m ui.auth hash-password"))
+        else:
+            st.caption("Public view. Office users and the secretariat sign in here.")
+            _sign_in_form()
+        for problem in problems:
+            st.warning(plain(f"Ignored in the secrets: {problem}"))
+    return who
+
+
+# ------------------------------------------------------------------ command line
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if first != getpass.getpass("Repeat it: "):
+            raise SystemExit("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv != ["hash-password"]:
+        print("usage: python -m ui.auth hash-password   (reads the password from the terminal "
+              "or from standard input; prints an argon2 hash for .streamlit/secrets.toml)",
+              file=sys.stderr)
+        return 2
+    password = _read_password()
+    if not password:
+        print("refused: empty password", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,36 +19,19 @@ STRATEGIC_ISSUES = [
     ("Data dictionary problems", "no shared definitions or data structures"),
 ]
 
-common.page("Challenges", ":material/report:")
-st.title("Challenges")
-st.caption("Challenges offices report when sharing IP data with other offices and when collecting it "
-           "from them, by category (technical, legal/policy, organizational, business/coordination).")
-common.illustrative_notice(data.provenance()["illustrative_survey"], "survey answers")
-
-rounds = list(data.query(survey.survey_rounds)["round"])
-if not rounds:
-    st.info("No survey round is loaded yet (Manage data, or `python -m loaders load survey ...`).")
-    st.stop()
-
-top = st.columns([1, 1, 3])
-with top[0]:
-    round_ = common.round_select(rounds)
-with top[1]:
-    as_share = common.url_toggle("Share of respondents", key="share")
-selection = common.office_filter()
-base = common.respondents(round_, selection)
+rounds, round_, as_share, selection, base = common.survey_page(
+    "Challenges", ":material/report:",
+    "Challenges offices report when sharing IP data with other offices and when collecting it from them, by "
+    "category (technical, legal/policy, organizational, business/coordination).")
 if not base:
     st.info("No respondent of this round matches the filter.")
     st.stop()
 small_cell = disclosure.suppressed(round_, base)
 
 st.subheader(f"Challenges per category, {round_}")
-st.markdown(f"Base: **{len(base)} respondents** of the {round_} round"
-            + (" in the filter" if selection is not None else "")
-            + ". The published CWS/13/14 figures count all 20 respondents of 2025.")
+common.base_note(round_, base, selection)
 if small_cell:
-    st.info(f"Counts {common.SMALL_CELL_TEXT}: the filter leaves {len(base)} respondent(s), too few to "
-            "show without singling out an office that did not consent to publication.")
+    common.small_cell_info(base)
 else:
     categories = data.query(survey.challenge_category_counts, offices=selection)
     categories = categories[categories["round"] == round_].assign(

@@ -111,7 +111,7 @@ def respondents_by_round(con) -> pd.DataFrame:
         ORDER BY p.round, p.office""")
 
 
-#: Per round of $rounds, respondent (within $offices; NULL = all) and option of the questions
+#: Per round of $rounds (NULL = every round), respondent (within $offices; NULL = all) and option of the questions
 #: tagged $section (and $direction; NULL = any), over the options of EVERY round, so that the
 #: columns line up across rounds: the answer state 'yes' (ticked), 'no' (answered, not ticked),
 #: 'no_answer' (question left blank) or 'not_asked' (the round's codebook lacks the option).
@@ -126,7 +126,8 @@ WITH opts AS (
     GROUP BY ALL),
 resp AS (
     SELECT round, office FROM survey_respondents
-    WHERE list_contains($rounds, round) AND ($offices IS NULL OR list_contains($offices, office))),
+    WHERE ($rounds IS NULL OR list_contains($rounds, round))
+      AND ($offices IS NULL OR list_contains($offices, office))),
 asked AS (
     SELECT q.round, q.question_id, q.direction, o.option_code AS code
     FROM survey_questions q JOIN survey_options o USING (round, question_id)
@@ -243,22 +244,14 @@ def challenge_category_counts(con, offices: list[str] | None = None) -> pd.DataF
     at least one challenge of the category (`offices`; an office ticking two options of one
     category counts once), offices that left the question blank (`no_answer`), and the round's
     respondents within `offices` (`base`; None = all); `share` = offices / base."""
-    return _frame(con, """
-        WITH resp AS (
-            SELECT round, office FROM survey_respondents
-            WHERE $offices IS NULL OR list_contains($offices, office)),
-        base AS (SELECT round, count(*) AS base FROM resp GROUP BY round)
-        SELECT q.round, q.direction, o.category, min(o.ord) AS ord,
-               count(DISTINCT a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS offices,
-               count(DISTINCT a.office) FILTER (WHERE a.status = 'no_answer') AS no_answer,
+    return _frame(con, f"""
+        WITH states AS ({_OPTION_STATES_SQL}),
+        base AS (SELECT round, count(DISTINCT office) AS base FROM states GROUP BY round)
+        SELECT s.round, s.direction, s.category, min(s.ord) AS ord,
+               count(DISTINCT s.office) FILTER (WHERE s.state = 'yes') AS offices,
+               count(DISTINCT s.office) FILTER (WHERE s.state = 'no_answer') AS no_answer,
                any_value(b.base) AS base,
-               round(count(DISTINCT a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes')
-                     / nullif(any_value(b.base), 0), 4) AS share
-        FROM survey_questions q
-        JOIN survey_options o USING (round, question_id)
-        JOIN base b USING (round)
-        LEFT JOIN (SELECT a.* FROM survey_answers a JOIN resp USING (round, office)) a
-               ON a.round = q.round AND a.question_id = q.question_id AND a.option_code = o.option_code
-        WHERE q.section = 'challenges'
-        GROUP BY q.round, q.direction, o.category ORDER BY q.round, q.direction, min(o.ord)""",
-        {"offices": offices})
+               round(count(DISTINCT s.office) FILTER (WHERE s.state = 'yes') / nullif(any_value(b.base), 0), 4) AS share
+        FROM states s JOIN base b USING (round)
+        GROUP BY s.round, s.direction, s.category ORDER BY s.round, s.direction, min(s.ord)""",
+        {"section": "challenges", "direction": None, "rounds": None, "offices": offices})

@@ -472,3 +472,37 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     not_named = changes["office"].nunique() - named["office"].nunique()
     if not_named:
         st.caption(not_named_text(not_named, "office"))
+
+
+def survey_page(title: str, icon: str, caption: str):
+    """The top of every survey page: set-up, title, the illustrative notice, the round selector,
+    the count/share toggle and the office filters (all in the URL). Returns (rounds, round,
+    as_share, selection, base): `selection` None = no office filter, `base` the round's
+    respondents within it. Stops the page when no round is loaded."""
+    from queries import survey as survey_queries
+    page(title, icon)
+    st.title(title)
+    st.caption(caption)
+    illustrative_notice(data.provenance()["illustrative_survey"], "survey answers")
+    rounds = [str(r) for r in data.query(survey_queries.survey_rounds)["round"]]
+    if not rounds:
+        st.info("No survey round is loaded yet (Manage data, or `python -m loaders load survey ...`).")
+        st.stop()
+    top = st.columns([1, 1, 3])
+    with top[0]:
+        round_ = round_select(rounds)
+    with top[1]:
+        as_share = url_toggle("Share of respondents", key="share")
+    selection = office_filter()
+    return rounds, round_, as_share, selection, respondents(round_, selection)
+
+
+def base_note(round: str, base: set[str], selection: list[str] | None) -> None:
+    st.markdown(f"Base: **{len(base)} respondents** of the {round} round"
+                + (" in the filter" if selection is not None else "")
+                + ". The published CWS/13/14 figures count all 20 respondents of 2025.")
+
+
+def small_cell_info(base: set[str]) -> None:
+    st.info(f"Counts {SMALL_CELL_TEXT}: the filter leaves {len(base)} respondent(s), too few to show "
+            "without singling out an office that did not consent to publication.")

@@ -1,0 +1,226 @@
+"""Manage data (secretariat only): upload a file, dry run, confirm, history of loads, remove.
+
+Layout only. Loading goes through `loaders.load_file`, the same code path as
+`python -m loaders load`; removal through `loaders.remove_load`. Uploaded bytes go to a temp
+file with a generated name: a file name from the user is only shown, never used as a path.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import loaders
+from loaders import LoadRejected, LoadRequest
+from ui import auth, common, data
+
+common.page("Manage data", ":material/upload_file:")
+who = auth.sidebar()
+st.title("Manage data")
+
+if not who.sees_everything:
+    st.error("This page is for the secretariat only. Sign in with a secretariat account in the "
+             "sidebar to load or remove data; nothing can be changed here without that role.",
+             icon=":material/lock:")
+    st.stop()
+
+flash = st.session_state.pop("manage-flash", None)
+if flash:  # the outcome of the action before the rerun that refreshed history and figures
+    st.success(flash, icon=":material/check_circle:")
+
+DB = data.database_path()
+PATHS = loaders.Paths(DB)
+#: The same limit as the server's `server.maxUploadSize` (.streamlit/config.toml), in bytes.
+MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+KIND_LABELS = {"survey": "Survey export (one row per office)", "schedule": "Schedule (shared update calendar)",
+               "deliveries": "Delivery log", "completeness": "Completeness (populated fields per delivery)"}
+UPLOAD_CODEBOOK = "Upload a codebook (TOML)"
+
+
+def upload_problem(name: str, size: int, allowed: tuple[str, ...]) -> str | None:
+    """Why an uploaded file is refused before anything reads it (None when it is acceptable)."""
+    if not name or len(name) > 255 or re.search(r"[/\\\x00-\x1f]", name) or name.startswith("."):
+        return ("the file name must be a plain name without folders, path separators or control "
+                "characters (rename the file and upload it again)")
+    if Path(name).suffix.lower() not in allowed:
+        return f"the file must end with {' or '.join(allowed)}"
+    if size > MAX_UPLOAD_BYTES:
+        return (f"the file has {size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB "
+                "(split it, or ask the administrator to raise server.maxUploadSize)")
+    return None
+
+
+@contextlib.contextmanager
+def temp_copy(raw: bytes, suffix: str):
+    """The uploaded bytes in a temp file whose name is generated here; removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="ipdx-upload-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def codebook_choices() -> dict[str, Path]:
+    """Codebooks the server already has: bundled ones and those archived with earlier loads."""
+    choices = {f"bundled: {p.name}": p for p in sorted(loaders.store.BUNDLED_DIR.glob("codebook-*.toml"))}
+    for entry in loaders.read_manifest(PATHS):
+        if entry.get("codebook_archived_as") and not entry.get("bundled"):
+            label = f"archived: codebook of round {entry['round']} (load #{entry['seq']}, {entry['original_name']})"
+            choices[label] = PATHS.archive / entry["codebook_archived_as"]
+    return choices
+
+
+def problems_frame(err: LoadRejected) -> pd.DataFrame:
+    return pd.DataFrame([p.as_dict() for p in err.problems],
+                        columns=["file", "row", "column", "value", "expected"])
+
+
+def show_rejection(err: LoadRejected, what: str) -> None:
+    st.error(f"{what}: {err.total} problem{'s' if err.total != 1 else ''}. Nothing was changed.",
+             icon=":material/error:")
+    if err.total > len(err.problems):
+        st.caption(f"The first {len(err.problems)} problems are listed.")
+    st.dataframe(problems_frame(err), hide_index=True, width="stretch", key=f"problems-{what}")
+
+
+def progress_bar(text: str):
+    bar = st.progress(0.0, text=text)
+    return lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+
+# ------------------------------------------------------------------ load a file
+
+st.subheader("Load a file")
+st.caption(f"CSV or XLSX, at most {MAX_UPLOAD_MB} MB. Every file is checked first (dry run); "
+           "nothing changes until you confirm. Formats: see README, section Input formats.")
+kind = st.selectbox("What is the file?", list(KIND_LABELS), format_func=KIND_LABELS.get, key="manage-kind")
+round_name, codebook_path, codebook_upload = None, None, None
+if kind == "survey":
+    round_name = st.text_input("Survey round", key="manage-round", placeholder="e.g. 2026").strip() or None
+    choices = codebook_choices()
+    codebook_choice = st.selectbox("Codebook", [*choices, UPLOAD_CODEBOOK], key="manage-codebook")
+    if codebook_choice == UPLOAD_CODEBOOK:
+        codebook_upload = st.file_uploader("Codebook file", type=["toml"], key="manage-codebook-file")
+    else:
+        codebook_path = choices[codebook_choice]
+upload = st.file_uploader("File to load", type=["csv", "xlsx"], key="manage-file")
+
+refusal = None
+if upload is not None:
+    raw = upload.getvalue()
+    refusal = upload_problem(upload.name, len(raw), (".csv", ".xlsx"))
+if codebook_upload is not None and refusal is None:
+    codebook_raw = codebook_upload.getvalue()
+    refusal = upload_problem(codebook_upload.name, len(codebook_raw), (".toml",))
+    refusal = refusal and f"Codebook refused: {refusal}"
+if refusal:
+    st.error(f"Refused: {refusal}.", icon=":material/block:")
+elif upload is not None and kind == "survey" and not round_name:
+    st.info("Enter the survey round of this export.")
+elif upload is not None and kind == "survey" and codebook_path is None and codebook_upload is None:
+    st.info("Choose or upload the codebook of this round.")
+elif upload is not None:
+    codebook_bytes = codebook_upload.getvalue() if codebook_upload else (codebook_path.read_bytes() if codebook_path else b"")
+    fingerprint = hashlib.sha256(b"\0".join([raw, codebook_bytes, kind.encode(), (round_name or "").encode(),
+                                             upload.name.encode()])).hexdigest()
+    checked = st.session_state.get("manage-checked")
+    if checked and checked["fingerprint"] != fingerprint:
+        checked = None  # the file or its settings changed since the dry run
+
+    def run(**options) -> loaders.LoadResult:
+        suffix = Path(upload.name).suffix.lower()
+        with temp_copy(raw, suffix) as path, contextlib.ExitStack() as stack:
+            codebook = codebook_path
+            if codebook_upload is not None:
+                codebook = stack.enter_context(temp_copy(codebook_bytes, ".toml"))
+            request = LoadRequest(kind, path, upload.name, round_name if kind == "survey" else None,
+                                  codebook if kind == "survey" else None, loaded_by=who.username)
+            return loaders.load_file(request, DB, **options)
+
+    if st.button("Check the file (dry run)", key="manage-dry-run", icon=":material/fact_check:"):
+        try:
+            result = run(dry_run=True)
+            checked = {"fingerprint": fingerprint, "result": result}
+        except LoadRejected as err:
+            checked = None
+            show_rejection(err, "Dry run rejected the file")
+        except ValueError as err:
+            checked = None
+            st.error(f"Cannot check this file: {common.plain(err)}")
+        st.session_state["manage-checked"] = checked
+
+    if checked:
+        result = checked["result"]
+        if result.status == "already loaded":
+            st.info(common.plain(f"{upload.name} was loaded before (load #{result.seq}); loading it "
+                                 "again would change nothing."))
+        else:
+            st.success(common.plain(f"Dry run passed: {upload.name} has no problems. Loading it would change:"))
+            cols = st.columns(4)
+            cols[0].metric("Rows in the file", result.rows)
+            cols[1].metric("New rows", result.new_rows)
+            cols[2].metric("Corrected rows", result.corrected_rows)
+            cols[3].metric("Unchanged rows", result.unchanged_rows)
+            for note in result.notes:
+                st.caption(common.plain(note))
+            if st.button("Confirm: load this file", key="manage-confirm", type="primary",
+                         icon=":material/upload:"):
+                try:
+                    loaded = run(dry_run=False, progress=progress_bar("Loading..."))
+                    st.session_state.pop("manage-checked", None)
+                    st.session_state["manage-flash"] = common.plain(
+                        f"Loaded {upload.name} as load #{loaded.seq} ({loaded.new_rows} new, "
+                        f"{loaded.corrected_rows} corrected, {loaded.unchanged_rows} unchanged rows).")
+                    st.rerun()
+                except LoadRejected as err:  # the database changed since the dry run
+                    st.session_state.pop("manage-checked", None)
+                    show_rejection(err, "Load rejected")
+
+# ------------------------------------------------------------------ history and removal
+
+st.subheader("History of loads")
+manifest = loaders.read_manifest(PATHS)
+history = pd.DataFrame(manifest, columns=["seq", "loaded_at", "loaded_by", "kind", "round", "original_name",
+                                          "sha256", "rows", "new_rows", "corrected_rows", "unchanged_rows",
+                                          "bundled"])
+st.dataframe(history.rename(columns={"seq": "load", "loaded_at": "loaded at (UTC)", "loaded_by": "by",
+                                     "original_name": "file", "sha256": "SHA-256"}),
+             hide_index=True, width="stretch", key="manage-history")
+
+if manifest:
+    st.markdown("**Remove a load**")
+    st.caption("Removing a load rebuilds the database from the archive without it (all or nothing). "
+               "Its raw file stays in the archive and later rebuilds keep it out.")
+    labels = {e["seq"]: f"#{e['seq']} {e['kind']} {e['original_name']} ({e['loaded_at']}, {e['loaded_by']})"
+              for e in manifest}
+    seq = st.selectbox("Load to remove", list(labels), format_func=labels.get, key="manage-remove-seq")
+    sure = st.checkbox("I understand that the database is rebuilt without this load", key="manage-remove-sure")
+    if st.button("Remove this load", key="manage-remove", disabled=not sure, icon=":material/delete:"):
+        try:
+            record = loaders.remove_load(seq, DB, removed_by=who.username,
+                                         progress=progress_bar("Rebuilding without the load..."))
+            st.session_state.pop("manage-checked", None)
+            st.session_state["manage-flash"] = common.plain(
+                f"Removed load #{seq} ({record['original_name']}); the database was rebuilt without it.")
+            st.rerun()
+        except LoadRejected as err:
+            show_rejection(err, "Removal refused, a later load needs this one")
+        except ValueError as err:
+            st.error(common.plain(err))
+
+removed = loaders.read_removed(PATHS)
+if removed:
+    st.markdown("**Removed loads** (kept in the archive)")
+    st.dataframe(pd.DataFrame(removed, columns=["removed_at", "removed_by", "kind", "round", "original_name",
+                                                "sha256", "rows", "loaded_at", "loaded_by"]),
+                 hide_index=True, width="stretch", key="manage-removed")

@@ -1,0 +1,214 @@
+"""The Manage data page: secretariat only; upload, dry run (changes nothing), confirm (the
+CLI's load path, who loaded it), history from the manifest, remove (rebuild without the load),
+and refusal of path-like file names and oversized files."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from streamlit import config
+
+import loaders
+from conftest import BUNDLED, file_digest, table_checksums
+from signin import open_page, users_secrets
+from ui import auth
+
+PAGE = "pages/9_Manage_data.py"
+NEW_SCHEDULE = (b"provider,recipient,dataset,frequency,grace_days,starts,ends,on_time_target\n"
+                b"JP,KR,trademark-bibliographic,monthly,3,2026-01-05,,0.9\n")
+BAD_SCHEDULE = (b"provider,recipient,dataset,frequency,grace_days,starts,ends,on_time_target\n"
+                b"JP,KR,trademark-bibliographic,fortnightly,3,2026-01-05,,0.9\n")
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    auth.throttle().entries.clear()
+
+
+def state(db: Path) -> dict:
+    """Everything a load could change: table contents, manifest, archived files."""
+    paths = loaders.Paths(db)
+    return {"tables": {t: c for t, c in table_checksums(db).items() if t != "meta"},
+            "manifest": loaders.read_manifest(paths),
+            "archive": sorted(f.name for f in paths.archive.iterdir())}
+
+
+def as_secretariat(db, monkeypatch):
+    at = open_page(db, PAGE, monkeypatch, users_secrets(), "secretariat-1")
+    assert not at.exception and not at.error
+    return at
+
+
+def upload(at, name: str, raw: bytes, kind: str = "schedule"):
+    at.selectbox(key="manage-kind").set_value(kind)
+    at.file_uploader(key="manage-file").set_value((name, raw, "text/csv"))
+    return at.run()
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements).replace("\\", "")
+
+
+def table_with(at, column: str):
+    """The first table on the page that has this column (history, removed loads, problems)."""
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, f"no table with a column {column!r}"
+    return frames[0]
+
+
+@pytest.mark.parametrize("username", [None, "jp-office", "uy-office"])
+def test_page_refuses_without_secretariat_role(username, fresh_bundled_db, monkeypatch):
+    at = open_page(fresh_bundled_db, PAGE, monkeypatch, users_secrets(), username)
+    assert "for the secretariat only" in texts(at.error)
+    assert not at.get("file_uploader") and not at.dataframe
+
+
+def test_dry_run_changes_nothing_and_summarises(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
+    at.button(key="manage-dry-run").click()
+    at.run()
+    assert not at.exception
+    assert "Dry run passed" in texts(at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Rows in the file": "1", "New rows": "1", "Corrected rows": "0", "Unchanged rows": "0"}
+    assert at.button(key="manage-confirm")
+    assert state(fresh_bundled_db) == before
+    assert not list(Path(tempfile.gettempdir()).glob("ipdx-upload-*"))  # temp copies removed
+
+
+def test_dry_run_lists_every_problem_and_offers_no_confirm(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "bad-schedule.csv", BAD_SCHEDULE)
+    at.button(key="manage-dry-run").click()
+    at.run()
+    assert "1 problem. Nothing was changed" in texts(at.error)
+    problems = table_with(at, "expected")
+    assert list(problems.columns) == ["file", "row", "column", "value", "expected"]
+    row = problems.iloc[0]
+    assert (row["file"], row["row"], row["column"], row["value"]) == ("bad-schedule.csv", 2, "frequency", "fortnightly")
+    assert not [b for b in at.button if b.key == "manage-confirm"]
+    assert state(fresh_bundled_db) == before
+
+
+def test_confirm_loads_through_the_cli_path_and_history_shows_it(fresh_bundled_db, monkeypatch):
+    calls = []
+    real_load_file = loaders.load_file
+
+    def spy(request, db_path=None, dry_run=False, progress=None, **kw):
+        messages = []
+        calls.append((request, dry_run, messages))
+        record = (lambda f, m: (messages.append(m), progress(f, m))) if progress else (lambda f, m: messages.append(m))
+        return real_load_file(request, db_path, dry_run=dry_run, progress=record)
+    monkeypatch.setattr(loaders, "load_file", spy)
+
+    before = state(fresh_bundled_db)
+    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
+    at.button(key="manage-dry-run").click()
+    at.run()
+    at.button(key="manage-confirm").click()
+    at.run()
+    assert not at.exception
+    assert "Loaded schedule-2026.csv as load #6" in texts(at.success)
+    request, dry_run, messages = calls[-1]
+    assert not dry_run and request.loaded_by == "secretariat-1" and request.display == "schedule-2026.csv"
+    assert request.path.name.startswith("ipdx-upload-") and "schedule-2026" not in str(request.path)
+    assert "swapping in the new snapshot" in messages  # progress reported to the page's bar
+
+    after = state(fresh_bundled_db)
+    assert after["tables"]["delivery_schedule"] != before["tables"]["delivery_schedule"]
+    entry = after["manifest"][-1]
+    sha = __import__("hashlib").sha256(NEW_SCHEDULE).hexdigest()
+    assert (entry["seq"], entry["original_name"], entry["loaded_by"], entry["sha256"]) == (6, "schedule-2026.csv",
+                                                                                        "secretariat-1", sha)
+    assert f"{sha}.csv" in after["archive"]
+    history = table_with(at, "SHA-256")
+    last = history.iloc[-1]
+    assert (last["load"], last["file"], last["by"], last["SHA-256"], last["rows"]) == (6, "schedule-2026.csv",
+                                                                                  "secretariat-1", sha, 1)
+
+
+def test_remove_rebuilds_without_the_load_and_keeps_it_removed(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
+    at.button(key="manage-dry-run").click()
+    at.run()
+    at.button(key="manage-confirm").click()
+    at.run()
+    assert len(table_with(at, "SHA-256")) == 6
+
+    at.selectbox(key="manage-remove-seq").set_value(6)
+    at.checkbox(key="manage-remove-sure").check()
+    at.run()
+    at.button(key="manage-remove").click()
+    at.run()
+    assert not at.exception
+    assert "Removed load #6 (schedule-2026.csv)" in texts(at.success)
+    assert len(table_with(at, "SHA-256")) == 5
+    removed = table_with(at, "removed_by")
+    assert list(removed["original_name"]) == ["schedule-2026.csv"] and list(removed["removed_by"]) == ["secretariat-1"]
+
+    after = state(fresh_bundled_db)
+    assert after["tables"] == before["tables"] and after["manifest"] == before["manifest"]
+    sha = __import__("hashlib").sha256(NEW_SCHEDULE).hexdigest()
+    assert f"{sha}.csv" in after["archive"]  # the raw file stays in the archive
+
+    # A later rebuild from scratch (no database file) keeps it removed and keeps its bytes.
+    fresh_bundled_db.unlink()
+    loaders.ensure_database(fresh_bundled_db)
+    assert state(fresh_bundled_db) == after
+
+
+def test_remove_is_refused_when_a_later_load_needs_it(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    digest = file_digest(fresh_bundled_db)
+    at = as_secretariat(fresh_bundled_db, monkeypatch)
+    deliveries = next(e["seq"] for e in before["manifest"] if e["kind"] == "deliveries")
+    at.selectbox(key="manage-remove-seq").set_value(deliveries)
+    at.checkbox(key="manage-remove-sure").check()
+    at.run()
+    at.button(key="manage-remove").click()
+    at.run()
+    assert "Removal refused, a later load needs this one" in texts(at.error)
+    assert file_digest(fresh_bundled_db) == digest and state(fresh_bundled_db) == before
+    assert not loaders.read_removed(loaders.Paths(fresh_bundled_db))
+
+
+def test_path_traversal_file_name_is_refused(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "../../etc/passwd.csv", NEW_SCHEDULE)
+    assert "Refused: the file name must be a plain name" in texts(at.error)
+    assert not [b for b in at.button if b.key == "manage-dry-run"]
+    assert state(fresh_bundled_db) == before
+
+
+def test_oversized_file_is_refused_with_the_limit(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = as_secretariat(fresh_bundled_db, monkeypatch)
+    big = NEW_SCHEDULE + b"#" * (1024 * 1024 + 1)
+    limit = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", 1)  # the page reads the server's own setting
+    try:
+        at = upload(at, "schedule-big.csv", big)
+    finally:
+        config.set_option("server.maxUploadSize", limit)
+    assert "the limit is 1 MB" in texts(at.error)
+    assert not [b for b in at.button if b.key == "manage-dry-run"]
+    assert state(fresh_bundled_db) == before
+
+
+def test_survey_needs_round_and_codebook_and_uses_a_bundled_one(fresh_bundled_db, monkeypatch):
+    before = state(fresh_bundled_db)
+    at = as_secretariat(fresh_bundled_db, monkeypatch)
+    at = upload(at, "survey-2026.xlsx", (BUNDLED / "survey-2026.xlsx").read_bytes(), kind="survey")
+    assert "Enter the survey round" in texts(at.info)
+    assert "bundled: codebook-2026.toml" in at.selectbox(key="manage-codebook").options
+    at.text_input(key="manage-round").input("2026")
+    at.selectbox(key="manage-codebook").set_value("bundled: codebook-2026.toml")
+    at.run()
+    at.button(key="manage-dry-run").click()
+    at.run()
+    assert "was loaded before" in texts(at.info)  # the bundled 2026 export: nothing would change
+    assert not [b for b in at.button if b.key == "manage-confirm"]
+    assert state(fresh_bundled_db) == before

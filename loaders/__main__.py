@@ -23,10 +23,20 @@ def _add_db(p: argparse.ArgumentParser) -> None:
                                 "its archive lives in archive/ beside it")
 
 
+XML_OPTIONS = ("provider", "recipient", "dataset", "scheduled_date")
+
+
 def _request(args, path: str) -> store.LoadRequest:
     p = Path(path)
+    if args.kind == "xml" and p.is_dir():  # a directory batch is archived as a deterministic zip
+        from .xml_batches import zip_directory
+        return store.LoadRequest("xml", zip_directory(p), p.resolve().name + ".zip", loaded_by="cli",
+                                 options={o: getattr(args, o) for o in XML_OPTIONS if getattr(args, o)})
     if not p.is_file():
         raise SystemExit(_usage(f"no such file: {path}"))
+    if args.kind == "xml":
+        return store.LoadRequest("xml", p, p.name, loaded_by="cli",
+                                 options={o: getattr(args, o) for o in XML_OPTIONS if getattr(args, o)})
     codebook = Path(args.codebook) if getattr(args, "codebook", None) else None
     if codebook is not None and not codebook.is_file():
         raise SystemExit(_usage(f"no such codebook: {args.codebook}"))
@@ -113,12 +123,22 @@ def parser() -> argparse.ArgumentParser:
     csub = check.add_subparsers(dest="kind", required=True)
     for kind in store.KINDS:
         for subparsers, is_check in ((lsub, False), (csub, True)):
-            k = subparsers.add_parser(kind, help=f"a {kind} file (CSV or XLSX)")
+            k = subparsers.add_parser(kind, help={
+                "xml": "a delivered batch of ST.36/ST.96 XML documents (file, zip or directory)",
+                "authority": "an office's WIPO ST.37 authority file (text or XML)"}.get(
+                kind, f"a {kind} file (CSV or XLSX)"))
             if is_check:
                 k.add_argument("files", nargs="+", metavar="FILE")
             else:
                 k.add_argument("file", metavar="FILE")
                 k.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
+            if kind == "xml":
+                k.add_argument("--provider", required=True, help="ST.3 code of the delivering office")
+                k.add_argument("--dataset", required=True, help="dataset name, as in the schedule")
+                k.add_argument("--scheduled-date", required=True, dest="scheduled_date",
+                               help="the scheduled date of the delivery this batch is (YYYY-MM-DD)")
+                k.add_argument("--recipient", help="ST.3 code of the receiving office (default: the one "
+                                                   "recipient the schedule names for provider and dataset)")
             if kind == "survey":
                 k.add_argument("--round", required=False, help="survey round, e.g. 2026")
                 k.add_argument("--codebook", required=False, help="the round's codebook (TOML)")

@@ -186,6 +186,11 @@ class _Handlers(dict):
         if kind == "survey":
             self[kind] = _survey_handler()
             return self[kind]
+        if kind in ("xml", "authority"):  # imported on first use: they need lxml/defusedxml
+            from .st37 import AuthorityHandler
+            from .xml_batches import XmlBatchHandler
+            self["xml"], self["authority"] = XmlBatchHandler(), AuthorityHandler()
+            return self[kind]
         raise KeyError(kind)
 
 

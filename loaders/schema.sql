@@ -63,3 +63,46 @@ CREATE TABLE field_completeness (
     source VARCHAR NOT NULL,        -- 'reported' (a completeness file) or 'measured'
     load_seq INTEGER
 );
+
+-- ---------------------------------------------------------------- issue 9: measured from the data
+-- Options of a load that are not columns of `loads` (provider, recipient, dataset, scheduled date
+-- of an XML batch), as JSON; the manifest carries them so that a rebuild replays the load exactly.
+CREATE TABLE load_options (load_seq INTEGER PRIMARY KEY, options VARCHAR NOT NULL);
+-- One row per delivered XML batch (ST.36/ST.96), keyed like a delivery; a later batch for the
+-- same key replaces the earlier one. `records` is the base of measured completeness
+-- (populated / records), so it works without a row in the delivery log.
+CREATE TABLE xml_batches (
+    load_seq INTEGER PRIMARY KEY, provider VARCHAR, recipient VARCHAR, dataset VARCHAR,
+    scheduled_date DATE, original_name VARCHAR, files INTEGER, records BIGINT,
+    not_well_formed INTEGER, missing_identifier INTEGER,
+    standards VARCHAR               -- standards and versions seen, e.g. 'ST.36 v1.6; ST.96 V6_0'
+);
+-- Standard and version seen per file of a batch (a zip may mix them).
+CREATE TABLE xml_batch_files (
+    load_seq INTEGER, file VARCHAR, standard VARCHAR, version VARCHAR, records BIGINT
+);
+-- Records that are not well-formed or lack a document identifier, with file and line.
+CREATE TABLE xml_record_problems (
+    load_seq INTEGER, file VARCHAR, line INTEGER,
+    problem VARCHAR,                -- 'not_well_formed' or 'missing_identifier'
+    detail VARCHAR
+);
+-- Every document seen in a delivered batch (the base of ST.37 coverage).
+CREATE TABLE delivered_documents (
+    load_seq INTEGER, provider VARCHAR, office VARCHAR, publication_number VARCHAR,
+    number_key VARCHAR,             -- publication number normalised for matching (see loaders/st37.py)
+    kind VARCHAR, publication_date DATE, file VARCHAR, line INTEGER
+);
+-- ST.37 authority files: one row per file (per office; a new file for an office replaces it) ...
+CREATE TABLE authority_files (
+    load_seq INTEGER PRIMARY KEY, office VARCHAR, original_name VARCHAR, form VARCHAR,
+    entries INTEGER, documents BIGINT
+);
+-- ... and one row per publication number it lists (ranges expanded).
+CREATE TABLE authority_documents (
+    load_seq INTEGER, office VARCHAR, publication_number VARCHAR, number_key VARCHAR,
+    kind VARCHAR, publication_date DATE,
+    exception_code VARCHAR,         -- NULL, or an ST.37 publication exception code
+    expected BOOLEAN NOT NULL,      -- false when the exception code says no document exists
+    line INTEGER
+);

@@ -1,0 +1,119 @@
+"""ST.37 authority files (text and XML forms) and coverage against delivered XML batches.
+
+Expected numbers, worked out from scripts/make_xml_fixtures.py:
+EP authority file lists 1000001..1000015 (ranges 1000005-06 and 1000013-15), 1000011 withdrawn.
+The EP batch delivers 1000001..06, 08, 09, 10 and 1000099 (document 7 has no number).
+- A1 2023: 1000001, 1000003 expected and covered.              -> 2 / 2
+- B1 2023: 1000002.                                             -> 1 / 1
+- A1 2024: 05, 06, 07, 08, 09, 12, 13, 14, 15 expected (11 is withdrawn: excepted);
+  05, 06, 08, 09 covered; 07, 12, 13, 14, 15 missing; 1000099 is an extra. -> 4 / 9
+- B1 2024: 1000004, 1000010.                                    -> 2 / 2
+JP authority file lists 2024000101..108 (103-106 as a range), 107 never published (N); the JP
+batch delivers 101, 102, 103, 105, 106 -> A 2024: 5 covered of 7 expected, missing 104 and 108.
+"""
+import pytest
+from conftest import FIXTURES, load, table_checksums
+
+from loaders import LoadRejected, LoadRequest, load_file, open_snapshot
+from queries import coverage
+from loaders.xml_batches import zip_directory
+
+XML = FIXTURES / "xml"
+
+
+def load_all(db):
+    load_file(LoadRequest("xml", zip_directory(XML / "st36-batch"), "st36-batch.zip", options={
+        "provider": "EP", "recipient": "JP", "dataset": "patent-fulltext", "scheduled_date": "2024-06-03"}), db)
+    load_file(LoadRequest("xml", XML / "st96-batch.xml", "st96-batch.xml", options={
+        "provider": "JP", "recipient": "EP", "dataset": "patent-bibliographic", "scheduled_date": "2024-07-01"}), db)
+    load(db, "authority", XML / "ep-authority.txt")
+    load(db, "authority", XML / "jp-authority.xml")
+
+
+@pytest.fixture
+def loaded_db(empty_db):
+    load_all(empty_db)
+    return empty_db
+
+
+def query(db, fn, **kwargs):
+    con = open_snapshot(db)
+    try:
+        return fn(con, **kwargs)
+    finally:
+        con.close()
+
+
+def test_authority_files_expand_ranges_and_honour_exception_codes(loaded_db):
+    con = open_snapshot(loaded_db)
+    try:
+        assert con.execute("SELECT office, form, entries, documents FROM authority_files ORDER BY 1").fetchall() == [
+            ("EP", "text", 12, 15), ("JP", "xml", 5, 8)]
+        assert con.execute("SELECT publication_number, exception_code, expected FROM authority_documents "
+                           "WHERE NOT expected ORDER BY 1").fetchall() == [
+            ("1000011", "W", False), ("2024000107", "N", False)]
+        assert [r[0] for r in con.execute("SELECT publication_number FROM authority_documents "
+                                          "WHERE office = 'JP' ORDER BY 1").fetchall()] == [
+            f"2024000{n}" for n in range(101, 109)]
+    finally:
+        con.close()
+
+
+def test_coverage_by_kind_and_year(loaded_db):
+    cov = query(loaded_db, coverage.coverage_by_kind_year)
+    got = {(r.office, r.kind, int(r.year)): (r.expected, r.covered, r.missing, r.excepted, r.extra)
+           for r in cov.itertuples()}
+    assert got == {("EP", "A1", 2023): (2, 2, 0, 0, 0), ("EP", "B1", 2023): (1, 1, 0, 0, 0),
+                   ("EP", "A1", 2024): (9, 4, 5, 1, 1), ("EP", "B1", 2024): (2, 2, 0, 0, 0),
+                   ("JP", "A", 2024): (7, 5, 2, 1, 0)}
+    ep_a1_2024 = cov[(cov.office == "EP") & (cov.kind == "A1") & (cov.year == 2024)].iloc[0]
+    assert ep_a1_2024.coverage == pytest.approx(4 / 9)
+
+
+def test_missing_and_extra_documents(loaded_db):
+    missing = query(loaded_db, coverage.missing_documents)
+    assert list(zip(missing.office, missing.publication_number)) == [
+        ("EP", "1000007"), ("EP", "1000012"), ("EP", "1000013"), ("EP", "1000014"), ("EP", "1000015"),
+        ("JP", "2024000104"), ("JP", "2024000108")]
+    extras = query(loaded_db, coverage.extra_documents, office="EP")
+    assert list(extras.publication_number) == ["1000099"]
+    assert extras.file.iloc[0] == "st36-batch.zip/part-2.xml" and extras.line.iloc[0] > 1
+
+
+def test_a_new_authority_file_replaces_the_office_s_previous_one(loaded_db, tmp_path):
+    smaller = tmp_path / "ep-2.csv"
+    smaller.write_text("office,publication number,kind,publication date\nEP,1000001,A1,20230301\n")
+    result = load(loaded_db, "authority", smaller)
+    assert result.corrected_rows == 1 and "replaces the previous file, 15 numbers" in result.notes[0]
+    cov = query(loaded_db, coverage.coverage_by_kind_year, office="EP")
+    assert int(cov.expected.sum()) == 1 and int(cov.covered.sum()) == 1
+
+
+def test_headerless_text_form_uses_the_st37_order(empty_db, tmp_path):
+    plain = tmp_path / "ep.txt"
+    plain.write_text("EP\t1000001\tA1\t20230301\nEP\t1000002\tB1\t2023-06-07\tW\n")
+    assert load(empty_db, "authority", plain).rows == 2
+    con = open_snapshot(empty_db)
+    assert con.execute("SELECT publication_number, kind, publication_date::VARCHAR, expected "
+                       "FROM authority_documents ORDER BY 1").fetchall() == [
+        ("1000001", "A1", "2023-03-01", True), ("1000002", "B1", "2023-06-07", False)]
+    con.close()
+
+
+def test_bad_authority_file_lists_every_problem_with_line_and_column(empty_db):
+    before = table_checksums(empty_db)
+    with pytest.raises(LoadRejected) as err:
+        load(empty_db, "authority", XML / "bad" / "authority-errors.txt")
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert found == {(2, "office"), (3, "kind"), (4, "publication date"), (5, "exception code"),
+                     (6, "range end"), (7, "publication number")}
+    assert table_checksums(empty_db) == before
+
+
+@pytest.mark.parametrize("name", ["authority-billion-laughs.xml", "authority-xxe.xml"])
+def test_hostile_authority_xml_is_refused(empty_db, name):
+    before = table_checksums(empty_db)
+    with pytest.raises(LoadRejected) as err:
+        load(empty_db, "authority", XML / "bad" / name)
+    assert "refused for safety" in err.value.report() and "EntitiesForbidden" in err.value.report()
+    assert table_checksums(empty_db) == before

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .delivery import _date
+from .delivery import _params as _delivery_params
 
 DEFAULT_THRESHOLD = 0.95
 #: The volume anomaly rule (see the module docstring).
@@ -30,10 +30,10 @@ ANOMALY_WINDOW, ANOMALY_MIN_HISTORY, ANOMALY_K, ANOMALY_MAD_FLOOR = 8, 4, 10.0, 
 
 
 def _params(since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
-    return {"since": _date(since), "until": _date(until),
-            "providers": [str(p) for p in providers] if providers else None,
-            "recipients": [str(r) for r in recipients] if recipients else None,
-            "datasets": [str(d) for d in datasets] if datasets else None}
+    """The period and filter parameters, normalised as for the delivery metrics (no as_of)."""
+    params = _delivery_params(None, since, until, providers, recipients, datasets)
+    del params["as_of"]
+    return params
 
 
 #: Completeness rows joined to their delivery, within the period and filters (alias c).

@@ -52,7 +52,7 @@ def upload_problem(name: str, size: int, allowed: tuple[str, ...]) -> str | None
     if Path(name).suffix.lower() not in allowed:
         return f"the file must end with {' or '.join(allowed)}"
     if size > MAX_UPLOAD_BYTES:
-        return (f"the file has {size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB "
+        return (f"the file has {size:,} bytes; the limit is {MAX_UPLOAD_MB} MB ({MAX_UPLOAD_BYTES:,} bytes) "
                 "(split it, or ask the administrator to raise server.maxUploadSize)")
     return None
 

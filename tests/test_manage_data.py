@@ -46,6 +46,22 @@ def upload(at, name: str, raw: bytes, kind: str = "schedule"):
     return at.run()
 
 
+def click(at, key: str):
+    at.button(key=key).click()
+    return at.run()
+
+
+def has_button(at, key: str) -> bool:
+    return any(b.key == key for b in at.button)
+
+
+def remove(at, seq: int):
+    """Choose a load, tick the confirmation, press Remove: as a person would."""
+    at.selectbox(key="manage-remove-seq").set_value(seq)
+    at.checkbox(key="manage-remove-sure").check()
+    return click(at.run(), "manage-remove")
+
+
 def texts(elements) -> str:
     return " ".join(e.value for e in elements).replace("\\", "")
 
@@ -67,13 +83,12 @@ def test_page_refuses_without_secretariat_role(username, fresh_bundled_db, monke
 def test_dry_run_changes_nothing_and_summarises(fresh_bundled_db, monkeypatch):
     before = state(fresh_bundled_db)
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
-    at.button(key="manage-dry-run").click()
-    at.run()
+    at = click(at, "manage-dry-run")
     assert not at.exception
     assert "Dry run passed" in texts(at.success)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Rows in the file": "1", "New rows": "1", "Corrected rows": "0", "Unchanged rows": "0"}
-    assert at.button(key="manage-confirm")
+    assert has_button(at, "manage-confirm")
     assert state(fresh_bundled_db) == before
     assert not list(Path(tempfile.gettempdir()).glob("ipdx-upload-*"))  # temp copies removed
 
@@ -81,14 +96,13 @@ def test_dry_run_changes_nothing_and_summarises(fresh_bundled_db, monkeypatch):
 def test_dry_run_lists_every_problem_and_offers_no_confirm(fresh_bundled_db, monkeypatch):
     before = state(fresh_bundled_db)
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "bad-schedule.csv", BAD_SCHEDULE)
-    at.button(key="manage-dry-run").click()
-    at.run()
+    at = click(at, "manage-dry-run")
     assert "1 problem. Nothing was changed" in texts(at.error)
     problems = table_with(at, "expected")
     assert list(problems.columns) == ["file", "row", "column", "value", "expected"]
     row = problems.iloc[0]
     assert (row["file"], row["row"], row["column"], row["value"]) == ("bad-schedule.csv", 2, "frequency", "fortnightly")
-    assert not [b for b in at.button if b.key == "manage-confirm"]
+    assert not has_button(at, "manage-confirm")
     assert state(fresh_bundled_db) == before
 
 
@@ -105,10 +119,7 @@ def test_confirm_loads_through_the_cli_path_and_history_shows_it(fresh_bundled_d
 
     before = state(fresh_bundled_db)
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
-    at.button(key="manage-dry-run").click()
-    at.run()
-    at.button(key="manage-confirm").click()
-    at.run()
+    at = click(click(at, "manage-dry-run"), "manage-confirm")
     assert not at.exception
     assert "Loaded schedule-2026.csv as load #6" in texts(at.success)
     request, dry_run, messages = calls[-1]
@@ -132,17 +143,10 @@ def test_confirm_loads_through_the_cli_path_and_history_shows_it(fresh_bundled_d
 def test_remove_rebuilds_without_the_load_and_keeps_it_removed(fresh_bundled_db, monkeypatch):
     before = state(fresh_bundled_db)
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
-    at.button(key="manage-dry-run").click()
-    at.run()
-    at.button(key="manage-confirm").click()
-    at.run()
+    at = click(click(at, "manage-dry-run"), "manage-confirm")
     assert len(table_with(at, "SHA-256")) == 6
 
-    at.selectbox(key="manage-remove-seq").set_value(6)
-    at.checkbox(key="manage-remove-sure").check()
-    at.run()
-    at.button(key="manage-remove").click()
-    at.run()
+    at = remove(at, 6)
     assert not at.exception
     assert "Removed load #6 (schedule-2026.csv)" in texts(at.success)
     assert len(table_with(at, "SHA-256")) == 5
@@ -165,36 +169,28 @@ def test_remove_is_refused_when_a_later_load_needs_it(fresh_bundled_db, monkeypa
     digest = file_digest(fresh_bundled_db)
     at = as_secretariat(fresh_bundled_db, monkeypatch)
     deliveries = next(e["seq"] for e in before["manifest"] if e["kind"] == "deliveries")
-    at.selectbox(key="manage-remove-seq").set_value(deliveries)
-    at.checkbox(key="manage-remove-sure").check()
-    at.run()
-    at.button(key="manage-remove").click()
-    at.run()
+    at = remove(at, deliveries)
     assert "Removal refused, a later load needs this one" in texts(at.error)
     assert file_digest(fresh_bundled_db) == digest and state(fresh_bundled_db) == before
     assert not loaders.read_removed(loaders.Paths(fresh_bundled_db))
 
 
-def test_path_traversal_file_name_is_refused(fresh_bundled_db, monkeypatch):
-    before = state(fresh_bundled_db)
-    at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "../../etc/passwd.csv", NEW_SCHEDULE)
-    assert "Refused: the file name must be a plain name" in texts(at.error)
-    assert not [b for b in at.button if b.key == "manage-dry-run"]
-    assert state(fresh_bundled_db) == before
-
-
-def test_oversized_file_is_refused_with_the_limit(fresh_bundled_db, monkeypatch):
+@pytest.mark.parametrize("name,raw,limit_mb,message", [
+    ("../../etc/passwd.csv", NEW_SCHEDULE, None, "the file name must be a plain name"),
+    ("..\\..\\boot.csv", NEW_SCHEDULE, None, "the file name must be a plain name"),
+    ("schedule-big.csv", NEW_SCHEDULE + b"#" * (1024 * 1024 + 1), 1, "the limit is 1 MB"),
+], ids=["path-traversal", "windows-path", "oversized"])
+def test_unsafe_or_oversized_upload_is_refused(name, raw, limit_mb, message, fresh_bundled_db, monkeypatch):
     before = state(fresh_bundled_db)
     at = as_secretariat(fresh_bundled_db, monkeypatch)
-    big = NEW_SCHEDULE + b"#" * (1024 * 1024 + 1)
     limit = config.get_option("server.maxUploadSize")
-    config.set_option("server.maxUploadSize", 1)  # the page reads the server's own setting
+    config.set_option("server.maxUploadSize", limit_mb or limit)  # the page reads the server's setting
     try:
-        at = upload(at, "schedule-big.csv", big)
+        at = upload(at, name, raw)
     finally:
         config.set_option("server.maxUploadSize", limit)
-    assert "the limit is 1 MB" in texts(at.error)
-    assert not [b for b in at.button if b.key == "manage-dry-run"]
+    assert texts(at.error).startswith("Refused: ") and message in texts(at.error)
+    assert not has_button(at, "manage-dry-run")
     assert state(fresh_bundled_db) == before
 
 
@@ -207,8 +203,7 @@ def test_survey_needs_round_and_codebook_and_uses_a_bundled_one(fresh_bundled_db
     at.text_input(key="manage-round").input("2026")
     at.selectbox(key="manage-codebook").set_value("bundled: codebook-2026.toml")
     at.run()
-    at.button(key="manage-dry-run").click()
-    at.run()
+    at = click(at, "manage-dry-run")
     assert "was loaded before" in texts(at.info)  # the bundled 2026 export: nothing would change
-    assert not [b for b in at.button if b.key == "manage-confirm"]
+    assert not has_button(at, "manage-confirm")
     assert state(fresh_bundled_db) == before

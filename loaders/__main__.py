@@ -58,11 +58,20 @@ def cmd_build(args) -> int:
 def cmd_load(args) -> int:
     if args.kind == "survey" and (not args.round or not args.codebook):
         return _usage("load survey needs --round ROUND and --codebook CODEBOOK")
-    result = store.load_file(_request(args, args.file), _db(args), dry_run=args.dry_run)
+    result = _load(args, args.file, dry_run=args.dry_run)
     print(result.summary())
     for note in result.notes:
         print(f"  note: {note}")
     return 0
+
+
+def _load(args, path: str, dry_run: bool) -> store.LoadResult:
+    request = _request(args, path)
+    try:
+        return store.load_file(request, _db(args), dry_run=dry_run)
+    finally:
+        if request.path != Path(path):  # the temporary zip of a directory batch (archived if loaded)
+            request.path.unlink(missing_ok=True)
 
 
 def cmd_check(args) -> int:
@@ -71,7 +80,7 @@ def cmd_check(args) -> int:
     failed = 0
     for f in args.files:
         try:
-            result = store.load_file(_request(args, f), _db(args), dry_run=True)
+            result = _load(args, f, dry_run=True)
             print(f"ok: {f}: {result.summary()}")
         except LoadRejected as err:
             failed = 1

@@ -128,6 +128,9 @@ class CompletenessHandler:
     required = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated"]
     optional: list[str] = []
     key = ["provider", "recipient", "dataset", "scheduled_date", "field"]
+    # Reported rows replace reported rows only: completeness measured from XML batches
+    # (source = 'measured') of the same delivery stays.
+    stored_key = key + ["source"]
     columns = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated", "source"]
 
     def validate(self, scratch, request) -> Prepared:
@@ -171,8 +174,8 @@ class CompletenessHandler:
         return Prepared("clean", staged.rows)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
-        counts = _counts(scratch, prepared.table, "field_completeness", self.key, ["populated", "source"])
-        _replace_rows(scratch, prepared.table, "field_completeness", self.key, self.columns, seq)
+        counts = _counts(scratch, prepared.table, "field_completeness", self.stored_key, ["populated"])
+        _replace_rows(scratch, prepared.table, "field_completeness", self.stored_key, self.columns, seq)
         return counts
 
 

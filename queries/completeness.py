@@ -36,12 +36,21 @@ def _params(since=None, until=None, providers=None, recipients=None, datasets=No
     return params
 
 
-#: Completeness rows joined to their delivery, within the period and filters (alias c).
+#: Completeness rows with their record count, within the period and filters (alias c).
+#: Reported rows take `records` from the delivery log; rows measured from a delivered XML batch
+#: take it from that batch (`xml_batches.records`). When a delivery has both for a field, the
+#: measured row counts and the reported one is left out, so nothing is counted twice.
 _COMPLETENESS_SQL = """
-    SELECT c.provider, c.recipient, c.dataset, c.scheduled_date, c.field, c.populated, d.records
+    SELECT c.provider, c.recipient, c.dataset, c.scheduled_date, c.field, c.source, c.populated,
+           CASE c.source WHEN 'measured' THEN b.records ELSE d.records END AS records
     FROM field_completeness c
-    JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
-    WHERE d.records IS NOT NULL
+    LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
+    LEFT JOIN xml_batches b ON c.source = 'measured' AND b.load_seq = c.load_seq
+    WHERE (CASE c.source WHEN 'measured' THEN b.records ELSE d.records END) IS NOT NULL
+      AND NOT (c.source = 'reported' AND EXISTS (
+            SELECT 1 FROM field_completeness m WHERE m.source = 'measured' AND m.provider = c.provider
+               AND m.recipient = c.recipient AND m.dataset = c.dataset
+               AND m.scheduled_date = c.scheduled_date AND m.field = c.field))
       AND ($since IS NULL OR c.scheduled_date >= $since)
       AND ($until IS NULL OR c.scheduled_date <= $until)
       AND ($providers IS NULL OR list_contains($providers, c.provider))
@@ -51,12 +60,14 @@ _COMPLETENESS_SQL = """
 
 def field_completeness(con, since=None, until=None, providers=None, recipients=None, datasets=None,
                        threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Per provider, dataset and field: deliveries reporting the field, populated, records,
-    completeness = populated / records, and below_threshold = completeness < threshold."""
+    """Per provider, dataset and field: deliveries reporting the field, source (reported,
+    measured, or measured+reported), populated, records, completeness = populated / records,
+    and below_threshold = completeness < threshold."""
     params = _params(since, until, providers, recipients, datasets) | {"threshold": float(threshold)}
     return con.execute(f"""
         WITH c AS ({_COMPLETENESS_SQL})
         SELECT provider, dataset, field, count(*) AS deliveries,
+               string_agg(DISTINCT source, '+' ORDER BY source) AS source,
                sum(populated) AS populated, sum(records) AS records,
                sum(populated) / nullif(sum(records), 0) AS completeness,
                sum(populated) / nullif(sum(records), 0) < $threshold AS below_threshold

@@ -167,3 +167,29 @@ def test_a_file_of_another_kind_is_refused(db, tmp_path):
     with pytest.raises(LoadRejected) as err:
         load_file(xml_request(other, provider="EP", recipient="JP", dataset="d", scheduled_date="2024-01-01"), db)
     assert "patent-document" in err.value.report() and "PatentPublication" in err.value.report()
+
+
+def test_measured_completeness_flows_into_the_completeness_metric(db, tmp_path):
+    """The completeness pages' metric counts measured rows with the batch's record count, and a
+    reported row for the same delivery and field is left out rather than counted twice."""
+    from queries.completeness import field_completeness
+    load_file(xml_request(XML / "st96-batch.xml", provider="JP", recipient="EP",
+                          dataset="patent-bibliographic", scheduled_date="2024-07-01"), db)
+    deliveries = tmp_path / "deliveries.csv"
+    deliveries.write_text("provider,recipient,dataset,scheduled_date,delivered_at,records\n"
+                          "JP,EP,patent-bibliographic,2024-07-01,2024-07-01,6\n")
+    reported = tmp_path / "completeness.csv"
+    reported.write_text("provider,recipient,dataset,scheduled_date,field,populated\n"
+                        "JP,EP,patent-bibliographic,2024-07-01,abstract,6\n")
+    assert main(["load", "deliveries", str(deliveries), "--db", str(db)]) == 0
+    assert main(["load", "completeness", str(reported), "--db", str(db)]) == 0
+    con = open_snapshot(db)
+    frame = field_completeness(con).set_index("field")
+    con.close()
+    # Measured: 5 of the batch's 6 records have an abstract; the reported 6/6 is not added.
+    assert (frame.loc["abstract", "populated"], frame.loc["abstract", "records"]) == (5, 6)
+    assert frame.loc["abstract", "source"] == "measured"
+    assert frame.loc["kind", "completeness"] == 1.0
+    # The reported row is still stored: measured rows did not replace it, nor it them.
+    assert rows(db, "SELECT source, populated FROM field_completeness WHERE field = 'abstract' "
+                    "ORDER BY source") == [("measured", 5), ("reported", 6)]

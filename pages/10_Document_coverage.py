@@ -5,9 +5,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import coverage
-from ui import common, data
+from ui import auth, common, data
 
 common.page("Document coverage", ":material/fact_check:")
+auth.sidebar()
 st.title("Document coverage and measured completeness")
 st.caption("Which published documents of an office reached the recipients (its WIPO ST.37 authority "
            "file against the documents seen in delivered ST.36/ST.96 XML batches), and how complete "

@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from queries import consistency, survey
-from ui import common, data
+from ui import auth, common, data
 
 common.page("Published figures", ":material/fact_check:")
+auth.sidebar()
 st.title("Published figures and contradictions")
 st.caption("Every aggregate published in WIPO document CWS/13/14 (2025 survey, 20 respondents) next to "
            "the value computed from the loaded answers, and answers that contradict each other.")

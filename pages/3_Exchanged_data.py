@@ -5,10 +5,11 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import common, data, disclosure
+from ui import auth, common, data, disclosure
 
 SECTIONS = {"ip_rights": "IP rights", "data_types": "Data types", "formats": "File formats"}
 
+auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
     "What is exchanged", ":material/swap_horiz:",
     "On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "

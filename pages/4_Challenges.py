@@ -3,15 +3,12 @@ per category and per office, next to the standards each office uses.
 
 Layout only: every figure comes from `queries` through `ui.data.query`.
 """
-import plotly.graph_objects as go
 import streamlit as st
 
 from queries import survey
-from ui import common, data, disclosure
+from ui import auth, common, data, disclosure, key_charts
+from ui.key_charts import CATEGORY_LABELS, DIRECTIONS
 
-DIRECTIONS = {"sharing": "When sharing IP data", "collecting": "When collecting IP data"}
-CATEGORY_LABELS = {"technical": "technical", "legal": "legal/policy", "organizational": "organizational",
-                   "business": "business/coordination"}
 #: Named in CWS/13/14 without any count: listed as such, never given a number.
 STRATEGIC_ISSUES = [
     ("Data governance and access policy", "who may use the data, how it is stored, redistribution rights"),
@@ -19,6 +16,7 @@ STRATEGIC_ISSUES = [
     ("Data dictionary problems", "no shared definitions or data structures"),
 ]
 
+auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
     "Challenges", ":material/report:",
     "Challenges offices report when sharing IP data with other offices and when collecting it from them, by "
@@ -36,17 +34,8 @@ else:
     categories = data.query(survey.challenge_category_counts, offices=selection)
     categories = categories[categories["round"] == round_].assign(
         category_label=lambda f: f["category"].map(CATEGORY_LABELS).fillna(f["category"]))
-    fig = go.Figure()
-    for i, (direction, title) in enumerate(DIRECTIONS.items()):
-        rows = categories[categories["direction"] == direction]
-        fig.add_bar(x=[common.chart_text(c) for c in rows["category_label"]],
-                    y=rows["share" if as_share else "offices"], name=title,
-                    marker_color=common.SERIES_COLOURS[i], customdata=rows[["offices", "base"]],
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} offices<extra></extra>")
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%" if as_share else None,
-                      yaxis_title="share of respondents" if as_share else "offices",
-                      title="Offices reporting at least one challenge of the category")
-    common.chart(fig, categories, f"challenge-categories-{round_}", "challenge-categories")
+    common.chart(key_charts.challenge_categories_figure(categories, as_share), categories,
+                 f"challenge-categories-{round_}", "challenge-categories")
     st.dataframe(categories[["direction", "category_label", "offices", "no_answer", "base", "share"]].rename(
                      columns={"category_label": "category"}), hide_index=True, key="table-challenge-categories",
                  column_config={"share": st.column_config.NumberColumn(format="percent")})

@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery
-from ui import common, data
+from ui import auth, common, data, key_charts
 
 common.page("Delivery reliability", ":material/local_shipping:")
+auth.sidebar()
 st.title("Delivery reliability")
 st.caption("Are scheduled IP data deliveries on time, late or missed; how long are the delays; are there "
            "interruptions without notice; how regular and how fresh is each delivery stream?")
@@ -74,25 +75,8 @@ common.chart(fig, outcomes.drop(columns=["schedule", "hover"]), "delivery-outcom
 
 st.subheader("On-time rate by month")
 trend = data.query(delivery.monthly_on_time_trend, **filters)
-finished, unfinished = trend[~trend["incomplete"]], trend[trend["incomplete"]]
-fig = go.Figure()
-fig.add_scatter(x=finished["month"], y=finished["on_time_rate"], mode="lines+markers", name="finished month",
-                marker=dict(color=common.OUTCOME_COLOURS["on_time"], symbol="circle"),
-                line=dict(color=common.OUTCOME_COLOURS["on_time"]),
-                customdata=finished[["on_time", "scheduled"]],
-                hovertemplate="%{x|%Y-%m}: %{customdata[0]} of %{customdata[1]} on time<extra></extra>")
-if len(unfinished):
-    fig.add_scatter(x=unfinished["month"], y=unfinished["on_time_rate"], mode="markers+text",
-                    name=f"incomplete (as of {as_of})", text=["incomplete"] * len(unfinished),
-                    textposition="top center",
-                    marker=dict(color=common.OUTCOME_COLOURS["pending"], symbol="circle-open", size=11),
-                    customdata=unfinished[["on_time", "scheduled", "pending"]],
-                    hovertemplate="%{x|%Y-%m} (incomplete): %{customdata[0]} of %{customdata[1]} on time, "
-                                  "%{customdata[2]} pending<extra></extra>")
-fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], xaxis_title="month of scheduled date",
-                  yaxis_title="on-time rate")
-common.chart(fig, trend, "on-time-rate-by-month", "monthly-trend")
-if len(unfinished):
+common.chart(key_charts.monthly_trend_figure(trend, as_of), trend, "on-time-rate-by-month", "monthly-trend")
+if trend["incomplete"].any():
     st.caption("A month is incomplete while it has not ended at the as-of date or still has pending deliveries: "
                "its rate is provisional, drawn apart and not joined to the finished months.")
 

@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery, update_calendar
-from ui import common, data
+from ui import auth, common, data
 
 common.page("Update calendar", ":material/calendar_month:")
+auth.sidebar()
 st.title("Shared update calendar")
 st.caption("Who delivers which data set to whom, and when: the deliveries coming up, the ones overdue now, "
            "and the calendar as an iCalendar file for any calendar application.")

@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import completeness
-from ui import common, data
+from ui import auth, common, data
 
 common.page("Data completeness", ":material/fact_check:")
+auth.sidebar()
 st.title("Data completeness")
 st.caption("How complete are the delivered records, field by field, per provider office and dataset; which "
            "fields fall below the agreed threshold; and which deliveries have an unusual number of records.")

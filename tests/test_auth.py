@@ -129,3 +129,10 @@ def test_sidebar_sign_in_wrong_then_right(bundled_db, monkeypatch):
     at.run()
     assert at.sidebar.text_input(key="ipdx-auth-username") is not None
     assert not any("Signed in as" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("page", ["dashboard.py"] + [f"pages/{p.name}" for p in sorted((ROOT / "pages").glob("*.py"))])
+def test_every_page_has_the_sign_in_area(page, bundled_db, monkeypatch):
+    at = open_page(bundled_db, page, monkeypatch, users_secrets())
+    assert not at.exception
+    assert at.sidebar.text_input(key="ipdx-auth-username") and at.sidebar.button(key="ipdx-auth-submit")

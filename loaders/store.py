@@ -494,7 +494,7 @@ def _build_locked(paths: Paths, include_bundled: bool, from_manifest: bool,
     elif include_bundled and not (from_manifest and paths.manifest.exists() and read_manifest(paths)):
         removed_bundled = {_removal_key(r, with_time=False) for r in removed if r.get("bundled")}
         requests = [(r, e) for r, e in _bundled_requests()
-                    if _removal_key(_identity(r), with_time=False) not in removed_bundled]
+                    if not removed_bundled or _removal_key(_identity(r), with_time=False) not in removed_bundled]
     else:
         requests = []
     tmp = _new_snapshot_file(paths, copy_current=False)

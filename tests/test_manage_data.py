@@ -207,3 +207,19 @@ def test_survey_needs_round_and_codebook_and_uses_a_bundled_one(fresh_bundled_db
     assert "was loaded before" in texts(at.info)  # the bundled 2026 export: nothing would change
     assert not has_button(at, "manage-confirm")
     assert state(fresh_bundled_db) == before
+
+
+def test_removed_bundled_file_stays_out_of_a_first_start_build(fresh_bundled_db):
+    paths = loaders.Paths(fresh_bundled_db)
+    completeness = next(e for e in loaders.read_manifest(paths) if e["kind"] == "completeness")
+    record = loaders.remove_load(completeness["seq"], fresh_bundled_db, removed_by="tester")
+    assert record["bundled"] and record["removed_by"] == "tester"
+    # No database and no manifest: the first-start path loads the bundled files, minus the removed one.
+    fresh_bundled_db.unlink()
+    paths.manifest.unlink()
+    loaders.ensure_database(fresh_bundled_db)
+    kinds = [e["kind"] for e in loaders.read_manifest(paths)]
+    assert kinds == ["survey", "survey", "schedule", "deliveries"]
+    assert (paths.archive / completeness["archived_as"]).exists()
+    with pytest.raises(ValueError, match="no load #99"):
+        loaders.remove_load(99, fresh_bundled_db)

@@ -77,8 +77,28 @@ class MediaRecorder:
                 self.files[file_id] = bytes(path_or_data)
             return file_id
         monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+        # Deferred downloads (data=callable, made on click): keep the callable by placeholder id.
+        from streamlit.runtime.media_file_manager import MediaFileManager
+        self.deferred: dict[str, tuple] = {}
+        original_deferred = MediaFileManager.add_deferred
+
+        def recording_deferred(manager, data_callable, mimetype, *args, **kwargs):
+            file_id = original_deferred(manager, data_callable, mimetype, *args, **kwargs)
+            self.deferred[file_id] = (data_callable, mimetype or "")
+            return file_id
+        monkeypatch.setattr(MediaFileManager, "add_deferred", recording_deferred)
 
     def bytes_of(self, download_button) -> bytes:
+        deferred_id = download_button.proto.deferred_file_id
+        if deferred_id:
+            assert deferred_id in self.deferred, f"no recorded callable for download {download_button.label!r}"
+            make, mime = self.deferred[deferred_id]
+            # A chart image (PNG/SVG) is a rendering of a figure whose JSON is checked as a chart:
+            # not rendered here (kaleido takes seconds per image). Anything else is made, as on click.
+            if mime.startswith("image/"):
+                return b""
+            data = make()
+            return data.encode("utf-8") if isinstance(data, str) else bytes(data)
         url = download_button.proto.url
         matches = [data for file_id, data in self.files.items() if f"/{file_id}" in url]
         assert matches, f"no recorded bytes for download {download_button.label!r} ({url})"

@@ -73,9 +73,24 @@ def style_figure(fig: go.Figure, height: int | None = None) -> go.Figure:
 
 
 def chart(fig: go.Figure, frame: pd.DataFrame, name: str, key: str) -> None:
-    """Show a chart with a download of exactly the data behind it."""
+    """Show a chart with a download of exactly the data behind it (CSV) and of the chart itself
+    (PNG, SVG: rendered server-side only when clicked)."""
     st.plotly_chart(style_figure(fig), width="stretch", key=f"chart-{key}")
-    download_csv(frame, name, key)
+    with st.container(horizontal=True, key=f"downloads-{key}"):
+        download_csv(frame, name, key)
+        download_images(fig, name, key)
+
+
+def download_images(fig: go.Figure, name: str, key: str) -> None:
+    """PNG and SVG buttons whose bytes kaleido renders on click (deferred), not on every run."""
+    from functools import partial
+
+    from .exports import IMAGE_MIMES, image_bytes
+    frozen = go.Figure(fig)  # the figure as shown now, whatever the page does with `fig` later
+    for fmt, mime in IMAGE_MIMES.items():
+        st.download_button(f"Chart ({fmt.upper()})", data=partial(image_bytes, frozen, fmt),
+                           file_name=f"{name}.{fmt}", mime=mime, key=f"{fmt}-{key}", on_click="ignore",
+                           icon=":material/image:")
 
 
 def download_csv(frame: pd.DataFrame, name: str, key: str) -> None:

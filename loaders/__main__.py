@@ -88,6 +88,13 @@ def cmd_check(args) -> int:
     return failed
 
 
+def cmd_remove(args) -> int:
+    record = store.remove_load(args.seq, _db(args), removed_by="cli")
+    print(f"removed load #{record['seq']} ({record['kind']} {record['original_name']}); the database was "
+          "rebuilt without it, its raw file stays in the archive")
+    return 0
+
+
 def cmd_status(args) -> int:
     from queries import status_summary
     con = store.connect_read_only(_db(args))
@@ -153,6 +160,11 @@ def parser() -> argparse.ArgumentParser:
                 k.add_argument("--codebook", required=False, help="the round's codebook (TOML)")
             _add_db(k)
             k.set_defaults(func=cmd_check if is_check else cmd_load)
+
+    r = sub.add_parser("remove", help="remove a loaded file: rebuild the database without it (all or nothing)")
+    r.add_argument("seq", type=int, help="the load's number, as `status` lists it")
+    _add_db(r)
+    r.set_defaults(func=cmd_remove)
 
     s = sub.add_parser("status", help="what is loaded: files, rounds, row counts")
     _add_db(s)

@@ -151,3 +151,15 @@ def test_readers_never_see_a_half_loaded_snapshot(fresh_bundled_db, tmp_path):
     fresh = open_snapshot(fresh_bundled_db)
     assert fresh.execute("SELECT count(*) FROM deliveries").fetchall()[0][0] == count + 1
     reader.close(), fresh.close()
+
+
+def test_cli_remove_rebuilds_without_the_load(fresh_bundled_db):
+    # Load #5 is the bundled completeness file: removing it empties field_completeness only.
+    run = cli("remove", "5", db=fresh_bundled_db)
+    assert run.returncode == 0, run.stderr
+    assert "removed load #5" in run.stdout
+    con = open_snapshot(fresh_bundled_db)
+    assert con.execute("SELECT count(*) FROM field_completeness").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM deliveries").fetchall() == [(1630,)]
+    con.close()
+    assert cli("remove", "99", db=fresh_bundled_db).returncode == 2

@@ -6,13 +6,14 @@ Run: streamlit run dashboard.py  [-- --db PATH]
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 import queries
-from ui import auth, common, data
+from ui import auth, common, data, key_charts
 
 common.page("Home", ":material/home:")
+if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
+    st.switch_page("pages/11_Presentation.py", query_params=st.query_params.to_dict())
 auth.sidebar()
 st.title("IP Data Exchange Transparency Dashboard")
 st.caption("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
@@ -50,29 +51,14 @@ if len(reconciliation):
 left, right = st.columns(2)
 with left:
     st.markdown("**Standards used, share of respondents by round**")
-    standards = data.query(queries.option_counts, section="standards")
-    fig = go.Figure()
-    for i, (rnd, grp) in enumerate(standards.groupby("round")):
-        base = int(grp["base"].iloc[0])
-        fig.add_bar(x=grp["code"], y=grp["share"], name=f"{rnd} (base {base})",
-                    marker_color=common.SERIES_COLOURS[i % len(common.SERIES_COLOURS)],
-                    customdata=grp[["offices", "base"]],
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} offices<extra></extra>")
-    fig.update_layout(yaxis_tickformat=".0%", barmode="group", yaxis_title="share of respondents")
-    common.chart(fig, standards[["round", "code", "label", "offices", "base", "share"]],
-                 "standards-by-round", "home-standards")
+    standards = data.query(queries.option_counts, section="standards")[
+        ["round", "code", "label", "offices", "base", "share"]]
+    common.chart(key_charts.standards_by_round_figure(standards), standards, "standards-by-round", "home-standards")
 with right:
     st.markdown("**On-time rate by provider office**")
     reliability = data.query(queries.delivery_reliability_by_office, as_of=prov["deliveries_as_of"])
-    names = common.office_names()
-    reliability["office"] = [common.chart_text(common.office_label(c, names)) for c in reliability["provider"]]
-    reliability = reliability.sort_values("on_time_rate")
-    fig = go.Figure(go.Bar(x=reliability["on_time_rate"], y=reliability["office"], orientation="h",
-                           marker_color=common.OUTCOME_COLOURS["on_time"],
-                           customdata=reliability[["on_time", "scheduled"]],
-                           hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} on time<extra></extra>"))
-    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420)
-    common.chart(fig, reliability.drop(columns=["office"]), "on-time-rate-by-provider", "home-reliability")
+    common.chart(key_charts.on_time_by_provider_figure(reliability, common.office_names()),
+                 reliability.sort_values("on_time_rate"), "on-time-rate-by-provider", "home-reliability")
 
 st.subheader("Pages")
 def _page_order(path: Path) -> tuple:

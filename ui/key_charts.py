@@ -265,15 +265,20 @@ def provenance_rows(ctx: Context) -> list[tuple[str, str]]:
     return rows
 
 
-def meeting_pack(ctx: Context, fmt: str) -> bytes:
-    """The meeting pack as "html" or "xlsx": every key chart, the reconciliation table, the
-    provenance and the filters in force (`ui.exports`)."""
+def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> dict[str, Callable[[], bytes]]:
+    """The meeting pack as {"html": make, "xlsx": make}: every key chart, the reconciliation
+    table, the provenance and the filters in force (`ui.exports`). The data is read now (inside
+    the page run); the files are assembled only when a maker is called (a download click)."""
     from . import common, exports
-    charts = build_all(ctx)
+    charts = build_all(ctx) if charts is None else charts
     reconciliation = ctx.run(survey.published_vs_computed)
+    provenance, filters = provenance_rows(ctx), filters_in_force(ctx)
     illustrative = ctx.provenance["illustrative_survey"] or ctx.provenance["illustrative_deliveries"]
-    if fmt == "xlsx":
-        return exports.meeting_pack_xlsx(charts, reconciliation, provenance_rows(ctx), filters_in_force(ctx))
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    return exports.meeting_pack_html(charts, reconciliation, provenance_rows(ctx), filters_in_force(ctx),
-                                     common.ILLUSTRATIVE_TEXT if illustrative else None, generated)
+
+    def make_html() -> bytes:
+        generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        return exports.meeting_pack_html(charts, reconciliation, provenance, filters,
+                                         common.ILLUSTRATIVE_TEXT if illustrative else None, generated)
+
+    return {"html": make_html,
+            "xlsx": lambda: exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters)}

@@ -118,7 +118,9 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+    # CRLF rows (RFC 4180): the csv writer then quotes any field holding a bare carriage return,
+    # which with "\n" rows would split a row in two for every reader.
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------ filters that live in the URL

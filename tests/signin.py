@@ -125,10 +125,27 @@ def rendered(at, media: MediaRecorder) -> dict[str, list]:
             out["charts"].append(json.loads(proto.spec))
             continue
         if getattr(node, "type", None) == "download_button":
-            out["downloads"].append(media.bytes_of(node))
+            out["downloads"].append(readable(media.bytes_of(node)))
         out["text"].append(text_format.MessageToString(proto, as_utf8=True))
     out["urls"] = [f"{k}={v}" for k, v in at.query_params.items()]
     return out
+
+
+def readable(blob: bytes) -> bytes:
+    """A download as text to search: an XLSX workbook (a zip) as the text of every cell of every
+    sheet, one per line; an HTML file without the Plotly library it inlines (library code, whose
+    identifiers would match two-letter codes; the figures' own data stays); anything else as it is."""
+    if b"<html" in blob[:200]:
+        import plotly.offline
+        return blob.replace(plotly.offline.get_plotlyjs().encode("utf-8"), b"")
+    if not blob.startswith(b"PK"):
+        return blob
+    import io
+
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(blob), read_only=True)
+    return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
+                     for v in row if v is not None).encode("utf-8")
 
 
 def chart_strings(spec) -> list[str]:

@@ -153,42 +153,36 @@ else:
 
 # ------------------------------------------------------------------ deliveries: provider and recipient
 
-st.subheader(f"As provider: deliveries as of {as_of}")
-provided = data.query(delivery.schedule_scorecard, as_of=as_of, providers=[office])
-provider_fields = data.query(completeness.field_completeness, until=as_of, providers=[office])
-if provided.empty:
-    st.caption("This office provides no scheduled delivery.")
-else:
-    provided_shown = provided.assign(recipient=[common.office_label(c, names) for c in provided["recipient"]])[
-        ["recipient", "dataset", "frequency", "scheduled", "on_time", "late", "missed", "pending", "on_time_rate",
-         "on_time_target", "sla_met", "stale"]]
-    st.dataframe(provided_shown, hide_index=True, key="table-office-provided",
-                 column_config={"on_time_rate": st.column_config.NumberColumn("on-time rate", format="percent"),
-                                "on_time_target": st.column_config.NumberColumn("target", format="percent")})
-    common.download_csv(provided, f"provided-{office}", "office-provided")
-if not provider_fields.empty:
-    weak = provider_fields[provider_fields["below_threshold"]]
-    st.markdown(f"**Completeness of what it delivers**: {len(weak)} of {len(provider_fields)} dataset fields below "
-                f"{completeness.DEFAULT_THRESHOLD:.0%} populated.")
-    st.dataframe(provider_fields, hide_index=True, key="table-office-provider-fields",
-                 column_config={"completeness": st.column_config.NumberColumn(format="percent")})
+def delivery_side(side: str, heading: str, verb: str):
+    """The office's schedules as `side` ("provider" or "recipient") with their reliability, and
+    the completeness of those deliveries; returns the table shown (None without any schedule)."""
+    other = "recipient" if side == "provider" else "provider"
+    office_filter = {f"{side}s": [office]}
+    st.subheader(f"{heading}, as of {as_of}")
+    schedules = data.query(delivery.schedule_scorecard, as_of=as_of, **office_filter)
+    fields = data.query(completeness.field_completeness, until=as_of, **office_filter)
+    shown = None
+    if schedules.empty:
+        st.caption(f"No scheduled delivery: this office {verb} nothing on the calendar.")
+    else:
+        shown = schedules.assign(**{other: [common.office_label(c, names) for c in schedules[other]]})[
+            [other, "dataset", "frequency", "scheduled", "on_time", "late", "missed", "pending", "on_time_rate",
+             "on_time_target", "sla_met", "stale"]]
+        st.dataframe(shown, hide_index=True, key=f"table-office-{side}",
+                     column_config={"on_time_rate": st.column_config.NumberColumn("on-time rate", format="percent"),
+                                    "on_time_target": st.column_config.NumberColumn("target", format="percent")})
+        common.download_csv(schedules, f"{side}-{office}", f"office-{side}")
+    if not fields.empty:
+        weak = fields[fields["below_threshold"]]
+        st.markdown(f"**Completeness of what it {verb}**: {len(weak)} of {len(fields)} dataset fields below "
+                    f"{completeness.DEFAULT_THRESHOLD:.0%} populated.")
+        st.dataframe(fields, hide_index=True, key=f"table-office-{side}-fields",
+                     column_config={"completeness": st.column_config.NumberColumn(format="percent")})
+    return shown
 
-st.subheader(f"As recipient: what it receives, as of {as_of}")
-received = data.query(delivery.delivery_reliability_by_schedule, as_of=as_of, recipients=[office])
-received_fields = data.query(completeness.field_completeness, until=as_of, recipients=[office])
-if received.empty:
-    st.caption("No scheduled delivery to this office.")
-else:
-    received_shown = received.assign(provider=[common.office_label(c, names) for c in received["provider"]])[
-        ["provider", "dataset", "frequency", "scheduled", "on_time", "late", "missed", "pending", "on_time_rate",
-         "sla_met"]]
-    st.dataframe(received_shown, hide_index=True, key="table-office-received",
-                 column_config={"on_time_rate": st.column_config.NumberColumn("on-time rate", format="percent")})
-    common.download_csv(received, f"received-{office}", "office-received")
-if not received_fields.empty:
-    weak = received_fields[received_fields["below_threshold"]]
-    st.markdown(f"**Completeness of what it receives**: {len(weak)} of {len(received_fields)} provider dataset "
-                f"fields below {completeness.DEFAULT_THRESHOLD:.0%} populated.")
+
+provided_shown = delivery_side("provider", "As provider: what it delivers", "delivers")
+received_shown = delivery_side("recipient", "As recipient: what it receives", "receives")
 
 # ------------------------------------------------------------------ printable report
 
@@ -199,8 +193,8 @@ if len(answers):
     sections.append(("Survey answers per round", answers))
     sections.append(("What changed since the previous round",
                      pd.DataFrame(changes_rows) if changes_rows else "No option adopted or dropped."))
-sections.append(("As provider", provided_shown if not provided.empty else "No scheduled delivery."))
-sections.append(("As recipient", received_shown if not received.empty else "No scheduled delivery."))
+sections.append(("As provider", provided_shown if provided_shown is not None else "No scheduled delivery."))
+sections.append(("As recipient", received_shown if received_shown is not None else "No scheduled delivery."))
 report = exports.office_report_html(
     label, summary or ["No metric differs from the peer median over enough peers."], sections,
     [("Peer group", peers.PEER_GROUPS[group]), *key_charts.provenance_rows(context)],

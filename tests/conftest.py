@@ -28,13 +28,28 @@ def bundled_db(tmp_path_factory) -> Path:
     return path
 
 
+def copy_database(source: Path, folder: Path) -> Path:
+    """A copy of database `source` with its archive, in `folder`; returns the copy's path."""
+    target = folder / "ipdx.duckdb"
+    shutil.copyfile(source, target)
+    shutil.copytree(source.parent / "archive", folder / "archive")
+    return target
+
+
 @pytest.fixture
 def fresh_bundled_db(tmp_path, bundled_db) -> Path:
     """A private copy of the bundled database (with its archive) that a test may change."""
-    target = tmp_path / "ipdx.duckdb"
-    shutil.copyfile(bundled_db, target)
-    shutil.copytree(bundled_db.parent / "archive", tmp_path / "archive")
-    return target
+    return copy_database(bundled_db, tmp_path)
+
+
+def rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
+    """All rows of one query on the live snapshot of `db`."""
+    from loaders import open_snapshot
+    con = open_snapshot(db)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, file_digest, table_checksums
-from loaders import ensure_database, open_snapshot
+from conftest import ROOT, file_digest, rows, table_checksums
+from loaders import ensure_database
 
 NEW_DELIVERIES = (
     "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes\n"
@@ -54,12 +54,7 @@ def _manifest(db: Path) -> list[dict]:
 
 
 def _loads(db: Path) -> list[dict]:
-    con = open_snapshot(db)
-    try:
-        return [{"seq": seq, "archived_as": name} for seq, name in
-                con.execute("SELECT seq, archived_as FROM loads ORDER BY seq").fetchall()]
-    finally:
-        con.close()
+    return [{"seq": seq, "archived_as": name} for seq, name in rows(db, "SELECT seq, archived_as FROM loads ORDER BY seq")]
 
 
 def _archive_agrees(db: Path) -> None:
@@ -106,12 +101,7 @@ def test_load_killed_midway_leaves_a_whole_database(fresh_bundled_db, tmp_path, 
     loads = _loads(db)
     if point == "swapped":
         assert len(loads) == BUNDLED_LOADS + 1
-        con = open_snapshot(db)
-        try:
-            assert con.execute("SELECT count(*) FROM deliveries WHERE dataset = 'test-extra'"
-                               ).fetchall()[0][0] == 2
-        finally:
-            con.close()
+        assert rows(db, "SELECT count(*) FROM deliveries WHERE dataset = 'test-extra'") == [(2,)]
     else:
         assert len(loads) == BUNDLED_LOADS
         assert file_digest(db) == digest and table_checksums(db) == checksums
@@ -125,7 +115,7 @@ def test_load_killed_midway_leaves_a_whole_database(fresh_bundled_db, tmp_path, 
 
 
 def _probe():
-    """One app run that reads two facts through two separate cached queries."""
+    """One app run that reads two facts through two separate cached queries (for AppTest)."""
     import streamlit as st
 
     from ui import data
@@ -142,65 +132,77 @@ def _probe():
 
 
 SESSIONS = 10
+#: One app session in its own process (AppTest is not thread-safe: each run installs and
+#: removes a process-wide Runtime). It reruns the probe until the stop file exists, then once
+#: more, printing what each run saw.
+SESSION_SCRIPT = """
+import pathlib, sys, time
+sys.path[:0] = [{root!r}, {tests!r}]
+from streamlit.testing.v1 import AppTest
+from test_concurrency import _probe
+stop = pathlib.Path(sys.argv[1])
+at = AppTest.from_function(_probe, default_timeout=60)
+while True:
+    done = stop.exists()
+    at.run()
+    if at.exception or not at.text:
+        print("error", at.exception[0].message if at.exception else at.main, flush=True)
+        break
+    print("seen", at.text[0].value, flush=True)
+    if done:
+        break
+    time.sleep(0.05)
+"""
 
 
-def test_ten_sessions_read_while_a_load_runs(fresh_bundled_db, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
+def test_ten_sessions_read_while_a_load_runs(fresh_bundled_db, tmp_path):
     db = fresh_bundled_db
-    monkeypatch.setenv("IPDX_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    con = open_snapshot(db)
-    old_rows = con.execute("SELECT count(*) FROM deliveries").fetchall()[0][0]
-    con.close()
+    old_rows = rows(db, "SELECT count(*) FROM deliveries")[0][0]
     old, new = (old_rows, BUNDLED_LOADS), (old_rows + 2, BUNDLED_LOADS + 1)
     source = tmp_path / "new-deliveries.csv"
     source.write_text(NEW_DELIVERIES)
+    stop = tmp_path / "stop"
+    script = tmp_path / "session.py"
+    script.write_text(SESSION_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).resolve().parent)))
 
-    seen: list[list[tuple]] = [[] for _ in range(SESSIONS)]
-    errors: list[str] = []
-    swapped = threading.Event()
-
-    def session(i: int) -> None:
-        at = AppTest.from_function(_probe, default_timeout=60)
-        try:
-            while True:
-                done = swapped.is_set()
-                at.run()
-                if at.exception:
-                    errors.append(f"session {i}: {at.exception[0].message}")
-                    return
-                first, second = at.text[0].value.split()
-                seen[i].append((int(first), int(second)))
-                if done:  # one full run after the load finished
-                    return
-        except Exception as err:  # noqa: BLE001 - any failure of a session is the finding
-            errors.append(f"session {i}: {type(err).__name__}: {err}")
-
-    # The loader pauses for 3 s with its new snapshot built and archived, then swaps it in,
-    # while all ten sessions keep rerunning.
-    proc = _start_load(db, source, "archived", pause_seconds=3)
-    threads = [threading.Thread(target=session, args=(i,)) for i in range(SESSIONS)]
+    env = {**os.environ, "IPDX_DB": str(db)}
+    logs = [open(tmp_path / f"session-{i}.log", "w") for i in range(SESSIONS)]  # a full pipe would block
+    sessions = [subprocess.Popen([sys.executable, str(script), str(stop)], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=log, text=True) for log in logs]
+    outputs: list[list[str]] = [[] for _ in sessions]
+    readers = [threading.Thread(target=lambda p=p, out=out: out.extend(line.strip() for line in p.stdout))
+               for p, out in zip(sessions, outputs)]
+    for r in readers:
+        r.start()
+    proc = None
     try:
-        _wait_for_pause(proc, "archived")
-        for t in threads:
-            t.start()
+        deadline = time.monotonic() + 120
+        while not all(outputs) and time.monotonic() < deadline:  # every session has read once
+            time.sleep(0.1)
+        assert all(outputs), [(tmp_path / f"session-{i}.log").read_text() for i in range(SESSIONS)]
+        # The loader pauses 2 s with its new snapshot built and archived, then swaps it in,
+        # while all ten sessions keep rerunning.
+        proc = _start_load(db, source, "archived", pause_seconds=2)
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
-        swapped.set()
-        for t in threads:
-            t.join(timeout=300)
+        stop.touch()
+        for p in sessions:
+            p.wait(timeout=120)
+        for r in readers:
+            r.join(timeout=10)
     finally:
-        swapped.set()
-        if proc.poll() is None:
-            proc.kill()
-        proc.stderr.close()
-        proc.stdout.close()
+        stop.touch()
+        for p in sessions + ([proc] if proc else []):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
+        for log in logs:
+            log.close()
 
-    assert not errors, errors
-    assert all(not t.is_alive() for t in threads)
-    for runs in seen:
-        assert runs, "a session never completed a run"
-        assert set(runs) <= {old, new}, runs  # never a mix of two snapshots
-        assert runs[-1] == new  # after the load, every session sees the new data
-    # The sessions really did read during the load: the old data was served meanwhile.
-    assert sum(r == old for runs in seen for r in runs) >= SESSIONS
+    for i, lines in enumerate(outputs):
+        assert lines and all(line.startswith("seen ") for line in lines), (i, lines)
+        runs = [tuple(int(n) for n in line.split()[1:]) for line in lines]
+        assert set(runs) <= {old, new}, runs  # never a mix of two snapshots within a run
+        assert runs[0] == old and runs[-1] == new  # read before, during and after the load

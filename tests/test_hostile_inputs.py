@@ -6,7 +6,6 @@ The few files that are tolerated by design (BOM, mixed line ends, a future sched
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUNDLED, ROOT, file_digest, load, table_checksums
-from loaders import LoadRejected, open_snapshot
+from conftest import BUNDLED, ROOT, copy_database, file_digest, load, rows, table_checksums
+from loaders import LoadRejected
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 CASES = tomllib.loads((BAD / "EXPECTED.toml").read_text(encoding="utf-8"))["case"]
@@ -43,10 +42,7 @@ def _state(db: Path) -> tuple:
 def shared_db(tmp_path_factory, bundled_db) -> Path:
     """One copy of the bundled database for the module: every rejection must leave it as is
     (each test compares before and after), so the cases can share it."""
-    folder = tmp_path_factory.mktemp("hostile")
-    shutil.copyfile(bundled_db, folder / "ipdx.duckdb")
-    shutil.copytree(bundled_db.parent / "archive", folder / "archive")
-    return folder / "ipdx.duckdb"
+    return copy_database(bundled_db, tmp_path_factory.mktemp("hostile"))
 
 
 def test_corpus_is_large_and_covers_every_kind():
@@ -86,20 +82,16 @@ def test_bad_file_is_rejected_naming_file_row_column_and_changes_nothing(shared_
 def test_tolerated_file_loads(fresh_bundled_db, case):
     result = _load(fresh_bundled_db, case)
     assert result.status == "loaded"
-    con = open_snapshot(fresh_bundled_db)
-    try:
-        rows = con.execute("SELECT provider, scheduled_date, delivered_at, records FROM deliveries "
-                           "WHERE load_seq = $seq ORDER BY scheduled_date", {"seq": result.seq}).fetchall()
-    finally:
-        con.close()
-    assert len(rows) == result.rows
+    loaded = rows(fresh_bundled_db, "SELECT provider, scheduled_date, delivered_at, records FROM deliveries "
+                                    "WHERE load_seq = $seq ORDER BY scheduled_date", {"seq": result.seq})
+    assert len(loaded) == result.rows
     if "future" in case["file"]:
-        assert rows == [("JP", date(2999, 1, 4), None, None)]  # pending, not an error
+        assert loaded == [("JP", date(2999, 1, 4), None, None)]  # pending, not an error
     else:
         # BOM and mixed line ends: the first column is 'provider' (no BOM glued to it) and
         # the three rows are read whole, the last one included.
-        assert [r[0] for r in rows] == ["JP", "JP", "KR"]
-        assert rows[-1][3] is None and str(rows[1][2]) == "2025-02-25 10:30:00"
+        assert [r[0] for r in loaded] == ["JP", "JP", "KR"]
+        assert loaded[-1][3] is None and str(loaded[1][2]) == "2025-02-25 10:30:00"
 
 
 CLI_CASES = ["latin1.csv", "zip-bomb.xlsx", "survey-unknown-option.csv", "completeness-populated-above-records.csv"]
@@ -143,11 +135,6 @@ def test_manifest_unchanged_after_every_rejection(shared_db):
     """The manifest file is byte-identical after the whole corpus was thrown at the database
     (this test runs after the parametrised ones in file order)."""
     manifest = shared_db.parent / "archive" / "manifest.jsonl"
-    con = open_snapshot(shared_db)
-    try:
-        seqs = [r[0] for r in con.execute("SELECT seq FROM loads ORDER BY seq").fetchall()]
-    finally:
-        con.close()
-    assert seqs == [1, 2, 3, 4, 5]  # the five bundled loads, nothing more
+    assert rows(shared_db, "SELECT seq FROM loads ORDER BY seq") == [(1,), (2,), (3,), (4,), (5,)]  # the five bundled loads, nothing more
     assert len(manifest.read_text().splitlines()) == 5
     assert sorted(p.name for p in shared_db.parent.iterdir() if p.name.startswith(".next-")) == []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import BUNDLED, ROOT, file_digest, load, table_checksums
+from conftest import BUNDLED, ROOT, copy_database, file_digest, load, rows, table_checksums
 from loaders import LoadRejected, open_snapshot
 from ui import common
 
@@ -30,14 +30,6 @@ HOSTILE_NAME = "'; DROP TABLE loads; -- <img src=x onerror=alert(1)>.csv"
 FROM_HOSTILE_FILE = "load_seq = (SELECT seq FROM loads WHERE original_name = $name)"
 
 
-def _rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    con = open_snapshot(db)
-    try:
-        return con.execute(sql, params or {}).fetchall()
-    finally:
-        con.close()
-
-
 def _deliveries_csv(values: list[str], provider: str = "JP") -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -51,11 +43,8 @@ def _deliveries_csv(values: list[str], provider: str = "JP") -> str:
 def hostile_db(tmp_path_factory, bundled_db) -> Path:
     """The bundled database plus hostile deliveries (loaded under a hostile file name) and a
     2025 survey file whose comments are hostile."""
-    import shutil
     folder = tmp_path_factory.mktemp("hostile-text")
-    db = folder / "ipdx.duckdb"
-    shutil.copyfile(bundled_db, db)
-    shutil.copytree(bundled_db.parent / "archive", folder / "archive")
+    db = copy_database(bundled_db, folder)
     source = folder / "upload.csv"
     source.write_text(_deliveries_csv(HOSTILE), encoding="utf-8")
     from loaders import LoadRequest, load_file
@@ -72,17 +61,17 @@ def hostile_db(tmp_path_factory, bundled_db) -> Path:
 
 
 def test_hostile_text_is_stored_verbatim_and_no_sql_ran(hostile_db):
-    stored = _rows(hostile_db, f"SELECT dataset, notes FROM deliveries WHERE {FROM_HOSTILE_FILE} "
+    stored = rows(hostile_db, f"SELECT dataset, notes FROM deliveries WHERE {FROM_HOSTILE_FILE} "
                                "ORDER BY scheduled_date", {"name": HOSTILE_NAME})
     assert stored == [(t, t) for t in HOSTILE]
-    comments = [r[0] for r in _rows(hostile_db, "SELECT value_text FROM survey_answers a JOIN survey_respondents r "
+    comments = [r[0] for r in rows(hostile_db, "SELECT value_text FROM survey_answers a JOIN survey_respondents r "
                                                 "USING (round, office) WHERE round = '2025' AND question_id = 'comments' "
                                                 "AND status = 'answered' ORDER BY r.source_row")]
     assert comments[:len(HOSTILE)] == HOSTILE  # rows 2-8 carry them; later rows keep their own
-    assert _rows(hostile_db, "SELECT original_name FROM loads ORDER BY seq DESC LIMIT 2")[1] == (HOSTILE_NAME,)
+    assert rows(hostile_db, "SELECT original_name FROM loads ORDER BY seq DESC LIMIT 2")[1] == (HOSTILE_NAME,)
     # The tables the SQL text names are all still there, with their rows.
-    assert _rows(hostile_db, "SELECT count(*) > 1600 FROM deliveries") == [(True,)]
-    assert _rows(hostile_db, "SELECT count(*) FROM loads") == [(7,)]
+    assert rows(hostile_db, "SELECT count(*) > 1600 FROM deliveries") == [(True,)]
+    assert rows(hostile_db, "SELECT count(*) FROM loads") == [(7,)]
 
 
 def test_hostile_text_in_a_code_column_is_rejected_quoted_and_changes_nothing(fresh_bundled_db, tmp_path):

@@ -12,24 +12,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import BUNDLED, file_digest, load, table_checksums
-from loaders import open_snapshot
+from conftest import BUNDLED, file_digest, load, rows, table_checksums
 from loaders.survey import Codebook, parse_multiple_choice
 
 CODEBOOK = BUNDLED / "codebook-2025.toml"
 TICKS = itertools.cycle(["Yes", "x", "1", "TRUE", "checked"])  # every tick spelling the README allows
 
 
-def _rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    con = open_snapshot(db)
-    try:
-        return con.execute(sql, params or {}).fetchall()
-    finally:
-        con.close()
-
-
 def _answers(db: Path, rnd: str = "2025") -> list[tuple]:
-    return _rows(db, "SELECT office, question_id, option_code, status, value_text, value_num FROM survey_answers "
+    return rows(db, "SELECT office, question_id, option_code, status, value_text, value_num FROM survey_answers "
                      "WHERE round = $r ORDER BY ALL", {"r": rnd})
 
 
@@ -87,8 +78,8 @@ def test_survey_styles_and_formats_give_the_bundled_answers(empty_db, bundled_db
     assert (result.status, result.rows, result.new_rows) == ("loaded", 20, 20)
     assert _answers(empty_db) == _answers(bundled_db)
     # "No answer" stays distinct from "no" in every style.
-    assert _rows(empty_db, "SELECT count(*) FROM survey_answers WHERE status = 'no_answer'") == \
-        _rows(bundled_db, "SELECT count(*) FROM survey_answers WHERE status = 'no_answer' AND round = '2025'")
+    assert rows(empty_db, "SELECT count(*) FROM survey_answers WHERE status = 'no_answer'") == \
+        rows(bundled_db, "SELECT count(*) FROM survey_answers WHERE status = 'no_answer' AND round = '2025'")
 
 
 def test_loading_the_same_xlsx_twice_changes_nothing(empty_db, tmp_path):
@@ -120,11 +111,11 @@ def test_later_file_corrects_an_earlier_row_and_counts_say_so(empty_db, tmp_path
     corrected.append(["EP", "WO", "patent-bibliographic", "XML", "ST.36", "2025-07-09", "2025-07-09", "900", "", ""])
     second = load(empty_db, "deliveries", _write(corrected, tmp_path / "log-july.xlsx"))
     assert (second.rows, second.new_rows, second.corrected_rows, second.unchanged_rows) == (4, 1, 1, 2)
-    assert _rows(empty_db, "SELECT CAST(delivered_at AS DATE)::VARCHAR, records, load_seq FROM deliveries "
+    assert rows(empty_db, "SELECT CAST(delivered_at AS DATE)::VARCHAR, records, load_seq FROM deliveries "
                            "WHERE provider = 'KR'") == [("2025-07-06", 4200, second.seq)]
-    assert _rows(empty_db, "SELECT count(*) FROM deliveries") == [(4,)]
+    assert rows(empty_db, "SELECT count(*) FROM deliveries") == [(4,)]
     # Both files stay in the archive, in load order in the manifest.
-    assert [r[0] for r in _rows(empty_db, "SELECT original_name FROM loads ORDER BY seq")] == \
+    assert [r[0] for r in rows(empty_db, "SELECT original_name FROM loads ORDER BY seq")] == \
         ["log-march.csv", "log-july.xlsx"]
     archived = {p.name for p in (empty_db.parent / "archive").iterdir()}
     assert {f"{first.sha256}.csv", f"{second.sha256}.xlsx"} <= archived
@@ -137,7 +128,7 @@ def test_headers_ignore_case_spaces_and_order_and_schedule_completeness_load(emp
                 ["0.95", "KR", "US", "patent-fulltext", "monthly", "3", "2025-07-04", "2026-07-04"]]
     result = load(empty_db, "schedule", _write(schedule, tmp_path / "schedule.xlsx"))
     assert (result.rows, result.new_rows) == (2, 2)
-    assert _rows(empty_db, "SELECT provider, frequency, grace_days, ends::VARCHAR, on_time_target "
+    assert rows(empty_db, "SELECT provider, frequency, grace_days, ends::VARCHAR, on_time_target "
                            "FROM delivery_schedule ORDER BY provider") == \
         [("JP", "weekly", 1, None, 0.9), ("KR", "monthly", 3, "2026-07-04", 0.95)]
     completeness = [["provider", "recipient", "dataset", "scheduled_date", "field", "populated"],
@@ -145,5 +136,5 @@ def test_headers_ignore_case_spaces_and_order_and_schedule_completeness_load(emp
                     ["JP", "US", "patent-bibliographic", "2025-03-03", "claims", "5000"]]
     result = load(empty_db, "completeness", _write(completeness, tmp_path / "completeness.csv"))
     assert (result.rows, result.new_rows) == (2, 2)
-    assert _rows(empty_db, "SELECT field, populated FROM field_completeness ORDER BY field") == \
+    assert rows(empty_db, "SELECT field, populated FROM field_completeness ORDER BY field") == \
         [("abstract", 4990), ("claims", 5000)]

@@ -1,7 +1,7 @@
 """Concurrency and crash safety, with real processes.
 
-- Ten AppTest sessions in threads read the live database while a load runs in another
-  process: none errs, and every run sees one snapshot (two counts read by separate queries in
+- Ten AppTest sessions, each in its own process, read the live database while a load runs
+  in another process: none errs, and every run sees one snapshot (two counts read by separate queries in
   the same run come from the same snapshot: both old, or both new), never a mix.
 - A load killed with SIGKILL midway (at each point `loaders.store._pause_for_tests` names):
   the next start opens the previous database whole (killed before the swap) or the new one

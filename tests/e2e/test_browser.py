@@ -55,9 +55,12 @@ def wait_idle(page, started_timeout: float = 1500) -> None:
 
 
 def open_page(page, server, path: str) -> None:
+    """Open a URL and wait for its first run to finish (the app starts in state 'initial',
+    so 'notRunning' together with rendered content means that run is over)."""
     page.goto(server["url"] + path)
-    page.wait_for_selector("[data-testid='stApp']", timeout=90_000)
-    wait_idle(page, started_timeout=5000)
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']", timeout=90_000)
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.wait_for_timeout(500)  # let charts and the last deltas paint
 
 
 def full_page_screenshot(page, path: Path) -> None:
@@ -116,6 +119,7 @@ def test_every_page_renders_in_the_browser(server, page, page_file):
         assert "Illustrative data" in body
     full_page_screenshot(page, SCREENSHOTS / f"{page_file.stem}.png")
     _assert_inert(page, page_file.name)
+    assert page.page_errors == [], page.page_errors  # no uncaught JavaScript error either
 
 
 def test_home_key_figures(server, page):
@@ -157,9 +161,7 @@ def test_filter_changes_figure_and_copied_url_reopens_the_view(server, page, bro
     other = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         tab = other.new_page()
-        tab.goto(page.url)
-        tab.wait_for_selector("[data-testid='stApp']")
-        wait_idle(tab, started_timeout=5000)
+        open_page(tab, server, page.url.removeprefix(server["url"]))
         tab.wait_for_selector(".js-plotly-plot")
         assert tab.locator("h3", has_text="Offices using each standard").first.inner_text() == heading_after
         assert _first_chart_data(tab) == after
@@ -210,12 +212,24 @@ def test_hostile_dataset_names_are_listed_literally_and_stay_inert(server, page)
     _assert_inert(page, "Delivery reliability filtered on a hostile dataset name")
 
 
+CONTROLS = ("[data-testid='stSelectbox'], [data-testid='stMultiSelect'], [data-testid='stDateInput'], "
+            "[data-testid='stCheckbox'], [data-testid='stDownloadButton'], [data-testid='stSidebar']")
+
+
+def _visible(page, selector: str) -> int:
+    return sum(1 for element in page.locator(selector).all() if element.is_visible())
+
+
 def test_presentation_view_hides_controls(server, page):
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "ui" / "common.py", *PAGE_FILES])
-    found = re.search(r"url_toggle\(\s*[\"'][^\"']*[Pp]resentation[^\"']*[\"']\s*,\s*key=[\"'](\w+)[\"']", sources)
+    toggle = re.compile(r"url_toggle\(\s*[\"'][^\"']*[Pp]resentation[^\"']*[\"']\s*,\s*key=[\"'](\w+)[\"']")
+    found = [(p, m.group(1)) for p in PAGE_FILES if (m := toggle.search(p.read_text(encoding="utf-8")))]
     if not found:
         pytest.skip("no presentation view exists yet (issue 5 is not built): nothing to hide")
-    open_page(page, server, f"/Standards?{found.group(1)}=1")
-    controls = page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect'], "
-                            "[data-testid='stDownloadButton']")
-    assert controls.count() == 0 or not any(c.is_visible() for c in controls.all())
+    page_file, key = found[0]
+    open_page(page, server, _url_path(page_file))
+    assert _visible(page, CONTROLS) > 0  # the normal view has filters and a sidebar...
+    open_page(page, server, f"{_url_path(page_file)}?{key}=1")
+    page.wait_for_selector(".js-plotly-plot")
+    assert _visible(page, CONTROLS) == 0  # ...the presentation view hides them
+    assert page.locator("[data-testid='stException']").count() == 0
+    full_page_screenshot(page, SCREENSHOTS / f"{page_file.stem}-presentation.png")

@@ -54,7 +54,8 @@ def _manifest(db: Path) -> list[dict]:
 
 
 def _loads(db: Path) -> list[dict]:
-    return [{"seq": seq, "archived_as": name} for seq, name in rows(db, "SELECT seq, archived_as FROM loads ORDER BY seq")]
+    return [{"seq": seq, "archived_as": name}
+            for seq, name in rows(db, "SELECT seq, archived_as FROM loads ORDER BY seq")]
 
 
 def _archive_agrees(db: Path) -> None:

@@ -135,6 +135,7 @@ def test_manifest_unchanged_after_every_rejection(shared_db):
     """The manifest file is byte-identical after the whole corpus was thrown at the database
     (this test runs after the parametrised ones in file order)."""
     manifest = shared_db.parent / "archive" / "manifest.jsonl"
-    assert rows(shared_db, "SELECT seq FROM loads ORDER BY seq") == [(1,), (2,), (3,), (4,), (5,)]  # the five bundled loads, nothing more
+    # The five bundled loads, nothing more.
+    assert rows(shared_db, "SELECT seq FROM loads ORDER BY seq") == [(1,), (2,), (3,), (4,), (5,)]
     assert len(manifest.read_text().splitlines()) == 5
     assert sorted(p.name for p in shared_db.parent.iterdir() if p.name.startswith(".next-")) == []

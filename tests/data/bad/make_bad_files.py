@@ -46,6 +46,36 @@ COMPLETENESS_ROWS = [
 ]
 
 CASES: list[dict] = []
+BASES = {"deliveries": (DELIVERY_HEADER, DELIVERY_ROWS), "schedule": (SCHEDULE_HEADER, SCHEDULE_ROWS),
+         "completeness": (COMPLETENESS_HEADER, COMPLETENESS_ROWS)}
+#: Good files with one cell changed: (file, kind, index of the changed data row, column, new
+#: value, message fragment). The expected row is that index + 2 (the header is row 1).
+ONE_CELL = [
+    ("unknown-office.csv", "deliveries", 1, "provider", "XX", "a known WIPO ST.3 office code"),
+    ("lowercase-office.csv", "deliveries", 2, "recipient", "us", "an upper-case WIPO ST.3 office code"),
+    ("date-day-first.csv", "deliveries", 0, "scheduled_date", "17/02/2025", "a date as YYYY-MM-DD"),
+    ("date-slashes.csv", "deliveries", 1, "scheduled_date", "2025/02/24", "a date as YYYY-MM-DD"),
+    ("date-words.csv", "deliveries", 2, "scheduled_date", "27 June 2025", "a date as YYYY-MM-DD"),
+    ("date-impossible.csv", "deliveries", 0, "scheduled_date", "2025-02-30", "a date as YYYY-MM-DD"),
+    ("delivered-in-future.csv", "deliveries", 0, "delivered_at", "2999-01-01", "not in the future"),
+    ("negative-records.csv", "deliveries", 0, "records", "-5", "at least 0"),
+    ("fractional-records.csv", "deliveries", 1, "records", "12.5", "a whole number"),
+    ("delivered-without-records.csv", "deliveries", 0, "records", "", "a record count for a delivered batch"),
+    ("unknown-notice.csv", "deliveries", 1, "notice_given", "maybe", "one of yes, no"),
+    ("huge-cell.csv", "deliveries", 2, "notes", "x" * 100_000, "at most 10000 characters"),
+    ("schedule-unknown-frequency.csv", "schedule", 1, "frequency", "fortnightly",
+     "one of weekly, biweekly, monthly, quarterly"),
+    ("schedule-target-above-one.csv", "schedule", 0, "on_time_target", "95", "a number from 0 to 1"),
+    ("schedule-negative-grace.csv", "schedule", 1, "grace_days", "-3", "at least 0"),
+    ("schedule-date-us-format.csv", "schedule", 0, "starts", "02/17/2025", "a date as YYYY-MM-DD"),
+    ("schedule-ends-before-starts.csv", "schedule", 1, "ends", "2024-01-01", "on or after 'starts'"),
+    ("completeness-populated-above-records.csv", "completeness", 1, "populated", "9000",
+     "no larger than the delivery's records (8919)"),
+    ("completeness-negative.csv", "completeness", 0, "populated", "-1", "at least 0"),
+    ("completeness-percentage.csv", "completeness", 1, "populated", "95%", "a whole number"),
+    ("completeness-unknown-delivery.csv", "completeness", 1, "scheduled_date", "2025-01-17",
+     "the key of a loaded delivery"),
+]
 
 
 def case(name: str, kind: str, content: bytes, row: int, column: str, fragment: str,
@@ -165,48 +195,20 @@ def make() -> None:
          1, "recieved_by", "an unknown column is refused rather than ignored",
          why="refused by design: a misspelt column would otherwise drop its data silently")
 
-    # ---- values (deliveries)
-    case("unknown-office.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 0, "XX")), 3, "provider",
-         "a known WIPO ST.3 office code")
-    case("lowercase-office.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 1, "us")), 4,
-         "recipient", "an upper-case WIPO ST.3 office code")
-    case("date-day-first.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 5, "17/02/2025")), 2,
-         "scheduled_date", "a date as YYYY-MM-DD")
-    case("date-slashes.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 5, "2025/02/24")), 3,
-         "scheduled_date", "a date as YYYY-MM-DD")
-    case("date-words.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 5, "27 June 2025")), 4,
-         "scheduled_date", "a date as YYYY-MM-DD")
-    case("date-impossible.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 5, "2025-02-30")), 2,
-         "scheduled_date", "a date as YYYY-MM-DD")
-    case("delivered-in-future.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 6, "2999-01-01")), 2,
-         "delivered_at", "not in the future")
-    case("negative-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 7, "-5")), 2, "records",
-         "at least 0")
-    case("fractional-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 7, "12.5")), 3,
-         "records", "a whole number")
-    case("delivered-without-records.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 0, 7, "")), 2,
-         "records", "a record count for a delivered batch")
-    case("unknown-notice.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 8, "maybe")), 3,
-         "notice_given", "one of yes, no")
+    # ---- one bad value in an otherwise good file (deliveries, schedule, completeness)
+    for name, kind, index, column, value, fragment in ONE_CELL:
+        header, rows = BASES[kind]
+        changed = with_cell(rows, index, header.split(",").index(column), value)
+        case(name, kind, lines(header, changed), index + 2, column, fragment)
+
+    # ---- other values (deliveries)
     case("duplicate-key.csv", "deliveries", lines(DELIVERY_HEADER, [D[0], D[1], D[0]]), 4,
          "provider+recipient+dataset+scheduled_date", "row 2 has the same key")
-    case("huge-cell.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 2, 9, "x" * 100_000)), 4, "notes",
-         "at most 10000 characters")
     case("bad-value.xlsx", "deliveries",
          xlsx_bytes([DELIVERY_HEADER.split(","), *[r.split(",") for r in with_cell(D, 1, 0, "ZZ")]]), 3,
          "provider", "a known WIPO ST.3 office code", why="rows of a workbook are named like rows of a CSV")
 
     # ---- schedule
-    case("schedule-unknown-frequency.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 3, "fortnightly")),
-         3, "frequency", "one of weekly, biweekly, monthly, quarterly")
-    case("schedule-target-above-one.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 0, 7, "95")), 2,
-         "on_time_target", "a number from 0 to 1")
-    case("schedule-negative-grace.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 4, "-3")), 3,
-         "grace_days", "at least 0")
-    case("schedule-date-us-format.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 0, 5, "02/17/2025")), 2,
-         "starts", "a date as YYYY-MM-DD")
-    case("schedule-ends-before-starts.csv", "schedule", lines(SCHEDULE_HEADER, with_cell(S, 1, 6, "2024-01-01")),
-         3, "ends", "on or after 'starts'")
     case("schedule-duplicate-key.csv", "schedule", lines(SCHEDULE_HEADER, [S[0], S[1], S[0]]), 4,
          "provider+recipient+dataset", "row 2 has the same key")
     case("schedule-missing-column.csv", "schedule",
@@ -214,16 +216,6 @@ def make() -> None:
          "a column named 'frequency' (required)")
 
     # ---- completeness
-    case("completeness-populated-above-records.csv", "completeness",
-         lines(COMPLETENESS_HEADER, with_cell(C, 1, 5, "9000")), 3, "populated",
-         "no larger than the delivery's records (8919)")
-    case("completeness-negative.csv", "completeness", lines(COMPLETENESS_HEADER, with_cell(C, 0, 5, "-1")), 2,
-         "populated", "at least 0")
-    case("completeness-percentage.csv", "completeness", lines(COMPLETENESS_HEADER, with_cell(C, 1, 5, "95%")), 3,
-         "populated", "a whole number")
-    case("completeness-unknown-delivery.csv", "completeness",
-         lines(COMPLETENESS_HEADER, with_cell(C, 1, 3, "2025-01-17")), 3, "scheduled_date",
-         "the key of a loaded delivery")
     case("completeness-duplicate-key.csv", "completeness", lines(COMPLETENESS_HEADER, [C[0], C[1], C[0]]), 4,
          "provider+recipient+dataset+scheduled_date+field", "row 2 has the same key")
 

@@ -9,15 +9,24 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from ui import auth, common, data, key_charts
+from ui import auth, common, data, i18n, key_charts
+from ui.i18n import N_, _
 
-common.page("Home", ":material/home:")
+#: The pages' names in the list of links (msgids), by file name.
+PAGE_LABELS = {"1_Published_figures": N_("Published figures"), "2_Standards": N_("Standards"),
+               "3_Exchanged_data": N_("Exchanged data"), "4_Challenges": N_("Challenges"),
+               "5_Delivery_reliability": N_("Delivery reliability"), "6_Update_calendar": N_("Update calendar"),
+               "7_Data_completeness": N_("Data completeness"), "8_Office_profile": N_("Office profile"),
+               "9_Manage_data": N_("Manage data"), "10_Document_coverage": N_("Document coverage"),
+               "11_Presentation": N_("Presentation")}
+
+common.page(_("Home"), ":material/home:")
 if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
     st.switch_page("pages/11_Presentation.py", query_params=st.query_params.to_dict())
 auth.sidebar()
-st.title("IP Data Exchange Transparency Dashboard")
-st.caption("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
-           "completeness and delivery reliability")
+st.title(_("IP Data Exchange Transparency Dashboard"))
+st.caption(_("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
+             "completeness and delivery reliability"))
 
 prov = data.provenance()
 common.illustrative_notice(prov["illustrative_survey"] or prov["illustrative_deliveries"])
@@ -26,45 +35,47 @@ rounds = data.query(queries.survey_rounds)
 overall = data.query(queries.overall_on_time_rate, as_of=prov["deliveries_as_of"])
 reconciliation = data.query(queries.published_vs_computed)
 
-st.subheader("At a glance")
+st.subheader(_("At a glance"))
 columns = st.columns(len(rounds) + 3)
 for column, r in zip(columns, rounds.itertuples()):
-    column.metric(f"Respondents {r.round}", int(r.respondents),
-                  help=f"Offices that answered the {r.round} survey round"
-                       + (" (illustrative)" if r.bundled else ""))
+    column.metric(_("Respondents {round}").format(round=r.round), i18n.number(int(r.respondents)),
+                  help=(_("Offices that answered the {round} survey round (illustrative)") if r.bundled
+                        else _("Offices that answered the {round} survey round")).format(round=r.round))
 rest = columns[len(rounds):]
-rest[0].metric("Offices delivering", overall["delivering_offices"],
-               help="Provider offices with at least one delivery in the log")
+rest[0].metric(_("Offices delivering"), i18n.number(overall["delivering_offices"]),
+               help=_("Provider offices with at least one delivery in the log"))
 rate = overall["on_time_rate"]
-rest[1].metric("On-time rate, all deliveries", "-" if rate is None else f"{rate:.1%}",
-               help=f"{overall['on_time']} of {overall['due']} due deliveries arrived by their deadline "
-                    "(scheduled date + grace days)")
-rest[2].metric("Deliveries as of", str(prov["deliveries_as_of"]),
-               help="Latest delivery date in the loaded log (UTC); pending vs missed is judged at this date")
+rest[1].metric(_("On-time rate, all deliveries"), i18n.percent(rate),
+               help=_("{on_time} of {due} due deliveries arrived by their deadline (scheduled date + grace days)")
+               .format(on_time=i18n.number(overall["on_time"]), due=i18n.number(overall["due"])))
+rest[2].metric(_("Deliveries as of"), i18n.date(prov["deliveries_as_of"]),
+               help=_("Latest delivery date in the loaded log (UTC); pending vs missed is judged at this date"))
 
 matched = int(reconciliation["matches"].sum())
 if len(reconciliation):
-    message = (f"{matched} of {len(reconciliation)} aggregates published in CWS/13/14 are reproduced "
-               "exactly by the loaded 2025 answers.")
+    message = _("{matched} of {total} aggregates published in CWS/13/14 are reproduced exactly by the loaded "
+                "2025 answers.").format(matched=i18n.number(matched), total=i18n.number(len(reconciliation)))
     (st.success if matched == len(reconciliation) else st.error)(message)
 
 left, right = st.columns(2)
 with left:
-    st.markdown("**Standards used, share of respondents by round**")
+    st.markdown("**" + _("Standards used, share of respondents by round") + "**")
     standards = data.query(queries.option_counts, section="standards")[
         ["round", "code", "label", "offices", "base", "share"]]
     common.chart(key_charts.standards_by_round_figure(standards), standards, "standards-by-round", "home-standards")
 with right:
-    st.markdown("**On-time rate by provider office**")
+    st.markdown("**" + _("On-time rate by provider office") + "**")
     reliability = data.query(queries.delivery_reliability_by_office, as_of=prov["deliveries_as_of"])
     common.chart(key_charts.on_time_by_provider_figure(reliability, common.office_names()),
                  reliability.sort_values("on_time_rate"), "on-time-rate-by-provider", "home-reliability")
 
-st.subheader("Pages")
+st.subheader(_("Pages"))
 def _page_order(path: Path) -> tuple:
     number = path.stem.split("_", 1)[0]
     return (int(number) if number.isdigit() else 999, path.stem)
 
 
 for page_file in sorted(Path(__file__).parent.joinpath("pages").glob("*.py"), key=_page_order):
-    st.page_link(f"pages/{page_file.name}", label=page_file.stem.split("_", 1)[-1].replace("_", " "))
+    label = PAGE_LABELS.get(page_file.stem)
+    st.page_link(f"pages/{page_file.name}",
+                 label=_(label) if label else page_file.stem.split("_", 1)[-1].replace("_", " "))

@@ -31,7 +31,11 @@ import streamlit as st
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import Argon2Error, InvalidHashError
 
+from .i18n import N_, _
+
 ROLES = ("public", "office", "secretariat")
+#: How roles are named to people (msgids; the role values themselves stay in the secrets).
+ROLE_LABELS = {"public": N_("public"), "office": N_("office"), "secretariat": N_("secretariat")}
 SESSION_USER = "ipdx_signed_in"
 SESSION_TOKEN = "ipdx_auth_session"
 EXAMPLE_FILE = ".streamlit/secrets.toml.example"
@@ -211,22 +215,22 @@ def check_credentials(username: str, password: str, session_token: str,
     now = time.monotonic() if now is None else now
     users, _ = configured_users(config)
     if not users:
-        return SignInResult(False, "Sign-in is not enabled on this server.")
+        return SignInResult(False, _("Sign-in is not enabled on this server."))
     keys = throttle_keys(username, session_token)
     gate = throttle()
     wait = gate.wait(keys, now)
     if wait > 0:
-        return SignInResult(False, f"Too many failed attempts. Try again in {wait:.0f} s.",
-                            wait_seconds=wait)
+        return SignInResult(False, _("Too many failed attempts. Try again in {seconds} s.").format(
+            seconds=f"{wait:.0f}"), wait_seconds=wait)
     user = _find_user(users, username.strip())
     matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
     if user is not None and matches:
         gate.reset(keys)
-        return SignInResult(True, f"Signed in as {user.username}.", user)
+        return SignInResult(True, _("Signed in as {user}.").format(user=user.username), user)
     gate.record_failure(keys, now)
     wait = gate.wait(keys, now)
-    return SignInResult(False, f"Wrong user name or password. The next attempt is possible in {wait:.0f} s.",
-                        wait_seconds=wait)
+    return SignInResult(False, _("Wrong user name or password. The next attempt is possible in {seconds} s.")
+                        .format(seconds=f"{wait:.0f}"), wait_seconds=wait)
 
 
 # ------------------------------------------------------------------ the session's viewer
@@ -251,9 +255,9 @@ def current_viewer() -> Viewer:
 
 def _sign_in_form() -> None:
     with st.form("ipdx-sign-in", clear_on_submit=True):
-        username = st.text_input("User name", key="ipdx-auth-username")
-        password = st.text_input("Password", type="password", key="ipdx-auth-password")
-        submitted = st.form_submit_button("Sign in", key="ipdx-auth-submit")
+        username = st.text_input(_("User name"), key="ipdx-auth-username")
+        password = st.text_input(_("Password"), type="password", key="ipdx-auth-password")
+        submitted = st.form_submit_button(_("Sign in"), key="ipdx-auth-submit")
     if submitted:
         result = check_credentials(username, password, _session_token())
         if result.ok:
@@ -263,30 +267,34 @@ def _sign_in_form() -> None:
 
 
 def sidebar() -> Viewer:
-    """The sign-in area shown in the sidebar of every page; returns the viewer."""
+    """The language picker and the sign-in area shown in the sidebar of every page; returns the viewer."""
+    from . import i18n
     from .common import plain
 
+    i18n.picker()
     who = current_viewer()
     with st.sidebar:
-        st.markdown("**Access**")
+        st.markdown("**" + _("Access") + "**")
         if who.signed_in:
-            office = f" for office {who.office}" if who.office else ""
-            st.caption(plain(f"Signed in as {who.username} ({who.role}{office})."))
-            if st.button("Sign out", key="ipdx-auth-sign-out"):
+            role = _(ROLE_LABELS.get(who.role, who.role))
+            text = (_("Signed in as {user} ({role} for office {office}).") if who.office
+                    else _("Signed in as {user} ({role}).")).format(user=who.username, role=role, office=who.office)
+            st.caption(plain(text))
+            if st.button(_("Sign out"), key="ipdx-auth-sign-out"):
                 del st.session_state[SESSION_USER]
                 st.rerun()
             return who
         users, problems = configured_users()
         if not users:
             st.caption(plain(
-                "Public view. Sign-in is not enabled on this server. To enable office and "
-                f"secretariat roles, copy {EXAMPLE_FILE} to .streamlit/secrets.toml and add users "
-                "with password hashes made by: python -m ui.auth hash-password"))
+                _("Public view. Sign-in is not enabled on this server. To enable office and secretariat roles, "
+                  "copy {example} to .streamlit/secrets.toml and add users with password hashes made by: "
+                  "{command}").format(example=EXAMPLE_FILE, command="python -m ui.auth hash-password")))
         else:
-            st.caption("Public view. Office users and the secretariat sign in here.")
+            st.caption(_("Public view. Office users and the secretariat sign in here."))
             _sign_in_form()
         for problem in problems:
-            st.warning(plain(f"Ignored in the secrets: {problem}"))
+            st.warning(plain(_("Ignored in the secrets: {problem}").format(problem=problem)))
     return who
 
 

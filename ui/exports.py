@@ -17,7 +17,9 @@ from typing import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import i18n
 from .common import neutralise_frame
+from .i18n import _
 
 IMAGE_MIMES = {"png": "image/png", "svg": "image/svg+xml"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,11 +111,11 @@ _BASE_CSS = """
 body { font-family: "Helvetica Neue", Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1100px;
        line-height: 1.4; padding: 0 16px; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-top: 1.6em; }
-.notice { background: #FFF4CE; border-left: 4px solid #E69F00; padding: 8px 12px; }
+.notice { background: #FFF4CE; border-inline-start: 4px solid #E69F00; padding: 8px 12px; }
 .takeaway { font-size: 1.1em; font-weight: 600; }
 .footer, .meta { color: #555; font-size: 0.85em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 8px 0; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: start; vertical-align: top; }
 th { background: #f2f2f2; }
 """
 
@@ -129,14 +131,16 @@ _REPORT_CSS = """
 body { max-width: 190mm; font-size: 10pt; }
 h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: 10px 0 4px; }
 table { font-size: 8.5pt; } ul { margin: 2px 0 6px; }
-@media print { body { margin: 0; } .notice { border-left-width: 2px; } }
+@media print { body { margin: 0; } .notice { border-inline-start-width: 2px; } }
 """
 
 
 def html_document(title: str, body: str, css: str = "", head: str = "") -> bytes:
     """A complete HTML page: UTF-8, escaped title, the shared CSS plus `css`, `head` (trusted
     markup only: our own scripts), and `body` (already escaped by the callers)."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    lang = i18n.language()  # a key of i18n.LANGUAGES: never data
+    direction = "rtl" if i18n.is_rtl(lang) else "ltr"
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\" dir=\"{direction}\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
             f"<style>{_BASE_CSS}{css}</style>{head}</head><body>{body}</body></html>").encode("utf-8")
 
@@ -152,33 +156,35 @@ def meeting_pack_html(charts: Sequence, reconciliation: pd.DataFrame, provenance
     the provenance, then every key chart (interactive, with its takeaway and provenance footer),
     then the reconciliation table. Plotly JS is inlined once in the head; no external file, font
     or link, so it opens offline. `charts` are `ui.key_charts.KeyChart`s."""
-    parts = ["<h1>IP Data Exchange: meeting pack</h1>",
-             f"<p class=\"meta\">WIPO CWS Task No. 67 · generated {esc(generated)} (UTC)</p>"]
+    parts = [f"<h1>{esc(_('IP Data Exchange: meeting pack'))}</h1>",
+             f"<p class=\"meta\">{esc(_('WIPO CWS Task No. 67 · generated {time} (UTC)').format(time=generated))}</p>"]
     if notice:
         parts.append(f"<p class=\"notice\">{esc(notice)}</p>")
-    parts += ["<h2>Filters in force</h2>", key_value_html(filters),
-              "<h2>Provenance</h2>", key_value_html(provenance)]
+    parts += [f"<h2>{esc(_('Filters in force'))}</h2>", key_value_html(filters),
+              f"<h2>{esc(_('Provenance'))}</h2>", key_value_html(provenance)]
     for i, chart in enumerate(charts, 1):
         div = chart.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"key-chart-{i}",
                                    config={"displaylogo": False, "responsive": True})
         parts.append(f"<section class=\"chart\"><h2>{i}. {esc(chart.title)}</h2>"
                      f"<p class=\"takeaway\">{esc(chart.takeaway)}</p>{div}"
                      f"<p class=\"footer\">{esc(chart.provenance)}</p></section>")
-    parts += ["<h2>Published CWS/13/14 figures vs computed (reconciliation)</h2>", table_html(reconciliation)]
-    return html_document("IP Data Exchange meeting pack", "".join(parts), _PRINT_CSS, head=_plotly_js())
+    parts += [f"<h2>{esc(_('Published CWS/13/14 figures vs computed (reconciliation)'))}</h2>",
+              table_html(reconciliation)]
+    return html_document(_("IP Data Exchange meeting pack"), "".join(parts), _PRINT_CSS, head=_plotly_js())
 
 
 def meeting_pack_xlsx(charts: Sequence, reconciliation: pd.DataFrame, provenance: Sequence[tuple[str, str]],
                       filters: Sequence[tuple[str, str]]) -> bytes:
     """The meeting pack's tables as a workbook: filters in force, provenance (with each chart's
     takeaway), one sheet per key chart with exactly its data, and the reconciliation."""
-    tables = {"Filters": pd.DataFrame(filters, columns=["filter", "value"]),
-              "Provenance": pd.DataFrame(list(provenance) + [(f"{c.title}: takeaway", c.takeaway) for c in charts]
-                                         + [(f"{c.title}: provenance", c.provenance) for c in charts],
-                                         columns=["item", "value"])}
+    tables = {_("Filters"): pd.DataFrame(filters, columns=[_("filter"), _("value")]),
+              _("Provenance"): pd.DataFrame(
+                  list(provenance) + [(_("{title}: takeaway").format(title=c.title), c.takeaway) for c in charts]
+                  + [(_("{title}: provenance").format(title=c.title), c.provenance) for c in charts],
+                  columns=[_("item"), _("value")])}
     for chart in charts:
         tables[chart.title] = chart.frame
-    tables["Reconciliation"] = reconciliation
+    tables[_("Reconciliation")] = reconciliation
     return xlsx_bytes(tables)
 
 
@@ -186,12 +192,13 @@ def office_report_html(office: str, summary: Sequence[str], sections: Sequence[t
                        provenance: Sequence[tuple[str, str]], notice: str | None) -> bytes:
     """A printable one-page office report (A4 print CSS, no script): the office, the summary
     sentences, then each (heading, table or sentence) section, and the provenance."""
-    parts = [f"<h1>Office profile: {esc(office)}</h1>"]
+    title = _("Office profile: {office}").format(office=office)
+    parts = [f"<h1>{esc(title)}</h1>"]
     if notice:
         parts.append(f"<p class=\"notice\">{esc(notice)}</p>")
-    parts.append("<h2>Summary</h2><ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
+    parts.append(f"<h2>{esc(_('Summary'))}</h2><ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
     for heading, content in sections:
         parts.append(f"<h2>{esc(heading)}</h2>")
         parts.append(table_html(content) if isinstance(content, pd.DataFrame) else f"<p>{esc(content)}</p>")
-    parts += ["<h2>Provenance</h2>", key_value_html(provenance)]
-    return html_document(f"Office profile: {office}", "".join(parts), _REPORT_CSS)
+    parts += [f"<h2>{esc(_('Provenance'))}</h2>", key_value_html(provenance)]
+    return html_document(title, "".join(parts), _REPORT_CSS)

@@ -19,12 +19,20 @@ import plotly.graph_objects as go
 
 from queries import completeness, delivery, survey
 
+from . import i18n
 from .common import (OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text,
                      style_figure)
+from .i18n import N_, _
 
-CATEGORY_LABELS = {"technical": "technical", "legal": "legal/policy", "organizational": "organizational",
-                   "business": "business/coordination"}
-DIRECTIONS = {"sharing": "When sharing IP data", "collecting": "When collecting IP data"}
+#: Challenge categories and directions (msgids: shown through `_()`).
+CATEGORY_LABELS = {"technical": N_("technical"), "legal": N_("legal/policy"), "organizational": N_("organizational"),
+                   "business": N_("business/coordination")}
+DIRECTIONS = {"sharing": N_("When sharing IP data"), "collecting": N_("When collecting IP data")}
+
+
+def category_label(category) -> str:
+    """A challenge category in the page's language (an unknown category as loaded)."""
+    return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else str(category)
 
 
 @dataclass
@@ -49,13 +57,14 @@ class Context:
     def survey_provenance(self, rounds) -> str:
         rounds = [str(r) for r in rounds]
         illustrative = any(r["illustrative"] for r in self.provenance["rounds"] if str(r["round"]) in rounds)
-        kind = "illustrative data (bundled sample answers)" if illustrative else "real survey answers"
-        return f"Survey round{'s' if len(rounds) > 1 else ''} {', '.join(rounds)} · {kind}"
+        kind = _("illustrative data (bundled sample answers)") if illustrative else _("real survey answers")
+        return i18n.ngettext("Survey round {rounds} · {kind}", "Survey rounds {rounds} · {kind}", len(rounds)).format(
+            rounds=", ".join(rounds), kind=kind)
 
     def delivery_provenance(self) -> str:
-        kind = ("illustrative data (bundled sample deliveries)" if self.provenance["illustrative_deliveries"]
-                else "real delivery log")
-        return f"Deliveries as of {self.as_of} (UTC) · {kind}"
+        kind = (_("illustrative data (bundled sample deliveries)") if self.provenance["illustrative_deliveries"]
+                else _("real delivery log"))
+        return _("Deliveries as of {date} (UTC) · {kind}").format(date=i18n.date(self.as_of), kind=kind)
 
 
 def app_context(round: str | None = None, as_of=None) -> Context:
@@ -88,11 +97,12 @@ def standards_by_round_figure(standards: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for i, (rnd, grp) in enumerate(standards.groupby("round")):
         base = int(grp["base"].iloc[0])
-        fig.add_bar(x=[chart_text(c) for c in grp["code"]], y=grp["share"], name=f"{rnd} (base {base})",
+        fig.add_bar(x=[chart_text(c) for c in grp["code"]], y=grp["share"],
+                    name=_("{round} (base {base})").format(round=rnd, base=base),
                     marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                     customdata=grp[["offices", "base"]],
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} offices<extra></extra>")
-    fig.update_layout(yaxis_tickformat=".0%", barmode="group", yaxis_title="share of respondents")
+                    hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")
+    fig.update_layout(yaxis_tickformat=".0%", barmode="group", yaxis_title=_("share of respondents"))
     return fig
 
 
@@ -103,25 +113,25 @@ def on_time_by_provider_figure(reliability: pd.DataFrame, names: dict) -> go.Fig
     fig = go.Figure(go.Bar(x=reliability["on_time_rate"], y=labels, orientation="h",
                            marker_color=OUTCOME_COLOURS["on_time"],
                            customdata=reliability[["on_time", "scheduled"]],
-                           hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} on time<extra></extra>"))
-    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420)
+                           hovertemplate=_("%{y}: %{customdata[0]} of %{customdata[1]} on time") + "<extra></extra>"))
+    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420, xaxis_title=_("on-time rate"))
     return fig
 
 
 def challenge_categories_figure(categories: pd.DataFrame, as_share: bool) -> go.Figure:
     """Offices reporting at least one challenge of each category, per direction (count or share)."""
-    categories = categories.assign(category_label=categories["category"].map(CATEGORY_LABELS)
-                                   .fillna(categories["category"]))
+    categories = categories.assign(category_label=categories["category"].map(category_label))
     fig = go.Figure()
     for i, (direction, title) in enumerate(DIRECTIONS.items()):
         rows = categories[categories["direction"] == direction]
         fig.add_bar(x=[chart_text(c) for c in rows["category_label"]],
-                    y=rows["share" if as_share else "offices"], name=title,
-                    marker_color=SERIES_COLOURS[i], customdata=rows[["offices", "base"]],
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} offices<extra></extra>")
+                    y=rows["share" if as_share else "offices"], name=_(title),
+                    marker_color=SERIES_COLOURS[i], marker_pattern_shape="/" if i else "",
+                    customdata=rows[["offices", "base"]],
+                    hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")
     fig.update_layout(barmode="group", yaxis_tickformat=".0%" if as_share else None,
-                      yaxis_title="share of respondents" if as_share else "offices",
-                      title="Offices reporting at least one challenge of the category")
+                      yaxis_title=_("share of respondents") if as_share else _("offices"),
+                      title=_("Offices reporting at least one challenge of the category"))
     return fig
 
 
@@ -129,21 +139,23 @@ def monthly_trend_figure(trend: pd.DataFrame, as_of) -> go.Figure:
     """On-time rate per month: finished months joined by a line, incomplete months drawn apart."""
     finished, unfinished = trend[~trend["incomplete"]], trend[trend["incomplete"]]
     fig = go.Figure()
-    fig.add_scatter(x=finished["month"], y=finished["on_time_rate"], mode="lines+markers", name="finished month",
+    fig.add_scatter(x=finished["month"], y=finished["on_time_rate"], mode="lines+markers", name=_("finished month"),
                     marker=dict(color=OUTCOME_COLOURS["on_time"], symbol="circle"),
                     line=dict(color=OUTCOME_COLOURS["on_time"]),
                     customdata=finished[["on_time", "scheduled"]],
-                    hovertemplate="%{x|%Y-%m}: %{customdata[0]} of %{customdata[1]} on time<extra></extra>")
+                    hovertemplate=_("%{x|%Y-%m}: %{customdata[0]} of %{customdata[1]} on time") + "<extra></extra>")
     if len(unfinished):
         fig.add_scatter(x=unfinished["month"], y=unfinished["on_time_rate"], mode="markers+text",
-                        name=f"incomplete (as of {as_of})", text=["incomplete"] * len(unfinished),
+                        name=_("incomplete (as of {date})").format(date=i18n.date(as_of)),
+                        text=[_("incomplete")] * len(unfinished),
                         textposition="top center",
                         marker=dict(color=OUTCOME_COLOURS["pending"], symbol="circle-open", size=11),
                         customdata=unfinished[["on_time", "scheduled", "pending"]],
-                        hovertemplate="%{x|%Y-%m} (incomplete): %{customdata[0]} of %{customdata[1]} on time, "
-                                      "%{customdata[2]} pending<extra></extra>")
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], xaxis_title="month of scheduled date",
-                      yaxis_title="on-time rate")
+                        hovertemplate=_("%{x|%Y-%m} (incomplete): %{customdata[0]} of %{customdata[1]} on time, "
+                                        "%{customdata[2]} pending") + "<extra></extra>")
+    fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], xaxis_title=_("month of scheduled date"),
+                      xaxis_tickformat="%Y-%m",
+                      yaxis_title=_("on-time rate"))
     return fig
 
 
@@ -152,19 +164,23 @@ def monthly_trend_figure(trend: pd.DataFrame, as_of) -> go.Figure:
 def standards_by_round(ctx: Context) -> KeyChart:
     standards = ctx.run(survey.option_counts, section="standards")
     frame = standards[["round", "code", "label", "offices", "base", "share"]]
-    takeaway = "No survey round is loaded."
+    takeaway = _("No survey round is loaded.")
     if len(frame):
         latest = frame[frame["round"] == frame["round"].max()].sort_values(["offices", "code"],
                                                                           ascending=[False, True])
         top = latest.iloc[0]
-        takeaway = (f"{top['code']} is the most used standard in {top['round']}, by "
-                    f"{share_text(int(top['offices']), int(top['base']))} respondents")
+        share = share_text(int(top["offices"]), int(top["base"]))
         earlier = frame[(frame["code"] == top["code"]) & (frame["round"] < top["round"])]
         if len(earlier):
             before = earlier.iloc[-1]
-            takeaway += f", against {share_text(int(before['offices']), int(before['base']))} in {before['round']}"
-        takeaway += "."
-    return KeyChart("standards", "Standards used, share of respondents by round", standards_by_round_figure(frame),
+            takeaway = _("{standard} is the most used standard in {round}, by {share} respondents, against "
+                         "{earlier_share} in {earlier_round}.").format(
+                standard=top["code"], round=top["round"], share=share,
+                earlier_share=share_text(int(before["offices"]), int(before["base"])), earlier_round=before["round"])
+        else:
+            takeaway = _("{standard} is the most used standard in {round}, by {share} respondents.").format(
+                standard=top["code"], round=top["round"], share=share)
+    return KeyChart("standards", _("Standards used, share of respondents by round"), standards_by_round_figure(frame),
                     frame, takeaway, ctx.survey_provenance(sorted(frame["round"].unique()) or ctx.rounds))
 
 
@@ -177,11 +193,14 @@ def challenge_categories(ctx: Context) -> KeyChart:
         rows = frame[frame["direction"] == direction].sort_values(["offices", "category"], ascending=[False, True])
         if len(rows) and rows["offices"].iloc[0] > 0:
             top = rows.iloc[0]
-            sentences.append(f"{title[0].lower()}{title[1:]}, {CATEGORY_LABELS.get(top['category'], top['category'])}"
-                             f" challenges, by {share_text(int(top['offices']), int(top['base']))} respondents")
-    takeaway = (f"Most reported in {ctx.round}: " + "; ".join(sentences) + ".") if sentences else \
-        f"No challenge reported in {ctx.round}."
-    return KeyChart("challenges", f"Challenges per category, {ctx.round}", challenge_categories_figure(frame, True),
+            template = (_("when sharing IP data, {category} challenges, by {share} respondents") if direction == "sharing"
+                        else _("when collecting IP data, {category} challenges, by {share} respondents"))
+            sentences.append(template.format(category=category_label(top["category"]),
+                                             share=share_text(int(top["offices"]), int(top["base"]))))
+    takeaway = (_("Most reported in {round}: {list}.").format(round=ctx.round, list="; ".join(sentences))
+                if sentences else _("No challenge reported in {round}.").format(round=ctx.round))
+    return KeyChart("challenges", _("Challenges per category, {round}").format(round=ctx.round),
+                    challenge_categories_figure(frame, True),
                     frame, takeaway, ctx.survey_provenance([ctx.round] if ctx.round else []))
 
 
@@ -189,13 +208,16 @@ def on_time_by_provider(ctx: Context) -> KeyChart:
     reliability = ctx.run(delivery.delivery_reliability_by_office, as_of=ctx.as_of)
     overall = ctx.run(delivery.overall_on_time_rate, as_of=ctx.as_of)
     due = reliability[reliability["scheduled"] > 0].sort_values(["on_time_rate", "provider"])
-    takeaway = "No delivery was due."
+    takeaway = _("No delivery was due.")
     if overall["due"]:
         low, high = due.iloc[0], due.iloc[-1]
-        takeaway = (f"{overall['on_time_rate']:.1%} of due deliveries on time ({overall['on_time']} of {overall['due']});"
-                    f" lowest {office_label(low['provider'], ctx.names)} {low['on_time_rate']:.0%}, highest "
-                    f"{office_label(high['provider'], ctx.names)} {high['on_time_rate']:.0%}.")
-    return KeyChart("on-time-by-provider", "On-time rate by provider office",
+        takeaway = _("{rate} of due deliveries on time ({on_time} of {due}); lowest {lowest} {lowest_rate}, "
+                     "highest {highest} {highest_rate}.").format(
+            rate=i18n.percent(overall["on_time_rate"]), on_time=i18n.number(overall["on_time"]),
+            due=i18n.number(overall["due"]), lowest=office_label(low["provider"], ctx.names),
+            lowest_rate=i18n.percent(low["on_time_rate"], 0), highest=office_label(high["provider"], ctx.names),
+            highest_rate=i18n.percent(high["on_time_rate"], 0))
+    return KeyChart("on-time-by-provider", _("On-time rate by provider office"),
                     on_time_by_provider_figure(reliability, ctx.names), reliability, takeaway,
                     ctx.delivery_provenance())
 
@@ -203,16 +225,21 @@ def on_time_by_provider(ctx: Context) -> KeyChart:
 def monthly_on_time(ctx: Context) -> KeyChart:
     trend = ctx.run(delivery.monthly_on_time_trend, as_of=ctx.as_of)
     finished = trend[~trend["incomplete"] & (trend["scheduled"] > 0)]
-    takeaway = "No finished month yet."
+    takeaway = _("No finished month yet.")
     if len(finished):
         last = finished.iloc[-1]
         worst = finished.sort_values(["on_time_rate", "month"]).iloc[0]
-        takeaway = (f"Last finished month {last['month']:%Y-%m}: {last['on_time_rate']:.0%} on time "
-                    f"({int(last['on_time'])} of {int(last['scheduled'])}); lowest month {worst['month']:%Y-%m}: "
-                    f"{worst['on_time_rate']:.0%}.")
+        takeaway = _("Last finished month {month}: {rate} on time ({on_time} of {scheduled}); lowest month "
+                     "{lowest_month}: {lowest_rate}.").format(
+            month=f"{last['month']:%Y-%m}", rate=i18n.percent(last["on_time_rate"], 0),
+            on_time=i18n.number(int(last["on_time"])), scheduled=i18n.number(int(last["scheduled"])),
+            lowest_month=f"{worst['month']:%Y-%m}", lowest_rate=i18n.percent(worst["on_time_rate"], 0))
         if trend["incomplete"].any():
-            takeaway += f" {int(trend['incomplete'].sum())} month(s) still incomplete, shown apart."
-    return KeyChart("monthly-on-time", "On-time rate by month", monthly_trend_figure(trend, ctx.as_of), trend,
+            incomplete = int(trend["incomplete"].sum())
+            takeaway += " " + i18n.ngettext("{count} month still incomplete, shown apart.",
+                                            "{count} months still incomplete, shown apart.",
+                                            incomplete).format(count=i18n.number(incomplete))
+    return KeyChart("monthly-on-time", _("On-time rate by month"), monthly_trend_figure(trend, ctx.as_of), trend,
                     takeaway, ctx.delivery_provenance())
 
 
@@ -224,19 +251,25 @@ def weakest_fields(ctx: Context, count: int = 10) -> KeyChart:
               for p, d, f in zip(frame["provider"], frame["dataset"], frame["field"])]
     fig = go.Figure(go.Bar(x=frame["completeness"], y=labels, orientation="h", marker_color=SERIES_COLOURS[5],
                            customdata=frame[["populated", "records"]],
-                           hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} populated<extra></extra>"))
+                           hovertemplate=_("%{y}: %{customdata[0]} of %{customdata[1]} populated")
+                           + "<extra></extra>"))
+    threshold = i18n.percent(completeness.DEFAULT_THRESHOLD, 0)
     fig.add_vline(x=completeness.DEFAULT_THRESHOLD, line_dash="dash", line_color="#777777",
-                  annotation_text=f"threshold {completeness.DEFAULT_THRESHOLD:.0%}")
-    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=460,
-                      title=f"The {len(frame)} least complete fields (provider · dataset · field)")
+                  annotation_text=_("threshold {threshold}").format(threshold=threshold))
+    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=460, xaxis_title=_("completeness"),
+                      title=i18n.ngettext("The {count} least complete field (provider · dataset · field)",
+                                          "The {count} least complete fields (provider · dataset · field)",
+                                          len(frame)).format(count=len(frame)))
     below = int(fields["below_threshold"].sum()) if len(fields) else 0
-    takeaway = "No completeness figures are loaded."
+    takeaway = _("No completeness figures are loaded.")
     if len(frame):
         worst = frame.iloc[-1]
-        takeaway = (f"{below} of {len(fields)} provider fields below {completeness.DEFAULT_THRESHOLD:.0%} populated; "
-                    f"least complete: {office_label(worst['provider'], ctx.names)} {worst['dataset']} "
-                    f"{worst['field']} at {worst['completeness']:.1%}.")
-    return KeyChart("weakest-fields", "Least complete fields", fig, frame.iloc[::-1], takeaway,
+        takeaway = _("{below} of {total} provider fields below {threshold} populated; least complete: {office} "
+                     "{dataset} {field} at {completeness}.").format(
+            below=i18n.number(below), total=i18n.number(len(fields)), threshold=threshold,
+            office=office_label(worst["provider"], ctx.names), dataset=worst["dataset"], field=worst["field"],
+            completeness=i18n.percent(worst["completeness"]))
+    return KeyChart("weakest-fields", _("Least complete fields"), fig, frame.iloc[::-1], takeaway,
                     ctx.delivery_provenance())
 
 
@@ -252,16 +285,17 @@ def build_all(ctx: Context) -> list[KeyChart]:
 
 
 def filters_in_force(ctx: Context) -> list[tuple[str, str]]:
-    return [("Survey round", ctx.round or "none loaded"), ("Deliveries as of (UTC)", str(ctx.as_of)),
-            ("Offices", "all respondents and all delivery streams (no office filter)")]
+    return [(_("Survey round"), ctx.round or _("none loaded")), (_("Deliveries as of (UTC)"), i18n.date(ctx.as_of)),
+            (_("Offices"), _("all respondents and all delivery streams (no office filter)"))]
 
 
 def provenance_rows(ctx: Context) -> list[tuple[str, str]]:
-    rows = [(f"Survey round {r['round']}", ("illustrative (bundled sample answers)" if r["illustrative"]
-                                            else "real export") + f", fielded to {r['fielded_to']}")
+    rows = [(_("Survey round {round}").format(round=r["round"]),
+             (_("illustrative (bundled sample answers), fielded to {date}") if r["illustrative"]
+              else _("real export, fielded to {date}")).format(date=r["fielded_to"]))
             for r in ctx.provenance["rounds"]]
-    rows.append(("Delivery data", ctx.delivery_provenance()))
-    rows.append(("Published figures", "WIPO CWS/13/14 (22 October 2025), 2025 survey aggregates"))
+    rows.append((_("Delivery data"), ctx.delivery_provenance()))
+    rows.append((_("Published figures"), _("WIPO CWS/13/14 (22 October 2025), 2025 survey aggregates")))
     return rows
 
 
@@ -278,7 +312,7 @@ def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> d
     def make_html() -> bytes:
         generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
         return exports.meeting_pack_html(charts, reconciliation, provenance, filters,
-                                         common.ILLUSTRATIVE_TEXT if illustrative else None, generated)
+                                         _(common.ILLUSTRATIVE_TEXT) if illustrative else None, generated)
 
     return {"html": make_html,
             "xlsx": lambda: exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters)}

@@ -6,16 +6,17 @@ import streamlit as st
 
 from queries import survey
 from ui import auth, common, data, disclosure
+from ui.i18n import _
 
 auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
-    "Standards adoption", ":material/rule:",
-    "Which WIPO standards offices use for IP data exchange (ST.26, ST.36, ST.96, ST.97, ...), per survey "
-    "round, per office, and what changed between rounds.")
+    _("Standards adoption"), ":material/rule:",
+    _("Which WIPO standards offices use for IP data exchange (ST.26, ST.36, ST.96, ST.97, ...), per survey "
+      "round, per office, and what changed between rounds."))
 
-st.subheader(f"Offices using each standard, {round_}")
+st.subheader(_("Offices using each standard, {round}").format(round=round_))
 if not base:
-    st.info("No respondent of this round matches the filter.")
+    st.info(_("No respondent of this round matches the filter."))
 elif disclosure.suppressed(round_, base):
     common.small_cell_info(base)
 else:
@@ -26,10 +27,10 @@ else:
     common.base_note(round_, base, selection)
     common.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share)
 
-st.subheader(f"Office x standard, {round_}")
+st.subheader(_("Office x standard, {round}").format(round=round_))
 if base:
     matrix = data.query(survey.option_matrix, section="standards", round=round_, offices=selection)
     common.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix")
 
-st.subheader("Compare two rounds")
-common.round_comparison("standards", rounds, selection, "standards-compare", what="standard")
+st.subheader(_("Compare two rounds"))
+common.round_comparison("standards", rounds, selection, "standards-compare")

@@ -6,25 +6,32 @@ import streamlit as st
 
 from queries import survey
 from ui import auth, common, data, disclosure
+from ui.i18n import N_, _
 
-SECTIONS = {"ip_rights": "IP rights", "data_types": "Data types", "formats": "File formats"}
+#: Per section: tab title, matrix heading and comparison heading (msgids, whole phrases).
+SECTIONS = {"ip_rights": (N_("IP rights"), N_("Office x IP rights, {round}"), N_("IP rights: compare two rounds")),
+            "data_types": (N_("Data types"), N_("Office x data types, {round}"),
+                           N_("Data types: compare two rounds")),
+            "formats": (N_("File formats"), N_("Office x file formats, {round}"),
+                        N_("File formats: compare two rounds"))}
 
 auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
-    "What is exchanged", ":material/swap_horiz:",
-    "On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "
-    "round and per office, with the figures published in CWS/13/14.")
+    _("What is exchanged"), ":material/swap_horiz:",
+    _("On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "
+      "round and per office, with the figures published in CWS/13/14."))
 published = data.query(survey.published_vs_computed)
 
 if not base:
-    st.info("No respondent of this round matches the filter.")
+    st.info(_("No respondent of this round matches the filter."))
     st.stop()
 small_cell = disclosure.suppressed(round_, base)
 common.base_note(round_, base, selection)
 
-for tab, (section, title) in zip(st.tabs(list(SECTIONS.values())), SECTIONS.items()):
+for tab, (section, (title, matrix_heading, compare_heading)) in zip(
+        st.tabs([_(t[0]) for t in SECTIONS.values()]), SECTIONS.items()):
     with tab:
-        st.subheader(f"{title}, {round_}")
+        st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
         if small_cell:
             common.small_cell_info(base)
         else:
@@ -32,8 +39,8 @@ for tab, (section, title) in zip(st.tabs(list(SECTIONS.values())), SECTIONS.item
             counts = counts[counts["round"] == round_]
             common.option_counts_view(counts, published[published["section"] == section],
                                       f"{section}-{round_}", f"{section}-counts", as_share, label_column="label")
-        st.markdown(f"**Office x {title.lower()}, {round_}**")
+        st.markdown("**" + _(matrix_heading).format(round=round_) + "**")
         matrix = data.query(survey.option_matrix, section=section, round=round_, offices=selection)
         common.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label")
-        st.markdown(f"**{title}: compare two rounds**")
-        common.round_comparison(section, rounds, selection, f"{section}-compare", what=title.lower()[:-1])
+        st.markdown("**" + _(compare_heading) + "**")
+        common.round_comparison(section, rounds, selection, f"{section}-compare")

@@ -11,7 +11,8 @@ from functools import partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import auth, common, data, exports, key_charts
+from ui import auth, common, data, exports, i18n, key_charts
+from ui.i18n import _
 
 #: Hides Streamlit's chrome (sidebar, header, toolbar) and enlarges text; constant, no data in it.
 PRESENT_CSS = """<style>
@@ -24,7 +25,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 h1 { font-size: 2.6rem !important; }
 </style>"""
 
-common.page("Presentation", ":material/slideshow:")
+common.page(_("Presentation"), ":material/slideshow:")
 present = st.query_params.get("present") == "1"
 provenance = data.provenance()
 
@@ -38,20 +39,21 @@ def _url_as_of():
 
 if present:
     st.html(PRESENT_CSS)
+    i18n.apply_direction()  # no sidebar (no picker) in present mode: the language comes from ?lang=
     context = key_charts.app_context(st.query_params.get("round"), _url_as_of())
 else:
     auth.sidebar()
-    if common.url_toggle("Presentation mode", key="present",
-                         help="Full screen, large fonts, one key chart per screen; also ?present=1 in the URL"):
+    if common.url_toggle(_("Presentation mode"), key="present",
+                         help=_("Full screen, large fonts, one key chart per screen; also ?present=1 in the URL")):
         st.rerun()  # the URL now says present=1: the next run lays out the presentation
-    st.title("Presentation and meeting pack")
+    st.title(_("Presentation and meeting pack"))
     common.illustrative_notice(provenance["illustrative_survey"] or provenance["illustrative_deliveries"])
     rounds = [str(r["round"]) for r in provenance["rounds"]]
     columns = st.columns(3)
     with columns[0]:
-        round_ = common.round_select(rounds, label="Survey round (challenges chart)") if rounds else None
+        round_ = common.round_select(rounds, label=_("Survey round (challenges chart)")) if rounds else None
     with columns[1]:
-        as_of = common.url_date("Deliveries as of (UTC)", key="as_of", default=provenance["deliveries_as_of"])
+        as_of = common.url_date(_("Deliveries as of (UTC)"), key="as_of", default=provenance["deliveries_as_of"])
     context = key_charts.app_context(round_, as_of)
 
 charts = key_charts.build_all(context)
@@ -75,7 +77,7 @@ def _exit() -> None:
 index = st.session_state["slide"]
 chart = charts[index - 1]
 if not present:
-    st.subheader(f"Key charts ({len(charts)}): preview")
+    st.subheader(_("Key charts ({count}): preview").format(count=i18n.number(len(charts))))
 st.markdown(f"{'#' if present else '###'} {common.plain(chart.title)}")
 st.markdown(f"**{common.plain(chart.takeaway)}**")
 figure = chart.figure
@@ -83,27 +85,29 @@ if present:
     figure = go.Figure(figure).update_layout(font=dict(size=20), height=640, title_font_size=24,
                                              legend=dict(font=dict(size=18)))
 st.plotly_chart(figure, width="stretch", key=f"slide-chart-{chart.key}")
-st.caption(f"{common.plain(chart.provenance)} · slide {index} of {len(charts)}")
+common.chart_alternative(figure, chart.frame, f"slide-{chart.key}")
+st.caption(_("{provenance} · slide {index} of {count}").format(provenance=common.plain(chart.provenance),
+                                                               index=index, count=len(charts)))
 buttons = st.columns([1, 1, 6, 1])
-buttons[0].button("Previous", key="slide-previous", on_click=_go, args=(-1,), disabled=index == 1,
+buttons[0].button(_("Previous"), key="slide-previous", on_click=_go, args=(-1,), disabled=index == 1,
                   icon=":material/chevron_left:")
-buttons[1].button("Next", key="slide-next", on_click=_go, args=(1,), disabled=index == len(charts),
+buttons[1].button(_("Next"), key="slide-next", on_click=_go, args=(1,), disabled=index == len(charts),
                   icon=":material/chevron_right:")
 if present:
-    buttons[3].button("Exit", key="present-exit", on_click=_exit, icon=":material/close_fullscreen:")
+    buttons[3].button(_("Exit"), key="present-exit", on_click=_exit, icon=":material/close_fullscreen:")
     st.stop()
 
-st.subheader("Meeting pack")
+st.subheader(_("Meeting pack"))
 filters = key_charts.filters_in_force(context)
-st.markdown("Every key chart (interactive), the reconciliation with the published CWS/13/14 figures, the "
-            "provenance and these filters in force: "
-            + "; ".join(f"{common.plain(k)}: **{common.plain(v)}**" for k, v in filters))
+st.markdown(_("Every key chart (interactive), the reconciliation with the published CWS/13/14 figures, the "
+              "provenance and these filters in force: {filters}").format(
+    filters="; ".join(f"{common.plain(k)}: **{common.plain(v)}**" for k, v in filters)))
 makers = key_charts.meeting_pack_makers(context, charts)
 with st.container(horizontal=True, key="meeting-pack-downloads"):
-    st.download_button("Meeting pack (HTML, works offline)", data=makers["html"], file_name="meeting-pack.html",
+    st.download_button(_("Meeting pack (HTML, works offline)"), data=makers["html"], file_name="meeting-pack.html",
                        mime="text/html", key="meeting-pack-html", on_click="ignore", icon=":material/download:")
-    st.download_button("Meeting pack (XLSX, one sheet per table)", data=makers["xlsx"],
+    st.download_button(_("Meeting pack (XLSX, one sheet per table)"), data=makers["xlsx"],
                        file_name="meeting-pack.xlsx", mime=exports.XLSX_MIME, key="meeting-pack-xlsx",
                        on_click="ignore", icon=":material/table:")
-st.caption("The pack follows the public view's disclosure rules: every key chart is an aggregate, and no office "
-           "that did not consent to publication is named.")
+st.caption(_("The pack follows the public view's disclosure rules: every key chart is an aggregate, and no office "
+             "that did not consent to publication is named."))

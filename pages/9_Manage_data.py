@@ -18,15 +18,16 @@ import streamlit as st
 
 import loaders
 from loaders import LoadRejected, LoadRequest
-from ui import auth, common, data
+from ui import auth, common, data, i18n
+from ui.i18n import N_, _
 
-common.page("Manage data", ":material/upload_file:")
+common.page(_("Manage data"), ":material/upload_file:")
 who = auth.sidebar()
-st.title("Manage data")
+st.title(_("Manage data"))
 
 if not who.sees_everything:
-    st.error("This page is for the secretariat only. Sign in with a secretariat account in the "
-             "sidebar to load or remove data; nothing can be changed here without that role.",
+    st.error(_("This page is for the secretariat only. Sign in with a secretariat account in the "
+               "sidebar to load or remove data; nothing can be changed here without that role."),
              icon=":material/lock:")
     st.stop()
 
@@ -39,21 +40,22 @@ PATHS = loaders.Paths(DB)
 #: The same limit as the server's `server.maxUploadSize` (.streamlit/config.toml), in bytes.
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-KIND_LABELS = {"survey": "Survey export (one row per office)", "schedule": "Schedule (shared update calendar)",
-               "deliveries": "Delivery log", "completeness": "Completeness (populated fields per delivery)"}
-UPLOAD_CODEBOOK = "Upload a codebook (TOML)"
+FILE_KINDS = {"survey": N_("Survey export (one row per office)"), "schedule": N_("Schedule (shared update calendar)"),
+              "deliveries": N_("Delivery log"), "completeness": N_("Completeness (populated fields per delivery)")}
+UPLOAD_CODEBOOK = "upload"  # the codebook choice that asks for a file (the other choices are codebook names)
 
 
 def upload_problem(name: str, size: int, allowed: tuple[str, ...]) -> str | None:
     """Why an uploaded file is refused before anything reads it (None when it is acceptable)."""
     if not name or len(name) > 255 or re.search(r"[/\\\x00-\x1f]", name) or name.startswith("."):
-        return ("the file name must be a plain name without folders, path separators or control "
-                "characters (rename the file and upload it again)")
+        return _("the file name must be a plain name without folders, path separators or control "
+                 "characters (rename the file and upload it again)")
     if Path(name).suffix.lower() not in allowed:
-        return f"the file must end with {' or '.join(allowed)}"
+        return _("the file must end with {extensions}").format(extensions=_(" or ").join(allowed))
     if size > MAX_UPLOAD_BYTES:
-        return (f"the file has {size:,} bytes; the limit is {MAX_UPLOAD_MB} MB ({MAX_UPLOAD_BYTES:,} bytes) "
-                "(split it, or ask the administrator to raise server.maxUploadSize)")
+        return _("the file has {size} bytes; the limit is {limit} MB ({limit_bytes} bytes) (split it, or ask the "
+                 "administrator to raise server.maxUploadSize)").format(
+            size=i18n.number(size), limit=i18n.number(MAX_UPLOAD_MB), limit_bytes=i18n.number(MAX_UPLOAD_BYTES))
     return None
 
 
@@ -72,10 +74,12 @@ def temp_copy(raw: bytes, suffix: str):
 
 def codebook_choices() -> dict[str, Path]:
     """Codebooks the server already has: bundled ones and those archived with earlier loads."""
-    choices = {f"bundled: {p.name}": p for p in sorted(loaders.store.BUNDLED_DIR.glob("codebook-*.toml"))}
+    choices = {_("bundled: {file}").format(file=p.name): p
+               for p in sorted(loaders.store.BUNDLED_DIR.glob("codebook-*.toml"))}
     for entry in loaders.read_manifest(PATHS):
         if entry.get("codebook_archived_as") and not entry.get("bundled"):
-            label = f"archived: codebook of round {entry['round']} (load #{entry['seq']}, {entry['original_name']})"
+            label = _("archived: codebook of round {round} (load #{seq}, {file})").format(
+                round=entry["round"], seq=entry["seq"], file=entry["original_name"])
             choices[label] = PATHS.archive / entry["codebook_archived_as"]
     return choices
 
@@ -85,12 +89,15 @@ def problems_frame(err: LoadRejected) -> pd.DataFrame:
                         columns=["file", "row", "column", "value", "expected"])
 
 
-def show_rejection(err: LoadRejected, what: str) -> None:
-    st.error(f"{what}: {err.total} problem{'s' if err.total != 1 else ''}. Nothing was changed.",
-             icon=":material/error:")
+def show_rejection(err: LoadRejected, what: str, key: str) -> None:
+    """The problems of a rejected file; `what` (already translated) says which step rejected it.
+    The problems themselves are the loaders' messages, in English, as on the command line."""
+    st.error(i18n.ngettext("{what}: {count} problem. Nothing was changed.",
+                           "{what}: {count} problems. Nothing was changed.", err.total).format(
+                 what=what, count=i18n.number(err.total)), icon=":material/error:")
     if err.total > len(err.problems):
-        st.caption(f"The first {len(err.problems)} problems are listed.")
-    st.dataframe(problems_frame(err), hide_index=True, width="stretch", key=f"problems-{what}")
+        st.caption(_("The first {count} problems are listed.").format(count=i18n.number(len(err.problems))))
+    common.show_table(problems_frame(err), width="stretch", key=f"problems-{key}")
 
 
 def progress_bar(text: str):
@@ -100,20 +107,23 @@ def progress_bar(text: str):
 
 # ------------------------------------------------------------------ load a file
 
-st.subheader("Load a file")
-st.caption(f"CSV or XLSX, at most {MAX_UPLOAD_MB} MB. Every file is checked first (dry run); "
-           "nothing changes until you confirm. Formats: see README, section Input formats.")
-kind = st.selectbox("What is the file?", list(KIND_LABELS), format_func=KIND_LABELS.get, key="manage-kind")
+st.subheader(_("Load a file"))
+st.caption(_("CSV or XLSX, at most {limit} MB. Every file is checked first (dry run); nothing changes until you "
+             "confirm. Formats: see README, section Input formats.").format(limit=i18n.number(MAX_UPLOAD_MB)))
+kind = st.selectbox(_("What is the file?"), list(FILE_KINDS), format_func=lambda k: _(FILE_KINDS[k]),
+                    key="manage-kind")
 round_name, codebook_path, codebook_upload = None, None, None
 if kind == "survey":
-    round_name = st.text_input("Survey round", key="manage-round", placeholder="e.g. 2026").strip() or None
+    round_name = st.text_input(_("Survey round"), key="manage-round",
+                               placeholder=_("e.g. {example}").format(example="2026")).strip() or None
     choices = codebook_choices()
-    codebook_choice = st.selectbox("Codebook", [*choices, UPLOAD_CODEBOOK], key="manage-codebook")
+    codebook_choice = st.selectbox(_("Codebook"), [*choices, UPLOAD_CODEBOOK], key="manage-codebook",
+                                   format_func=lambda c: _("Upload a codebook (TOML)") if c == UPLOAD_CODEBOOK else c)
     if codebook_choice == UPLOAD_CODEBOOK:
-        codebook_upload = st.file_uploader("Codebook file", type=["toml"], key="manage-codebook-file")
+        codebook_upload = st.file_uploader(_("Codebook file"), type=["toml"], key="manage-codebook-file")
     else:
         codebook_path = choices[codebook_choice]
-upload = st.file_uploader("File to load", type=["csv", "xlsx"], key="manage-file")
+upload = st.file_uploader(_("File to load"), type=["csv", "xlsx"], key="manage-file")
 
 refusal = None
 if upload is not None:
@@ -122,13 +132,13 @@ if upload is not None:
 if codebook_upload is not None and refusal is None:
     codebook_raw = codebook_upload.getvalue()
     refusal = upload_problem(codebook_upload.name, len(codebook_raw), (".toml",))
-    refusal = refusal and f"Codebook refused: {refusal}"
+    refusal = refusal and _("Codebook refused: {reason}").format(reason=refusal)
 if refusal:
-    st.error(f"Refused: {refusal}.", icon=":material/block:")
+    st.error(_("Refused: {reason}.").format(reason=refusal), icon=":material/block:")
 elif upload is not None and kind == "survey" and not round_name:
-    st.info("Enter the survey round of this export.")
+    st.info(_("Enter the survey round of this export."))
 elif upload is not None and kind == "survey" and codebook_path is None and codebook_upload is None:
-    st.info("Choose or upload the codebook of this round.")
+    st.info(_("Choose or upload the codebook of this round."))
 elif upload is not None:
     codebook_bytes = codebook_upload.getvalue() if codebook_upload else (codebook_path.read_bytes() if codebook_path else b"")
     fingerprint = hashlib.sha256(b"\0".join([raw, codebook_bytes, kind.encode(), (round_name or "").encode(),
@@ -147,80 +157,84 @@ elif upload is not None:
                                   codebook if kind == "survey" else None, loaded_by=who.username)
             return loaders.load_file(request, DB, **options)
 
-    if st.button("Check the file (dry run)", key="manage-dry-run", icon=":material/fact_check:"):
+    if st.button(_("Check the file (dry run)"), key="manage-dry-run", icon=":material/fact_check:"):
         try:
             result = run(dry_run=True)
             checked = {"fingerprint": fingerprint, "result": result}
         except LoadRejected as err:
             checked = None
-            show_rejection(err, "Dry run rejected the file")
+            show_rejection(err, _("Dry run rejected the file"), "dry-run")
         except ValueError as err:
             checked = None
-            st.error(f"Cannot check this file: {common.plain(err)}")
+            st.error(_("Cannot check this file: {reason}").format(reason=common.plain(err)))
         st.session_state["manage-checked"] = checked
 
     if checked:
         result = checked["result"]
         if result.status == "already loaded":
-            st.info(common.plain(f"{upload.name} was loaded before (load #{result.seq}); loading it "
-                                 "again would change nothing."))
+            st.info(common.plain(_("{file} was loaded before (load #{seq}); loading it again would change nothing.")
+                                 .format(file=upload.name, seq=result.seq)))
         else:
-            st.success(common.plain(f"Dry run passed: {upload.name} has no problems. Loading it would change:"))
+            st.success(common.plain(_("Dry run passed: {file} has no problems. Loading it would change:").format(
+                file=upload.name)))
             cols = st.columns(4)
-            cols[0].metric("Rows in the file", result.rows)
-            cols[1].metric("New rows", result.new_rows)
-            cols[2].metric("Corrected rows", result.corrected_rows)
-            cols[3].metric("Unchanged rows", result.unchanged_rows)
+            cols[0].metric(_("Rows in the file"), i18n.number(result.rows))
+            cols[1].metric(_("New rows"), i18n.number(result.new_rows))
+            cols[2].metric(_("Corrected rows"), i18n.number(result.corrected_rows))
+            cols[3].metric(_("Unchanged rows"), i18n.number(result.unchanged_rows))
             for note in result.notes:
                 st.caption(common.plain(note))
-            if st.button("Confirm: load this file", key="manage-confirm", type="primary",
+            if st.button(_("Confirm: load this file"), key="manage-confirm", type="primary",
                          icon=":material/upload:"):
                 try:
-                    loaded = run(dry_run=False, progress=progress_bar("Loading..."))
+                    loaded = run(dry_run=False, progress=progress_bar(_("Loading...")))
                     st.session_state.pop("manage-checked", None)
                     st.session_state["manage-flash"] = common.plain(
-                        f"Loaded {upload.name} as load #{loaded.seq} ({loaded.new_rows} new, "
-                        f"{loaded.corrected_rows} corrected, {loaded.unchanged_rows} unchanged rows).")
+                        _("Loaded {file} as load #{seq} ({new} new, {corrected} corrected, {unchanged} unchanged "
+                          "rows).").format(file=upload.name, seq=loaded.seq, new=i18n.number(loaded.new_rows),
+                                           corrected=i18n.number(loaded.corrected_rows),
+                                           unchanged=i18n.number(loaded.unchanged_rows)))
                     st.rerun()
                 except LoadRejected as err:  # the database changed since the dry run
                     st.session_state.pop("manage-checked", None)
-                    show_rejection(err, "Load rejected")
+                    show_rejection(err, _("Load rejected"), "load")
 
 # ------------------------------------------------------------------ history and removal
 
-st.subheader("History of loads")
+st.subheader(_("History of loads"))
 manifest = loaders.read_manifest(PATHS)
 history = pd.DataFrame(manifest, columns=["seq", "loaded_at", "loaded_by", "kind", "round", "original_name",
                                           "sha256", "rows", "new_rows", "corrected_rows", "unchanged_rows",
                                           "bundled"])
-st.dataframe(history.rename(columns={"seq": "load", "loaded_at": "loaded at (UTC)", "loaded_by": "by",
-                                     "original_name": "file", "sha256": "SHA-256"}),
-             hide_index=True, width="stretch", key="manage-history")
+common.show_table(history.rename(columns={"seq": "load", "loaded_at": "loaded at (UTC)", "loaded_by": "by",
+                                          "original_name": "file", "sha256": "SHA-256"}),
+                  width="stretch", key="manage-history")
 
 if manifest:
-    st.markdown("**Remove a load**")
-    st.caption("Removing a load rebuilds the database from the archive without it (all or nothing). "
-               "Its raw file stays in the archive and later rebuilds keep it out.")
+    st.markdown("**" + _("Remove a load") + "**")
+    st.caption(_("Removing a load rebuilds the database from the archive without it (all or nothing). "
+                 "Its raw file stays in the archive and later rebuilds keep it out."))
     labels = {e["seq"]: f"#{e['seq']} {e['kind']} {e['original_name']} ({e['loaded_at']}, {e['loaded_by']})"
               for e in manifest}
-    seq = st.selectbox("Load to remove", list(labels), format_func=labels.get, key="manage-remove-seq")
-    sure = st.checkbox("I understand that the database is rebuilt without this load", key="manage-remove-sure")
-    if st.button("Remove this load", key="manage-remove", disabled=not sure, icon=":material/delete:"):
+    seq = st.selectbox(_("Load to remove"), list(labels), format_func=labels.get, key="manage-remove-seq")
+    sure = st.checkbox(_("I understand that the database is rebuilt without this load"), key="manage-remove-sure")
+    if st.button(_("Remove this load"), key="manage-remove", disabled=not sure, icon=":material/delete:"):
         try:
             record = loaders.remove_load(seq, DB, removed_by=who.username,
-                                         progress=progress_bar("Rebuilding without the load..."))
+                                         progress=progress_bar(_("Rebuilding without the load...")))
             st.session_state.pop("manage-checked", None)
             st.session_state["manage-flash"] = common.plain(
-                f"Removed load #{seq} ({record['original_name']}); the database was rebuilt without it.")
+                _("Removed load #{seq} ({file}); the database was rebuilt without it.").format(
+                    seq=seq, file=record["original_name"]))
             st.rerun()
         except LoadRejected as err:
-            show_rejection(err, "Removal refused, a later load needs this one")
+            show_rejection(err, _("Removal refused, a later load needs this one"), "removal")
         except ValueError as err:
             st.error(common.plain(err))
 
 removed = loaders.read_removed(PATHS)
 if removed:
-    st.markdown("**Removed loads** (kept in the archive)")
-    st.dataframe(pd.DataFrame(removed, columns=["removed_at", "removed_by", "kind", "round", "original_name",
-                                                "sha256", "rows", "loaded_at", "loaded_by"]),
-                 hide_index=True, width="stretch", key="manage-removed")
+    st.markdown(_("**Removed loads** (kept in the archive)"))
+    common.show_table(pd.DataFrame(removed, columns=["removed_at", "removed_by", "kind", "round", "original_name",
+                                                     "sha256", "rows", "loaded_at", "loaded_by"]),
+                      width="stretch", key="manage-removed")

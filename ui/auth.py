@@ -186,7 +186,7 @@ class Throttle:
                 self.entries.pop(k, None)
 
     def _forget_old(self, now: float) -> None:
-        for k in [k for k, (_, last) in self.entries.items() if now - last > FORGET_AFTER]:
+        for k in [k for k, (_failures, last) in self.entries.items() if now - last > FORGET_AFTER]:
             del self.entries[k]
         while len(self.entries) >= MAX_TRACKED:  # still full: drop the oldest
             del self.entries[min(self.entries, key=lambda k: self.entries[k][1])]
@@ -213,7 +213,7 @@ def check_credentials(username: str, password: str, session_token: str,
                       config: dict | None = None, now: float | None = None) -> SignInResult:
     """Verify one sign-in attempt, refusing it while an earlier failure's delay runs."""
     now = time.monotonic() if now is None else now
-    users, _ = configured_users(config)
+    users, _problems = configured_users(config)
     if not users:
         return SignInResult(False, _("Sign-in is not enabled on this server."))
     keys = throttle_keys(username, session_token)

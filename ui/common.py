@@ -157,8 +157,8 @@ def download_csv(frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def labelled_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose headers are the column labels in the page's language."""
-    return frame.rename(columns={c: i18n.column_label(c) for c in frame.columns})
+    """A copy of `frame` whose headers and enumerated values are in the page's language."""
+    return i18n.translated_values(frame).rename(columns={c: i18n.column_label(c) for c in frame.columns})
 
 
 def show_table(frame, key: str, column_config: dict | None = None, **kwargs):
@@ -166,6 +166,8 @@ def show_table(frame, key: str, column_config: dict | None = None, **kwargs):
     (tests and downloads read them); `column_config` entries keep their settings, and a label
     given there (already translated by the page) wins."""
     from pandas.io.formats.style import Styler
+    if not isinstance(frame, Styler):
+        frame = i18n.translated_values(frame)
     columns = frame.data.columns if isinstance(frame, Styler) else frame.columns
     config = {str(c): i18n.column_label(c) for c in columns}
     for name, setting in (column_config or {}).items():

@@ -291,3 +291,39 @@ def column_label(name) -> str:
     """The header people read for a data column (the name itself when it is data, e.g. ST.96)."""
     label = COLUMN_LABELS.get(str(name))
     return _(label) if label else str(name)
+
+
+# ------------------------------------------------------------------ enumerated values in tables
+
+#: Values that the queries compute from a fixed set (outcomes, statuses, frequencies, survey
+#: directions...), shown translated in tables in the other languages. English shows them as the
+#: queries give them, so English tables, CSVs and links stay as documented. Loaded data (office
+#: codes, dataset names, option labels, notes) is never in this list.
+VALUE_LABELS = {
+    "outcome": {"on_time": N_("on time"), "late": N_("late"), "missed": N_("missed"), "pending": N_("pending")},
+    "status": {"scheduled": N_("scheduled"), "pending": N_("pending"), "delivered early": N_("delivered early")},
+    "frequency": {"weekly": N_("weekly"), "biweekly": N_("biweekly"), "monthly": N_("monthly"),
+                  "quarterly": N_("quarterly")},
+    "direction": {"sharing": N_("sharing"), "collecting": N_("collecting")},
+    "section": {"standards": N_("standards"), "ip_rights": N_("IP rights"), "data_types": N_("data types"),
+                "formats": N_("file formats"), "challenges": N_("challenges")},
+    "change": {"adopted": N_("adopted"), "dropped": N_("dropped")},
+    "kind": {"national": N_("national"), "regional": N_("regional"), "international": N_("international")},
+    "reason": {"no schedule for this provider, recipient and dataset":
+               N_("no schedule for this provider, recipient and dataset"),
+               "date not on the schedule's calendar": N_("date not on the schedule's calendar")},
+}
+
+
+def value_label(column: str, value):
+    """An enumerated value of `column` in the language (as it is when not enumerated)."""
+    label = VALUE_LABELS.get(column, {}).get(value) if isinstance(value, str) else None
+    return _(label) if label else value
+
+
+def translated_values(frame):
+    """A copy of `frame` with its enumerated values in the language (the frame itself in English)."""
+    columns = [c for c in frame.columns if c in VALUE_LABELS]
+    if language() == DEFAULT or not columns:
+        return frame
+    return frame.assign(**{c: frame[c].map(lambda v, c=c: value_label(c, v)) for c in columns})

@@ -98,8 +98,9 @@ def test_every_page_renders_in_the_browser(server, page, page_file):
 
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(
         "[data-testid='stException']").first.inner_text()
+    assert page.locator("h1").first.inner_text().strip()  # every page has a visible title...
     title = _title(page_file)
-    if title:
+    if title:  # ...and it is the one the page sets, where the source says it literally
         assert page.locator("h1", has_text=title).first.is_visible()
     body = page.locator("[data-testid='stMain']").inner_text()
     locked = "secretariat only" in body

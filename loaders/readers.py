@@ -195,7 +195,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: st
             {"path": source, "columns": columns},
         )
         rejected = con.execute(
-            f"SELECT DISTINCT line, column_name, error_type, csv_line FROM {rejects} ORDER BY line LIMIT 1000"
+            f"SELECT DISTINCT line, column_name, error_type, csv_line FROM {rejects} "
+            "ORDER BY line, try_cast(substr(column_name, 2) AS INTEGER) LIMIT 1000"
         ).fetchall()
     except duckdb.Error as err:
         raise LoadRejected([Problem(display, None, None, None,

@@ -335,6 +335,30 @@ def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=Non
                        _params(as_of, since, until, providers, recipients, datasets)).df()
 
 
+#: Above this many scheduled occurrences a page draws the outcome calendar per provider and
+#: month instead of one mark per delivery (a million marks crash a browser tab).
+TIMELINE_MAX_MARKS = 5000
+
+
+def scheduled_occurrence_count(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                               datasets=None) -> int:
+    """Number of scheduled occurrences (any outcome, pending included) in the period and filters."""
+    return con.execute(f"WITH o AS ({OUTCOMES_SQL}) SELECT count(*) FROM o",
+                       _params(as_of, since, until, providers, recipients, datasets)).fetchall()[0][0]
+
+
+def outcomes_by_provider_month(con, as_of=None, since=None, until=None, providers=None, recipients=None,
+                               datasets=None) -> pd.DataFrame:
+    """The outcome calendar in aggregate: per provider office and calendar month of
+    scheduled_date, the counts of scheduled (due), on time, late, missed and pending
+    occurrences and the on-time rate (on time / due), as in delivery_reliability_by_office."""
+    return con.execute(f"""
+        WITH o AS ({OUTCOMES_SQL})
+        SELECT provider, CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS}
+        FROM o GROUP BY ALL ORDER BY provider, month""",
+                       _params(as_of, since, until, providers, recipients, datasets)).df()
+
+
 def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
                         datasets=None) -> pd.DataFrame:
     """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead

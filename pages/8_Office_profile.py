@@ -106,17 +106,20 @@ summary = ([_("Strength: {sentence}").format(sentence=sentence(r)) for r in stre
            + [_("Gap: {sentence}").format(sentence=sentence(r)) for r in gaps.itertuples()])
 st.subheader(_("Summary: {office}").format(office=common.plain(label)))
 left, right = st.columns(2)
-for column, title, rows, fewer in (
-        (left, _("Strengths"), strengths,
-         N_("{count} metric better than the peer median among those compared over at least {min_peers} peers.")),
-        (right, _("Gaps"), gaps,
-         N_("{count} metrics worse than the peer median among those compared over at least {min_peers} peers."))):
+for column, title, rows, better in ((left, _("Strengths"), strengths, True), (right, _("Gaps"), gaps, False)):
     with column:
         st.markdown(f"**{title}**")
         for row in rows.itertuples():
             st.markdown(f"- {common.plain(sentence(row))}")
         if len(rows) < 3:
-            st.caption(_(fewer).format(count=i18n.number(len(rows)), min_peers=i18n.number(min_peers)))
+            fewer = (i18n.ngettext(
+                "{count} metric better than the peer median among those compared over at least {min_peers} peers.",
+                "{count} metrics better than the peer median among those compared over at least {min_peers} peers.",
+                len(rows)) if better else i18n.ngettext(
+                "{count} metric worse than the peer median among those compared over at least {min_peers} peers.",
+                "{count} metrics worse than the peer median among those compared over at least {min_peers} peers.",
+                len(rows)))
+            st.caption(fewer.format(count=i18n.number(len(rows)), min_peers=i18n.number(min_peers)))
 
 st.subheader(_("Compared with peers"))
 fewer_peers = _("- (fewer than {count} peers)").format(count=i18n.number(min_peers))

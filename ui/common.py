@@ -432,21 +432,22 @@ def not_named_text(count: int, what: str = "respondent") -> str:
     """'2 respondents not named here: ...' for `what` in respondent, office, contradiction."""
     if not count:
         return ""
-    forms = {
-        "respondent": (N_("{count} respondent not named here: no consent to publication of individual answers "
-                          "(counted in every total)."),
-                       N_("{count} respondents not named here: no consent to publication of individual answers "
-                          "(counted in every total).")),
-        "office": (N_("{count} office not named here: no consent to publication of individual answers "
-                      "(counted in every total)."),
-                   N_("{count} offices not named here: no consent to publication of individual answers "
-                      "(counted in every total).")),
-        "contradiction": (N_("{count} office with a contradiction not named here: no consent to publication of "
-                             "individual answers (counted in every total)."),
-                          N_("{count} offices with a contradiction not named here: no consent to publication of "
-                             "individual answers (counted in every total)."))}
-    singular, plural = forms[what]
-    return i18n.ngettext(singular, plural, count).format(count=i18n.number(count))
+    if what == "office":
+        text = i18n.ngettext("{count} office not named here: no consent to publication of individual answers "
+                             "(counted in every total).",
+                             "{count} offices not named here: no consent to publication of individual answers "
+                             "(counted in every total).", count)
+    elif what == "contradiction":
+        text = i18n.ngettext("{count} office with a contradiction not named here: no consent to publication of "
+                             "individual answers (counted in every total).",
+                             "{count} offices with a contradiction not named here: no consent to publication of "
+                             "individual answers (counted in every total).", count)
+    else:
+        text = i18n.ngettext("{count} respondent not named here: no consent to publication of individual answers "
+                             "(counted in every total).",
+                             "{count} respondents not named here: no consent to publication of individual answers "
+                             "(counted in every total).", count)
+    return text.format(count=i18n.number(count))
 
 
 def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str, key: str,

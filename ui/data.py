@@ -19,6 +19,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import loaders
 import queries
 
+from .i18n import _
+
 
 def database_path() -> Path:
     """`--db PATH` after `streamlit run dashboard.py --`, else $IPDX_DB, else data/ipdx.duckdb."""
@@ -37,10 +39,10 @@ def _ensure_built(path: Path) -> None:
     if path.exists():
         loaders.ensure_database(path)
         return
-    with st.status("First start: building the database from the bundled data...", expanded=True) as status:
+    with st.status(_("First start: building the database from the bundled data..."), expanded=True) as status:
         bar = st.progress(0.0)
         loaders.ensure_database(path, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-        status.update(label="Database ready", state="complete", expanded=False)
+        status.update(label=_("Database ready"), state="complete", expanded=False)
 
 
 def snapshot() -> tuple[Any, str]:

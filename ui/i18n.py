@@ -62,18 +62,16 @@ def N_(message: str) -> str:
 # ------------------------------------------------------------------ the current language
 
 def language() -> str:
-    """The language of this run: the picker's value, else `?lang=`, else the session's, else English."""
-    chosen = st.session_state.get(URL_KEY)
-    if chosen in LANGUAGES:
-        return chosen
+    """The language of this run: the session's choice (set by the picker), else `?lang=` (a shared
+    link, the first run), else English. Callable before the picker is drawn."""
     try:
+        remembered = st.session_state.get(SESSION_KEY)
         wanted = st.query_params.get(URL_KEY)
     except Exception:  # outside a Streamlit run (command line, plain tests)
-        wanted = None
-    if wanted in LANGUAGES:
-        return wanted
-    remembered = st.session_state.get(SESSION_KEY)
-    return remembered if remembered in LANGUAGES else DEFAULT
+        return DEFAULT
+    if remembered in LANGUAGES:
+        return remembered
+    return wanted if wanted in LANGUAGES else DEFAULT
 
 
 def is_rtl(lang: str | None = None) -> bool:
@@ -84,14 +82,23 @@ def picker() -> str:
     """The language picker in the sidebar, mirrored in the URL as ?lang=xx; applies RTL for Arabic."""
     from .common import url_select
 
+    # Streamlit forgets a widget's state when another page draws it: the session's language is
+    # kept under its own key and handed back to the picker on every page.
+    if st.session_state.get(SESSION_KEY) in LANGUAGES:
+        st.session_state[URL_KEY] = st.session_state[SESSION_KEY]
     with st.sidebar:
-        lang = url_select(_("Language"), list(LANGUAGES), key=URL_KEY,
-                          default=st.session_state.get(SESSION_KEY, DEFAULT), format_func=LANGUAGES.get,
+        lang = url_select(_("Language"), list(LANGUAGES), key=URL_KEY, format_func=LANGUAGES.get,
+                          on_change=_remember_choice,
                           help=_("The interface in one of WIPO's six official languages. Data values "
                                  "(office codes, standard numbers, loaded labels) stay as loaded."))
     st.session_state[SESSION_KEY] = lang
     apply_direction(lang)
     return lang
+
+
+def _remember_choice() -> None:
+    """The picker's on_change: the new language holds from the run it triggers on."""
+    st.session_state[SESSION_KEY] = st.session_state[URL_KEY]
 
 
 def apply_direction(lang: str | None = None) -> None:

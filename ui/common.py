@@ -157,8 +157,14 @@ def download_csv(frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def labelled_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose headers and enumerated values are in the page's language."""
-    return i18n.translated_values(frame).rename(columns={c: i18n.column_label(c) for c in frame.columns})
+    """A copy of `frame` whose headers and enumerated values are in the page's language. Two
+    columns with the same label (category and its label) keep apart: the second says its name."""
+    labels, taken = {}, set()
+    for column in frame.columns:
+        label = i18n.column_label(column)
+        labels[column] = label if label not in taken else f"{label} ({column})"
+        taken.add(labels[column])
+    return i18n.translated_values(frame).rename(columns=labels)
 
 
 def show_table(frame, key: str, column_config: dict | None = None, **kwargs):

@@ -1,0 +1,94 @@
+"""Accessibility of the running app (WCAG 2.1 AA as the bar): axe-core, injected into every page in
+English and in Arabic (right to left), in the real browser of the end-to-end tests.
+
+axe-core comes from the npm registry at install time (`.ci/run`: `npm pack axe-core@AXE_VERSION`,
+extracted to tests/e2e/vendor/axe.min.js, git-ignored). The test fails on serious or critical
+violations in what the app controls: its content in the main area and its sidebar widgets (text,
+colours, labels, charts, tables). Violations inside Streamlit's own chrome (header, toolbar, page
+navigation, the collapse buttons) are reported, not failed: the app cannot change that markup.
+Every violation of every page and language is written to
+test-artifacts/accessibility/axe-report.json (CI keeps it as an artifact).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import ROOT
+from .test_browser import PAGE_FILES, _url_path, open_page
+
+AXE_VERSION = "4.14.1"  # the version .ci/run vendors
+AXE = ROOT / "tests" / "e2e" / "vendor" / "axe.min.js"
+REPORT = ROOT / "test-artifacts" / "accessibility"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+#: Streamlit's own chrome: markup the app does not write and cannot change.
+FRAMEWORK_PARTS = ("[data-testid=\"stHeader\"]", "[data-testid=\"stToolbar\"]", "[data-testid=\"stSidebarNav\"]",
+                   "[data-testid=\"stDecoration\"]", "[data-testid=\"stStatusWidget\"]",
+                   "[data-testid=\"stMainMenu\"]", "[data-testid=\"stSidebarCollapseButton\"]",
+                   "[data-testid=\"stSidebarHeader\"]", "[data-testid=\"stExpandSidebarButton\"]",
+                   "[data-testid=\"stSidebarCollapsedControl\"]", "[data-testid=\"stAppDeployButton\"]")
+LANGUAGES = ("en", "ar")
+
+_RESULTS: list[dict] = []
+
+
+def _in_framework_chrome(page, selector: str) -> bool:
+    """True when the element is inside Streamlit's chrome (see FRAMEWORK_PARTS)."""
+    return page.evaluate("""([selector, parts]) => {
+        let element;
+        try { element = document.querySelector(selector); } catch (e) { return false; }
+        return !!element && parts.some(part => element.closest(part));
+    }""", [selector, list(FRAMEWORK_PARTS)])
+
+
+def _run_axe(page) -> dict:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async (tags) => await axe.run(document, {
+        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""", WCAG_TAGS)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    """Writes every violation found in this module to the report file, pass or fail."""
+    yield
+    REPORT.mkdir(parents=True, exist_ok=True)
+    (REPORT / "axe-report.json").write_text(json.dumps(
+        {"axe_core": AXE_VERSION, "tags": WCAG_TAGS, "pages": _RESULTS}, indent=1, ensure_ascii=False),
+        encoding="utf-8")
+
+
+def test_axe_core_is_vendored():
+    assert AXE.exists(), ("axe-core is not vendored: run the step of .ci/run "
+                          f"(npm pack axe-core@{AXE_VERSION}, extract package/axe.min.js to {AXE})")
+    assert f"axe v{AXE_VERSION}" in AXE.read_text(encoding="utf-8")[:300]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("page_file", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
+def test_no_serious_accessibility_violation_the_app_controls(server, page, page_file, lang):
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not vendored at {AXE} (see .ci/run)")
+    open_page(page, server, f"{_url_path(page_file)}?lang={lang}")
+    assert page.locator("[data-testid='stException']").count() == 0
+    if lang == "ar":  # the app container is laid out right to left (fails on timeout if it never is)
+        page.wait_for_function("getComputedStyle(document.querySelector('[data-testid=stMain]')).direction"
+                               " === 'rtl'", timeout=15_000)
+    results = _run_axe(page)
+    failing, reported = [], []
+    for violation in results["violations"]:
+        for node in violation["nodes"]:
+            selector = node["target"][0] if isinstance(node["target"][0], str) else json.dumps(node["target"])
+            entry = {"rule": violation["id"], "impact": node.get("impact") or violation["impact"],
+                     "help": violation["help"], "target": node["target"], "html": node["html"][:300],
+                     "summary": node.get("failureSummary", "")[:300]}
+            framework = _in_framework_chrome(page, selector)
+            entry["owner"] = "streamlit chrome" if framework else "app"
+            if entry["impact"] in FAILING_IMPACTS and not framework:
+                failing.append(entry)
+            else:
+                reported.append(entry)
+    _RESULTS.append({"page": page_file.stem, "lang": lang, "failing": failing, "reported": reported})
+    assert not failing, f"{page_file.stem} ({lang}): " + "; ".join(
+        f"{f['rule']} ({f['impact']}) at {f['target']}: {f['help']}" for f in failing[:5])

@@ -35,6 +35,9 @@ class Option:
     label: str
     category: str | None = None
     aliases: list[str] = field(default_factory=list)
+    #: The label in other languages, from `label_<language> = "..."` keys (display only: answers are
+    #: matched by code, label and aliases, never by a translation; nothing of it is stored).
+    translations: dict[str, str] = field(default_factory=dict)
 
     def texts(self) -> list[str]:
         return [t for t in {self.code, self.label, *self.aliases} if t]
@@ -99,7 +102,9 @@ class Codebook:
                     problems.add(display, None, where, code, "options with unique, non-empty codes")
                 codes.add(code)
                 options.append(Option(code, str(o.get("label", code)), o.get("category"),
-                                      [str(a) for a in o.get("aliases", [])]))
+                                      [str(a) for a in o.get("aliases", [])],
+                                      {k[len("label_"):]: str(v) for k, v in o.items()
+                                       if k.startswith("label_") and str(v).strip()}))
             if qtype in ("single_choice", "multiple_choice") and not options:
                 problems.add(display, None, where, None, "options for a choice question")
             questions.append(Question(qid, [str(h) for h in headers], str(qtype), q.get("section"),

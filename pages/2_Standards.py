@@ -25,12 +25,13 @@ else:
     published = data.query(survey.published_vs_computed)
     published = published[published["section"] == "standards"]
     common.base_note(round_, base, selection)
-    common.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share)
+    common.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share,
+                              section="standards")
 
 st.subheader(_("Office x standard, {round}").format(round=round_))
 if base:
     matrix = data.query(survey.option_matrix, section="standards", round=round_, offices=selection)
-    common.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix")
+    common.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards")
 
 st.subheader(_("Compare two rounds"))
 common.round_comparison("standards", rounds, selection, "standards-compare")

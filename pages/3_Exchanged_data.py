@@ -38,9 +38,11 @@ for tab, (section, (title, matrix_heading, compare_heading)) in zip(
             counts = data.query(survey.option_counts, section=section, offices=selection)
             counts = counts[counts["round"] == round_]
             common.option_counts_view(counts, published[published["section"] == section],
-                                      f"{section}-{round_}", f"{section}-counts", as_share, label_column="label")
+                                      f"{section}-{round_}", f"{section}-counts", as_share, label_column="label",
+                                      section=section)
         st.markdown("**" + _(matrix_heading).format(round=round_) + "**")
         matrix = data.query(survey.option_matrix, section=section, round=round_, offices=selection)
-        common.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label")
+        common.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label",
+                           section=section)
         st.markdown("**" + _(compare_heading) + "**")
         common.round_comparison(section, rounds, selection, f"{section}-compare")

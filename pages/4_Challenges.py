@@ -6,7 +6,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import auth, common, data, disclosure, key_charts
+from ui import auth, common, data, disclosure, i18n, key_charts
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
 
@@ -52,7 +52,7 @@ for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]),
         st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
         if not small_cell:
             counts = data.query(survey.option_counts, section="challenges", direction=direction, offices=selection)
-            counts = counts[counts["round"] == round_]
+            counts = common.localized_options(counts[counts["round"] == round_], round_, "challenges")
             counts["label"] = [f"{category_label(c)}: {lab}" for c, lab in zip(counts["category"], counts["label"])]
             common.option_counts_view(counts, published[(published["section"] == "challenges")
                                                         & (published["direction"] == direction)],
@@ -62,15 +62,17 @@ for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]),
         matrix = data.query(survey.option_matrix, section="challenges", direction=direction, round=round_,
                             offices=selection)
         common.matrix_view(matrix, round_, f"challenges-{direction}-matrix-{round_}",
-                           f"challenges-{direction}-matrix")
+                           f"challenges-{direction}-matrix", section="challenges")
 
 st.subheader(_("One office: its challenges next to the standards it uses"))
 names = common.office_names()
 named = sorted(disclosure.visible_respondents(round_) & base)
 if named:
     office = common.url_select(_("Office"), named, key="profile", format_func=lambda c: common.office_label(c, names))
-    challenges = data.query(survey.option_matrix, section="challenges", round=round_, offices=[office])
-    standards = data.query(survey.option_matrix, section="standards", round=round_, offices=[office])
+    challenges, _english = i18n.option_labels(
+        data.query(survey.option_matrix, section="challenges", round=round_, offices=[office]), round_, "challenges")
+    standards, _english = i18n.option_labels(
+        data.query(survey.option_matrix, section="standards", round=round_, offices=[office]), round_, "standards")
     left, right = st.columns(2)
     with left:
         st.markdown("**" + _("Challenges ticked") + "**")

@@ -154,10 +154,11 @@ changes_rows = []
 if not answer_rounds:
     st.caption(_("No survey answers of this office may be shown."))
 else:
-    cells = {}
+    cells, english_labels = {}, {}
     for section, title in SECTIONS.items():
         for r in answer_rounds:
-            matrix = data.query(survey.option_matrix, section=section, round=r, offices=[office])
+            matrix, english_labels[(section, r)] = i18n.option_labels(
+                data.query(survey.option_matrix, section=section, round=r, offices=[office]), r, section)
             for direction, rows in matrix.groupby(matrix["direction"].fillna("")):
                 row = _(title) + (f" ({i18n.value_label('direction', direction)})" if direction else "")
                 if (rows["state"] == "no_answer").all():
@@ -169,13 +170,18 @@ else:
                 cells.setdefault(row, {})[r] = text
     answers = pd.DataFrame.from_dict(cells, orient="index").reset_index(names="question")
     common.show_table(answers, key="table-office-answers")
+    for r in answer_rounds:  # says which rounds' answer options stay in English
+        note = i18n.option_labels_note(r, sum(n for (_section, rnd), n in english_labels.items() if rnd == r))
+        if note:
+            st.caption(note)
     common.download_csv(answers, f"answers-{office}", "office-answers")
     for earlier, later in zip(rounds, rounds[1:]):
         if earlier not in answer_rounds or later not in answer_rounds:
             continue
         for section, title in SECTIONS.items():
-            change = data.query(survey.option_changes, section=section, from_round=earlier, to_round=later,
-                                offices=[office])
+            change, _english = i18n.option_labels(
+                data.query(survey.option_changes, section=section, from_round=earlier, to_round=later,
+                           offices=[office]), later, section)
             for kind in ("adopted", "dropped"):
                 picked = change[change["change"] == kind]
                 if len(picked):

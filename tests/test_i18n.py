@@ -210,3 +210,28 @@ def test_outcomes_never_rest_on_colour_alone():
     assert set(common.OUTCOME_COLOURS.values()) <= okabe_ito and set(common.SERIES_COLOURS) <= okabe_ito
     assert len(set(common.OUTCOME_SYMBOLS.values())) == len(common.OUTCOME_COLOURS)
     assert set(common.OUTCOME_LABELS) == set(common.OUTCOME_COLOURS)
+
+
+# ------------------------------------------------------------------ codebook translations
+
+def test_codebook_labels_show_in_the_language_else_english_and_say_so(app, empty_db, tmp_path):
+    """`label_fr = "..."` on a codebook option is shown on French pages; options without it stay
+    English and the page says how many; the database stores only the English label."""
+    from conftest import load, rows
+    fixture = ROOT / "tests" / "data" / "survey"
+    codebook = tmp_path / "codebook-fr.toml"
+    codebook.write_text((fixture / "codebook-r1.toml").read_text(encoding="utf-8").replace(
+        'label = "non-standard data formats"',
+        'label = "non-standard data formats"\nlabel_fr = "formats de données non normalisés"'), encoding="utf-8")
+    load(empty_db, "survey", fixture / "survey-r1.csv", "2030", codebook)
+    assert rows(empty_db, "SELECT label FROM survey_options WHERE option_code = 'non_standard_formats'") == [
+        ("non-standard data formats",)]
+    at = app(empty_db, "pages/4_Challenges.py", {"lang": "fr", "round": "2030"})
+    assert not at.exception
+    labels = [v for d in at.dataframe if "label" in d.value.columns for v in d.value["label"]]
+    assert any("formats de données non normalisés" in str(v) for v in labels)
+    assert not any(str(v).endswith("non-standard data formats") for v in labels)
+    assert any("sont affichées en anglais" in c.value and "label_fr" in c.value.replace("\\", "") for c in at.caption)
+    english = app(empty_db, "pages/4_Challenges.py", {"round": "2030"})
+    assert any(str(v).endswith("non-standard data formats") for d in english.dataframe
+               if "label" in d.value.columns for v in d.value["label"])

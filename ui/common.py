@@ -456,11 +456,23 @@ def not_named_text(count: int, what: str = "respondent") -> str:
     return text.format(count=i18n.number(count))
 
 
+def localized_options(frame: pd.DataFrame, round: str, section: str | None) -> pd.DataFrame:
+    """Answer options' labels in the page's language where the round's codebook translates them
+    (`ui.i18n.option_labels`), with a caption saying how many stay in English."""
+    if section is None:
+        return frame
+    frame, english = i18n.option_labels(frame, str(round), section)
+    if english:
+        st.caption(i18n.option_labels_note(str(round), english))
+    return frame
+
+
 def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str, key: str,
-                       as_share: bool, label_column: str = "code") -> None:
+                       as_share: bool, label_column: str = "code", section: str | None = None) -> None:
     """Bar chart of offices ticking each option in one round (count, or share of its base),
     the published CWS/13/14 figure beside it, and the table of both with their bases."""
     rnd, base = str(counts["round"].iloc[0]), int(counts["base"].iloc[0])
+    counts = localized_options(counts, rnd, section)
     table = counts[["round", "direction", "code", "label", "offices", "base", "share", "no_answer"]].merge(
         published[["direction", "code", "round", "published", "published_base"]].rename(
             columns={"round": "published_round"}), on=["direction", "code"], how="left")
@@ -493,10 +505,11 @@ def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str,
 STATE_SYMBOLS = {"yes": "✔", "no": "·", "no_answer": N_("no answer"), "not_asked": N_("not asked")}
 
 
-def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: str = "code") -> None:
+def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: str = "code",
+                section: str | None = None) -> None:
     """The office x option matrix of `round` for the offices the viewer may see (chart, CSV,
     and the same cells as a table), saying how many respondents are left out unnamed."""
-    shown, not_named = named_offices(matrix, [round])
+    shown, not_named = named_offices(localized_options(matrix, round, section), [round])
     if shown.empty:
         st.info(_("No respondent of this round in the filter may be named."))
     else:
@@ -556,7 +569,7 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
         return
     kwargs = dict(section=section, direction=direction, offices=selection,
                   from_round=from_round, to_round=to_round)
-    summary = data.query(survey_queries.option_change_summary, **kwargs)
+    summary = localized_options(data.query(survey_queries.option_change_summary, **kwargs), to_round, section)
     changes = data.query(survey_queries.option_changes, **kwargs)
     changes["item"] = [c if not d else f"{d}: {c}" for c, d in zip(changes["code"], changes["direction"])]
     named, _not_named = named_offices(changes, [from_round, to_round])

@@ -334,3 +334,57 @@ def translated_values(frame):
     if language() == DEFAULT or not columns:
         return frame
     return frame.assign(**{c: frame[c].map(lambda v, c=c: value_label(c, v)) for c in columns})
+
+
+# ------------------------------------------------------------------ codebook labels
+
+def codebook_option_labels(round: str, section: str) -> dict[tuple[str, str], dict[str, str]]:
+    """(direction, option code) -> {language: label} for the options of `section`, from the codebook
+    the round was loaded with (`label_fr = "..."` keys; the archived copy of the round's latest
+    load), read at display time: translations are never stored in the database."""
+    import loaders
+
+    from . import data
+    paths = loaders.Paths(data.database_path())
+    loads = [e for e in loaders.read_manifest(paths) if e.get("kind") == "survey"
+             and str(e.get("round")) == str(round) and e.get("codebook_archived_as")]
+    if not loads:
+        return {}
+    latest = max(loads, key=lambda e: e["seq"])  # a new file for a round replaces the round
+    return _codebook_translations(str(paths.archive / latest["codebook_archived_as"])).get(section, {})
+
+
+@functools.lru_cache(maxsize=32)
+def _codebook_translations(path: str) -> dict:
+    """Archived codebooks are named by their SHA-256, so a path's content never changes."""
+    from loaders.survey import Codebook
+    out: dict = {}
+    for question in Codebook.from_file(Path(path)).questions:
+        for option in question.options:
+            if option.translations:
+                out.setdefault(question.section, {})[(question.direction or "", option.code)] = option.translations
+    return out
+
+
+def option_labels(frame, round: str, section: str):
+    """`frame` (with direction, code, label) with each label in the language where the round's
+    codebook has it, and how many labels stay in English (0 in English)."""
+    lang = language()
+    if lang == DEFAULT or frame.empty or "label" not in frame:
+        return frame, 0
+    table = codebook_option_labels(round, section)
+    found = [table.get((d if isinstance(d, str) else "", c), {}).get(lang)
+             for d, c in zip(frame["direction"], frame["code"])]
+    labels = [t or label for t, label in zip(found, frame["label"])]
+    return frame.assign(label=labels), sum(t is None for t in found)
+
+
+def option_labels_note(round: str, english: int) -> str:
+    """Says that answer options stay in English where the codebook has no translation."""
+    if not english:
+        return ""
+    return ngettext("{count} answer option is shown in English: the {round} codebook gives no label in this "
+                    "language for it (add label_{lang} = \"...\" to the option in the codebook).",
+                    "{count} answer options are shown in English: the {round} codebook gives no label in this "
+                    "language for them (add label_{lang} = \"...\" to the options in the codebook).",
+                    english).format(count=number(english), round=round, lang=language())

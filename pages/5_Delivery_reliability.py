@@ -66,20 +66,37 @@ st.caption(_("Scheduled = due (on time + late + missed). Delay: median and 90th 
              "Definitions: `queries/delivery.py`."))
 
 st.subheader(_("Every scheduled delivery, by outcome"))
-outcomes = data.query(delivery.delivery_outcomes, **filters)
-outcomes["schedule"] = [common.chart_text(f"{p} -> {r} · {d}") for p, r, d in
-                        zip(outcomes["provider"], outcomes["recipient"], outcomes["dataset"])]
-late_hover = _("{schedule}: scheduled {scheduled}, deadline {deadline}, {days} days late")
-on_time_hover = _("{schedule}: scheduled {scheduled}, deadline {deadline}")
-outcomes["hover"] = [common.chart_text((late_hover if pd.notna(n) else on_time_hover).format(
-                         schedule=s, scheduled=i18n.date(d), deadline=i18n.date(dl),
-                         days=i18n.number(int(n)) if pd.notna(n) else ""))
-                     for s, d, dl, n in zip(outcomes["schedule"], outcomes["scheduled_date"], outcomes["deadline"],
-                                            outcomes["days_late"])]
-fig = common.outcome_scatter(go.Figure(), outcomes, "scheduled_date", "schedule", "hover")
-fig.update_layout(height=max(320, 22 * outcomes["schedule"].nunique() + 160), xaxis_title=_("scheduled date (UTC)"),
-                  yaxis=dict(categoryorder="category descending"))
-common.chart(fig, outcomes.drop(columns=["schedule", "hover"]), "delivery-outcomes", "outcome-timeline")
+occurrences = data.query(delivery.scheduled_occurrence_count, **filters)
+if occurrences <= delivery.TIMELINE_MAX_MARKS:
+    outcomes = data.query(delivery.delivery_outcomes, **filters)
+    outcomes["schedule"] = [common.chart_text(f"{p} -> {r} · {d}") for p, r, d in
+                            zip(outcomes["provider"], outcomes["recipient"], outcomes["dataset"])]
+    late_hover = _("{schedule}: scheduled {scheduled}, deadline {deadline}, {days} days late")
+    on_time_hover = _("{schedule}: scheduled {scheduled}, deadline {deadline}")
+    outcomes["hover"] = [common.chart_text((late_hover if pd.notna(n) else on_time_hover).format(
+                             schedule=s, scheduled=i18n.date(d), deadline=i18n.date(dl),
+                             days=i18n.number(int(n)) if pd.notna(n) else ""))
+                         for s, d, dl, n in zip(outcomes["schedule"], outcomes["scheduled_date"],
+                                                outcomes["deadline"], outcomes["days_late"])]
+    fig = common.outcome_scatter(go.Figure(), outcomes, "scheduled_date", "schedule", "hover")
+    fig.update_layout(height=max(320, 22 * outcomes["schedule"].nunique() + 160),
+                      xaxis_title=_("scheduled date (UTC)"), yaxis=dict(categoryorder="category descending"))
+    common.chart(fig, outcomes.drop(columns=["schedule", "hover"]), "delivery-outcomes", "outcome-timeline")
+else:
+    # One mark per delivery does not scale (a million marks crash a browser tab): the calendar
+    # is drawn per provider and month; the drill-down below lists a provider's deliveries.
+    st.caption(_("{count} scheduled deliveries in the filter: too many to draw one by one, so each cell is one "
+                 "provider and month, coloured by on-time rate. Narrow the filters (below {limit}) to see every "
+                 "delivery.").format(count=i18n.number(occurrences), limit=i18n.number(delivery.TIMELINE_MAX_MARKS)))
+    calendar = data.query(delivery.outcomes_by_provider_month, **filters)
+    labels = {c: common.chart_text(common.office_label(c, names)) for c in calendar["provider"].unique()}
+    wide = calendar.pivot(index="provider", columns="month", values="on_time_rate")
+    fig = go.Figure(go.Heatmap(z=wide.values, x=list(wide.columns), y=[labels[c] for c in wide.index],
+                               zmin=0, zmax=1, colorscale="Cividis", colorbar=dict(title=_("on-time rate"),
+                                                                                   tickformat=".0%"),
+                               hovertemplate="%{y}<br>%{x|%Y-%m}: %{z:.0%}<extra></extra>"))
+    fig.update_layout(height=max(320, 18 * len(wide) + 160), xaxis_title=_("month of scheduled date (UTC)"))
+    common.chart(fig, calendar, "delivery-outcomes-by-provider-month", "outcome-timeline")
 
 st.subheader(_("On-time rate by month"))
 trend = data.query(delivery.monthly_on_time_trend, **filters)

@@ -120,3 +120,26 @@ def test_completeness_page_on_bundled_data(app, bundled_db):
     assert sorted(below["field"]) == ["abstract", "inventor", "priority_claims"]
     anomalies = frame_with(at, "band_high")
     assert sorted(anomalies["records"]) == [315, 1900, 33600]
+
+
+def test_large_log_draws_the_outcome_calendar_per_provider_and_month(app, bundled_db, monkeypatch):
+    """Above TIMELINE_MAX_MARKS occurrences the page draws provider x month cells instead of one
+    mark per delivery. The bundled log has 1628 occurrences up to 2026-11-20: with the limit at
+    1000 the aggregate is drawn; its cells add up to the same counts as the scorecard."""
+    from loaders import open_snapshot
+    from queries import delivery
+    monkeypatch.setattr(delivery, "TIMELINE_MAX_MARKS", 1000)
+    at = app(bundled_db, RELIABILITY)
+    assert not at.exception
+    assert any("1628 scheduled deliveries in the filter: too many to draw one by one" in c.value
+               for c in at.caption)
+    heatmap = charts(at)[0]["data"][0]
+    assert heatmap["type"] == "heatmap"
+    assert len(heatmap["y"]) == 15  # one row per provider office
+    con = open_snapshot(bundled_db)
+    cells = delivery.outcomes_by_provider_month(con, as_of=BUNDLED_AS_OF)
+    by_office = delivery.delivery_reliability_by_office(con, as_of=BUNDLED_AS_OF).set_index("provider")
+    con.close()
+    totals = cells.groupby("provider")[["scheduled", "on_time", "late", "missed"]].sum()
+    assert totals.equals(by_office[["scheduled", "on_time", "late", "missed"]].loc[totals.index])
+    assert int(totals.loc["UA", "missed"]) == 4

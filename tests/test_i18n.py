@@ -235,3 +235,56 @@ def test_codebook_labels_show_in_the_language_else_english_and_say_so(app, empty
     english = app(empty_db, "pages/4_Challenges.py", {"round": "2030"})
     assert any(str(v).endswith("non-standard data formats") for d in english.dataframe
                if "label" in d.value.columns for v in d.value["label"])
+
+
+def test_meeting_pack_made_on_click_keeps_the_page_language(app, bundled_db, monkeypatch):
+    """The pack is assembled after the page run (on click, in no session): still in French."""
+    from signin import MediaRecorder
+    media = MediaRecorder(monkeypatch)
+    at = app(bundled_db, "pages/11_Presentation.py", {"lang": "fr"})
+    assert not at.exception
+    pack = next(b for b in at.get("download_button") if b.proto.label.startswith("Dossier de réunion (HTML"))
+    html = media.bytes_of(pack).decode("utf-8")
+    assert '<html lang="fr" dir="ltr">' in html and "Filtres en vigueur" in html and "Provenance" in html
+    assert "Filters in force" not in html
+
+
+def test_no_message_falls_back_to_english_on_any_page(bundled_db, monkeypatch):
+    """Every page, rendered in French (the secretariat signed in, so Manage data shows all), asks
+    the catalog only for messages it has: a message pybabel could not extract (inside an f-string,
+    built at run time) would show in English and fails here."""
+    from streamlit.testing.v1 import AppTest
+
+    from signin import sign_in, users_secrets
+    from ui import i18n
+    french = i18n.translations("fr")
+    known = set(french._catalog)
+    misses, asked = set(), []
+
+    class Recording:
+        def gettext(self, message):
+            asked.append(message)
+            if message not in known and any(ch.isalpha() for ch in message):
+                misses.add(message)
+            return french.gettext(message)
+
+        def ngettext(self, singular, plural, n):
+            if (singular, 0) not in known:
+                misses.add(singular)
+            return french.ngettext(singular, plural, n)
+
+    monkeypatch.setattr(i18n, "translations", lambda lang: Recording())
+    monkeypatch.setenv("IPDX_DB", str(bundled_db))
+    monkeypatch.chdir(ROOT)
+    for page in ["dashboard.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+        at.secrets.update(users_secrets())
+        at.query_params["lang"] = "fr"
+        at.run()
+        sign_in(at, "secretariat-1")
+        if page != "dashboard.py":
+            at.switch_page(page)
+            at.run()
+        assert not at.exception, (page, at.exception)
+    assert len(set(asked)) > 300                     # the pages did ask the catalog
+    assert not misses, f"messages shown in English: {sorted(misses)[:10]}"

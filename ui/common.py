@@ -34,8 +34,8 @@ ILLUSTRATIVE_TEXT = N_(
 
 def page(title: str, icon: str = ":material/monitoring:") -> None:
     """Page set-up; `title` is already in the page's language."""
-    st.set_page_config(page_title=f"{title} · {_('IP Data Exchange Transparency Dashboard')}",
-                       page_icon=icon, layout="wide")
+    app_name = _("IP Data Exchange Transparency Dashboard")
+    st.set_page_config(page_title=f"{title} · {app_name}", page_icon=icon, layout="wide")
 
 
 def plain(text) -> str:

@@ -97,6 +97,10 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+def heading(level: int, text: str) -> str:
+    return f"<h{int(level)}>{esc(text)}</h{int(level)}>"
+
+
 def table_html(frame: pd.DataFrame, css_class: str = "data") -> str:
     """A table with every cell and header escaped (pandas' escaping, index dropped)."""
     return frame.to_html(index=False, escape=True, na_rep="", classes=css_class, border=0)
@@ -156,20 +160,20 @@ def meeting_pack_html(charts: Sequence, reconciliation: pd.DataFrame, provenance
     the provenance, then every key chart (interactive, with its takeaway and provenance footer),
     then the reconciliation table. Plotly JS is inlined once in the head; no external file, font
     or link, so it opens offline. `charts` are `ui.key_charts.KeyChart`s."""
-    parts = [f"<h1>{esc(_('IP Data Exchange: meeting pack'))}</h1>",
-             f"<p class=\"meta\">{esc(_('WIPO CWS Task No. 67 · generated {time} (UTC)').format(time=generated))}</p>"]
+    # Messages stay outside f-strings: pybabel extract does not look inside them.
+    meta = _("WIPO CWS Task No. 67 · generated {time} (UTC)").format(time=generated)
+    parts = [heading(1, _("IP Data Exchange: meeting pack")), f"<p class=\"meta\">{esc(meta)}</p>"]
     if notice:
         parts.append(f"<p class=\"notice\">{esc(notice)}</p>")
-    parts += [f"<h2>{esc(_('Filters in force'))}</h2>", key_value_html(filters),
-              f"<h2>{esc(_('Provenance'))}</h2>", key_value_html(provenance)]
+    parts += [heading(2, _("Filters in force")), key_value_html(filters),
+              heading(2, _("Provenance")), key_value_html(provenance)]
     for i, chart in enumerate(charts, 1):
         div = chart.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"key-chart-{i}",
                                    config={"displaylogo": False, "responsive": True})
         parts.append(f"<section class=\"chart\"><h2>{i}. {esc(chart.title)}</h2>"
                      f"<p class=\"takeaway\">{esc(chart.takeaway)}</p>{div}"
                      f"<p class=\"footer\">{esc(chart.provenance)}</p></section>")
-    parts += [f"<h2>{esc(_('Published CWS/13/14 figures vs computed (reconciliation)'))}</h2>",
-              table_html(reconciliation)]
+    parts += [heading(2, _("Published CWS/13/14 figures vs computed (reconciliation)")), table_html(reconciliation)]
     return html_document(_("IP Data Exchange meeting pack"), "".join(parts), _PRINT_CSS, head=_plotly_js())
 
 
@@ -193,12 +197,12 @@ def office_report_html(office: str, summary: Sequence[str], sections: Sequence[t
     """A printable one-page office report (A4 print CSS, no script): the office, the summary
     sentences, then each (heading, table or sentence) section, and the provenance."""
     title = _("Office profile: {office}").format(office=office)
-    parts = [f"<h1>{esc(title)}</h1>"]
+    parts = [heading(1, title)]
     if notice:
         parts.append(f"<p class=\"notice\">{esc(notice)}</p>")
-    parts.append(f"<h2>{esc(_('Summary'))}</h2><ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
-    for heading, content in sections:
-        parts.append(f"<h2>{esc(heading)}</h2>")
+    parts.append(heading(2, _("Summary")) + "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
+    for section_heading, content in sections:
+        parts.append(heading(2, section_heading))
         parts.append(table_html(content) if isinstance(content, pd.DataFrame) else f"<p>{esc(content)}</p>")
-    parts += [f"<h2>{esc(_('Provenance'))}</h2>", key_value_html(provenance)]
+    parts += [heading(2, _("Provenance")), key_value_html(provenance)]
     return html_document(title, "".join(parts), _REPORT_CSS)

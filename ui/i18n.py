@@ -21,6 +21,8 @@ names in the chosen language.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import datetime as dt
 import functools
@@ -61,9 +63,25 @@ def N_(message: str) -> str:
 
 # ------------------------------------------------------------------ the current language
 
+#: Set by `using()` for work done outside the page run (files made when a download is clicked).
+_OVERRIDE: contextvars.ContextVar[str | None] = contextvars.ContextVar("ipdx_language", default=None)
+
+
+@contextlib.contextmanager
+def using(lang: str):
+    """Runs the block in `lang`: for deferred downloads, made after the page run, in no session."""
+    token = _OVERRIDE.set(lang)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
 def language() -> str:
     """The language of this run: the session's choice (set by the picker), else `?lang=` (a shared
     link, the first run), else English. Callable before the picker is drawn."""
+    if _OVERRIDE.get() in LANGUAGES:
+        return _OVERRIDE.get()
     try:
         remembered = st.session_state.get(SESSION_KEY)
         wanted = st.query_params.get(URL_KEY)

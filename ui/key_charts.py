@@ -308,11 +308,16 @@ def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> d
     reconciliation = ctx.run(survey.published_vs_computed)
     provenance, filters = provenance_rows(ctx), filters_in_force(ctx)
     illustrative = ctx.provenance["illustrative_survey"] or ctx.provenance["illustrative_deliveries"]
+    lang = i18n.language()  # the files are made on click, after the run: in the page's language
 
     def make_html() -> bytes:
         generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-        return exports.meeting_pack_html(charts, reconciliation, provenance, filters,
-                                         _(common.ILLUSTRATIVE_TEXT) if illustrative else None, generated)
+        with i18n.using(lang):
+            return exports.meeting_pack_html(charts, reconciliation, provenance, filters,
+                                             _(common.ILLUSTRATIVE_TEXT) if illustrative else None, generated)
 
-    return {"html": make_html,
-            "xlsx": lambda: exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters)}
+    def make_xlsx() -> bytes:
+        with i18n.using(lang):
+            return exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters)
+
+    return {"html": make_html, "xlsx": make_xlsx}

@@ -195,10 +195,17 @@ def plotly_separators() -> str:
 
 
 def mirror_figure(fig) -> None:
-    """Right-to-left charts: legend and title on the right, the value axis on the right side.
-    Category and time axes keep their order (numbers and dates read left to right in Arabic too)."""
+    """Right-to-left charts: legend and title on the right, the y axis on the right side, and
+    horizontal bars growing from the right (next to their labels). Time and vertical category axes
+    keep their order (numbers and dates read left to right in Arabic too)."""
     fig.update_layout(legend=dict(xanchor="right", x=1), title=dict(x=1, xanchor="right"))
     fig.update_yaxes(side="right")
+    if any(getattr(trace, "orientation", None) == "h" for trace in fig.data):
+        fixed = fig.layout.xaxis.range
+        if fixed:
+            fig.update_xaxes(range=list(fixed)[::-1])
+        else:
+            fig.update_xaxes(autorange="reversed")
 
 
 # ------------------------------------------------------------------ office and country names

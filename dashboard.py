@@ -3,22 +3,12 @@
 Layout only: every figure comes from `queries` through `ui.data.query`.
 Run: streamlit run dashboard.py  [-- --db PATH]
 """
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 import queries
 from ui import auth, common, data, i18n, key_charts
-from ui.i18n import N_, _
-
-#: The pages' names in the list of links (msgids), by file name.
-PAGE_LABELS = {"1_Published_figures": N_("Published figures"), "2_Standards": N_("Standards"),
-               "3_Exchanged_data": N_("Exchanged data"), "4_Challenges": N_("Challenges"),
-               "5_Delivery_reliability": N_("Delivery reliability"), "6_Update_calendar": N_("Update calendar"),
-               "7_Data_completeness": N_("Data completeness"), "8_Office_profile": N_("Office profile"),
-               "9_Manage_data": N_("Manage data"), "10_Document_coverage": N_("Document coverage"),
-               "11_Presentation": N_("Presentation")}
+from ui.i18n import _
 
 common.page(_("Home"), ":material/home:")
 if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
@@ -70,12 +60,5 @@ with right:
                  reliability.sort_values("on_time_rate"), "on-time-rate-by-provider", "home-reliability")
 
 st.subheader(_("Pages"))
-def _page_order(path: Path) -> tuple:
-    number = path.stem.split("_", 1)[0]
-    return (int(number) if number.isdigit() else 999, path.stem)
-
-
-for page_file in sorted(Path(__file__).parent.joinpath("pages").glob("*.py"), key=_page_order):
-    label = PAGE_LABELS.get(page_file.stem)
-    st.page_link(f"pages/{page_file.name}",
-                 label=_(label) if label else page_file.stem.split("_", 1)[-1].replace("_", " "))
+for page_file in common.page_files():
+    st.page_link(f"pages/{page_file.name}", label=common.page_label(page_file.stem))

@@ -269,8 +269,9 @@ def _sign_in_form() -> None:
 def sidebar() -> Viewer:
     """The language picker and the sign-in area shown in the sidebar of every page; returns the viewer."""
     from . import i18n
-    from .common import plain
+    from .common import page_links, plain
 
+    page_links()
     i18n.picker()
     who = current_viewer()
     with st.sidebar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -36,6 +37,42 @@ def page(title: str, icon: str = ":material/monitoring:") -> None:
     """Page set-up; `title` is already in the page's language."""
     app_name = _("IP Data Exchange Transparency Dashboard")
     st.set_page_config(page_title=f"{title} · {app_name}", page_icon=icon, layout="wide")
+
+
+#: The pages' names (msgids) by file name: the navigation and the home page's links say them in
+#: the page's language (Streamlit's own page list, named from the file names, is switched off in
+#: .streamlit/config.toml: client.showSidebarNavigation).
+PAGE_LABELS = {"dashboard": N_("Home"), "1_Published_figures": N_("Published figures"),
+               "2_Standards": N_("Standards"), "3_Exchanged_data": N_("Exchanged data"),
+               "4_Challenges": N_("Challenges"), "5_Delivery_reliability": N_("Delivery reliability"),
+               "6_Update_calendar": N_("Update calendar"), "7_Data_completeness": N_("Data completeness"),
+               "8_Office_profile": N_("Office profile"), "9_Manage_data": N_("Manage data"),
+               "10_Document_coverage": N_("Document coverage"), "11_Presentation": N_("Presentation")}
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+def page_files() -> list[Path]:
+    """The files of pages/, in their number order."""
+    def order(path: Path) -> tuple:
+        number = path.stem.split("_", 1)[0]
+        return (int(number) if number.isdigit() else 999, path.stem)
+    return sorted(PAGES_DIR.glob("*.py"), key=order)
+
+
+def page_label(stem: str) -> str:
+    """A page's name in the page's language (a new page without a label: from its file name)."""
+    label = PAGE_LABELS.get(stem)
+    return _(label) if label else stem.split("_", 1)[-1].replace("_", " ")
+
+
+def page_links() -> None:
+    """The navigation in the sidebar: every page under its name in the page's language."""
+    with st.sidebar:
+        with st.container(key="ipdx-navigation"):
+            st.page_link("dashboard.py", label=page_label("dashboard"), icon=":material/home:")
+            for page_file in page_files():
+                st.page_link(f"pages/{page_file.name}", label=page_label(page_file.stem))
+        st.divider()
 
 
 def plain(text) -> str:

@@ -324,6 +324,24 @@ def _ext_for(path: Path, display: str) -> str:
     return ".xlsx" if detect_format(str(path), display) == "xlsx" else ".csv"
 
 
+#: Loads that change the schedule or the delivery log, after which the snapshot's scheduled
+#: occurrences are rebuilt (queries.delivery.materialise_scheduled_occurrences).
+OCCURRENCE_KINDS = ("schedule", "deliveries")
+
+
+def _materialise_occurrences(scratch: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the snapshot's `scheduled_occurrences` inside the load's transaction, so that a
+    snapshot never pairs new data with old occurrences. The rule lives with the metrics that
+    define it; its SQL names tables unqualified, hence `USE nxt` for the duration."""
+    from queries.delivery import materialise_scheduled_occurrences
+
+    scratch.execute("USE nxt")
+    try:
+        materialise_scheduled_occurrences(scratch)
+    finally:
+        scratch.execute("USE memory")
+
+
 def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
            archived_as: str, codebook_sha: str | None, codebook_archived: str | None,
            loaded_at: datetime) -> LoadResult:
@@ -339,6 +357,8 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
     scratch.execute("BEGIN TRANSACTION")
     try:
         counts = handler.apply(scratch, request, prepared, seq)
+        if request.kind in OCCURRENCE_KINDS:
+            _materialise_occurrences(scratch)
         scratch.execute(
             "INSERT INTO nxt.loads VALUES ($seq, $sha, $kind, $name, $arch, $round, $cb, $cbarch, "
             "$rows, $new, $corr, $same, $at, $by, $bundled)",

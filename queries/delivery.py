@@ -67,7 +67,7 @@ def _date(value) -> dt.date | None:
 
 
 def _params(as_of, since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
-    """Query parameters of OUTCOMES_SQL: reference date, period and the office/dataset filters."""
+    """Query parameters of _outcomes_sql: reference date, period and the office/dataset filters."""
     return {"as_of": _date(as_of) or _today(), "since": _date(since), "until": _date(until),
             "providers": [str(p) for p in providers] if providers else None,
             "recipients": [str(r) for r in recipients] if recipients else None,
@@ -105,20 +105,72 @@ scheduled AS (
 )"""
 
 
-#: Every scheduled occurrence up to as_of with its outcome; the base of all reliability metrics.
-#: Parameters: $as_of, $since, $until (the period filter on scheduled_date, inclusive; NULL = open).
-OUTCOMES_SQL = _occurrences_sql("$as_of") + """
+#: Every scheduled occurrence with its delivery row (if any) and deadline: all an outcome needs
+#: except as_of. The one text that both builds the table `scheduled_occurrences` at load time
+#: (`materialise_scheduled_occurrences`) and generates the occurrences when a query reaches past
+#: that table's horizon, so the occurrence rule is written once.
+def _occurrence_rows_sql(horizon: str) -> str:
+    return _occurrences_sql(horizon) + """
 SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes,
-       s.scheduled_date + s.grace_days AS deadline,
-       CASE WHEN d.delivered_at IS NOT NULL AND CAST(d.delivered_at AS DATE) <= s.scheduled_date + s.grace_days
-                 THEN 'on_time'
-            WHEN d.delivered_at IS NOT NULL THEN 'late'
-            WHEN $as_of > s.scheduled_date + s.grace_days THEN 'missed'
-            ELSE 'pending' END AS outcome,
-       CASE WHEN CAST(d.delivered_at AS DATE) > s.scheduled_date + s.grace_days
-            THEN date_diff('day', s.scheduled_date + s.grace_days, CAST(d.delivered_at AS DATE)) END AS days_late
+       s.scheduled_date + s.grace_days AS deadline
 FROM scheduled s
-LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
+LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)"""
+
+
+#: The materialised occurrences (see materialise_scheduled_occurrences) and the `meta` key of
+#: the last date they reach.
+OCCURRENCES_TABLE = "scheduled_occurrences"
+OCCURRENCES_HORIZON_KEY = "scheduled_occurrences_horizon"
+#: How far past the data the materialised occurrences reach: the calendar looks up to a year
+#: past as_of (calendar_ics: 365 days), plus a margin.
+OCCURRENCES_DAYS_AHEAD = 400
+
+
+def materialise_scheduled_occurrences(con) -> dt.date:
+    """(Re)build the table `scheduled_occurrences` in the connection's current database: every
+    scheduled occurrence of every schedule joined to its delivery row, up to a horizon of
+    OCCURRENCES_DAYS_AHEAD days past the latest of (scheduled dates in the log, delivery dates,
+    today), and record that horizon in `meta`. Called by the loader inside the transaction of
+    every load that changes the schedule or the log, so each snapshot's table matches its data;
+    the metrics read it instead of generating the calendar in every query."""
+    latest = con.execute("SELECT max(scheduled_date), max(CAST(delivered_at AS DATE)) FROM deliveries").fetchall()[0]
+    horizon = max([d for d in latest if d is not None] + [_today()]) + dt.timedelta(days=OCCURRENCES_DAYS_AHEAD)
+    params = _params(horizon) | {"horizon": horizon}
+    del params["as_of"]
+    con.execute(f"CREATE OR REPLACE TABLE {OCCURRENCES_TABLE} AS {_occurrence_rows_sql('$horizon')}", params)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ($key, $value)",
+                {"key": OCCURRENCES_HORIZON_KEY, "value": horizon.isoformat()})
+    return horizon
+
+
+def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
+    """SQL of the occurrences (with their delivery rows) of the filtered schedules from `starts`
+    up to `ends` and the SQL expression `upper` (whose value is `upper_date`), within
+    $since/$until: read from the materialised table when it reaches `upper_date`, else
+    generated (a snapshot from before the table existed, or a date past its horizon)."""
+    rows = con.execute("SELECT value FROM meta WHERE key = $key", {"key": OCCURRENCES_HORIZON_KEY}).fetchall()
+    if not rows or upper_date > dt.date.fromisoformat(rows[0][0]):
+        return _occurrence_rows_sql(upper)
+    return f"""
+SELECT * FROM {OCCURRENCES_TABLE} s
+WHERE s.scheduled_date <= {upper} AND {_SCHEDULE_FILTER}
+  AND ($since IS NULL OR s.scheduled_date >= $since)
+  AND ($until IS NULL OR s.scheduled_date <= $until)"""
+
+
+def _outcomes_sql(con, params: dict) -> str:
+    """Every scheduled occurrence up to as_of with its outcome; the base of all reliability
+    metrics. Parameters (`_params`): $as_of, $since, $until (the period filter on
+    scheduled_date, inclusive; NULL = open) and the filters."""
+    return f"""
+SELECT x.*,
+       CASE WHEN x.delivered_at IS NOT NULL AND CAST(x.delivered_at AS DATE) <= x.deadline THEN 'on_time'
+            WHEN x.delivered_at IS NOT NULL THEN 'late'
+            WHEN $as_of > x.deadline THEN 'missed'
+            ELSE 'pending' END AS outcome,
+       CASE WHEN CAST(x.delivered_at AS DATE) > x.deadline
+            THEN date_diff('day', x.deadline, CAST(x.delivered_at AS DATE)) END AS days_late
+FROM ({_scheduled_source(con, "$as_of", params["as_of"])}) x
 """
 
 
@@ -126,11 +178,12 @@ def delivery_outcomes(con, as_of=None, since=None, until=None, providers=None, r
                       datasets=None) -> pd.DataFrame:
     """Every scheduled occurrence (up to as_of, within the period) with its outcome:
     on_time, late, missed or pending, as defined in this module's docstring."""
-    return con.execute(OUTCOMES_SQL + " ORDER BY provider, recipient, dataset, scheduled_date",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+    params = _params(as_of, since, until, providers, recipients, datasets)
+    return con.execute(_outcomes_sql(con, params) + " ORDER BY provider, recipient, dataset, scheduled_date",
+                       params).df()
 
 
-#: Outcome counts of a group of occurrences (an aggregate over OUTCOMES_SQL rows).
+#: Outcome counts of a group of occurrences (an aggregate over _outcomes_sql rows).
 _OUTCOME_COUNTS = """
                count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS scheduled,
                count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
@@ -146,15 +199,16 @@ def delivery_reliability_by_schedule(con, as_of=None, since=None, until=None, pr
     """Per schedule (provider, recipient, dataset): scheduled (due: on time + late + missed),
     on time, late, missed, pending, on-time rate, its on_time_target and SLA met = on-time
     rate >= target over the period (true when nothing was due)."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL}),
+        WITH o AS ({_outcomes_sql(con, params)}),
         per_schedule AS (
             SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
                    any_value(on_time_target) AS on_time_target, {_OUTCOME_COUNTS}
             FROM o GROUP BY provider, recipient, dataset)
         SELECT *, coalesce(on_time_rate >= on_time_target, scheduled = 0) AS sla_met
         FROM per_schedule ORDER BY provider, recipient, dataset""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 def delivery_reliability_by_office(con, as_of=None, since=None, until=None, providers=None,
@@ -162,8 +216,9 @@ def delivery_reliability_by_office(con, as_of=None, since=None, until=None, prov
     """Per provider office: scheduled occurrences (due: on time + late + missed), on time,
     late, missed, pending, on-time rate = on_time / (on_time + late + missed), and SLA met
     when every one of its schedules reaches its own on_time_target (over the period)."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL}),
+        WITH o AS ({_outcomes_sql(con, params)}),
         per_schedule AS (
             SELECT provider, recipient, dataset, any_value(on_time_target) AS target,
                    count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
@@ -173,19 +228,20 @@ def delivery_reliability_by_office(con, as_of=None, since=None, until=None, prov
                (SELECT bool_and(ps.on_time / nullif(ps.due, 0) >= ps.target OR ps.due = 0)
                 FROM per_schedule ps WHERE ps.provider = o.provider) AS sla_met
         FROM o GROUP BY o.provider ORDER BY o.provider""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 def overall_on_time_rate(con, as_of=None, since=None, until=None, providers=None, recipients=None,
                          datasets=None) -> dict:
     """All providers together: on time / (on time + late + missed), with the counts."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     rows = con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL})
+        WITH o AS ({_outcomes_sql(con, params)})
         SELECT count(*) FILTER (WHERE outcome = 'on_time'),
                count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')),
                count(DISTINCT provider) FILTER (WHERE outcome IN ('on_time', 'late')),
                max(CAST(delivered_at AS DATE))
-        FROM o""", _params(as_of, since, until, providers, recipients, datasets)).fetchall()
+        FROM o""", params).fetchall()
     on_time, due, providers, last = rows[0]
     return {"on_time": on_time, "due": due, "on_time_rate": (on_time / due) if due else None,
             "delivering_offices": providers, "last_delivery": last}
@@ -200,7 +256,7 @@ def unscheduled_deliveries(con, as_of=None, since=None, until=None, providers=No
     params = _params(as_of, None, None, providers, recipients, datasets)
     params.update(period_since=_date(since), period_until=_date(until))
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL})
+        WITH o AS ({_outcomes_sql(con, params)})
         SELECT d.* EXCLUDE (load_seq),
                CASE WHEN s.provider IS NULL THEN 'no schedule for this provider, recipient and dataset'
                     ELSE 'date not on the schedule''s calendar' END AS reason
@@ -221,14 +277,15 @@ def delivery_delay_by_office(con, as_of=None, since=None, until=None, providers=
                              datasets=None) -> pd.DataFrame:
     """Per provider office with at least one late delivery in the period: late deliveries,
     the median and the 90th percentile (linear interpolation) of days late, and the longest."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL})
+        WITH o AS ({_outcomes_sql(con, params)})
         SELECT provider, count(*) AS late,
                median(days_late) AS delay_median_days,
                quantile_cont(days_late, 0.9) AS delay_p90_days,
                max(days_late) AS delay_max_days
         FROM o WHERE outcome = 'late' GROUP BY provider ORDER BY provider""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 def delivery_interruptions(con, as_of=None, since=None, until=None, providers=None, recipients=None,
@@ -240,7 +297,7 @@ def delivery_interruptions(con, as_of=None, since=None, until=None, providers=No
     params = _params(as_of, None, None, providers, recipients, datasets)
     params.update(period_since=_date(since), period_until=_date(until))
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL}),
+        WITH o AS ({_outcomes_sql(con, params)}),
         numbered AS (
             SELECT *, row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS i,
                    max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
@@ -270,8 +327,9 @@ def delivery_irregularity(con, as_of=None, since=None, until=None, providers=Non
     """Per schedule: delivered occurrences in the period, intervals between consecutive ones,
     their mean actual and mean scheduled interval (days), and irregularity = sample standard
     deviation of (actual - scheduled interval) / mean scheduled interval (empty below 2 intervals)."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL}),
+        WITH o AS ({_outcomes_sql(con, params)}),
         delivered AS (
             SELECT provider, recipient, dataset, frequency, scheduled_date,
                    CAST(delivered_at AS DATE) AS delivered_on
@@ -288,7 +346,7 @@ def delivery_irregularity(con, as_of=None, since=None, until=None, providers=Non
                stddev_samp(actual_interval - scheduled_interval) / avg(scheduled_interval) AS irregularity
         FROM pairs GROUP BY provider, recipient, dataset
         ORDER BY provider, recipient, dataset""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 #: Nominal period of each frequency in days, for freshness: the longest month / quarter, so a
@@ -326,13 +384,14 @@ def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=Non
     """Per calendar month of scheduled_date: scheduled (due), on time, late, missed, pending,
     on-time rate, and incomplete = the month has not ended by as_of or still has pending
     occurrences (such a month's rate is provisional and must not be compared with finished months)."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL})
+        WITH o AS ({_outcomes_sql(con, params)})
         SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS},
                last_day(min(scheduled_date)) > $as_of OR count(*) FILTER (WHERE outcome = 'pending') > 0
                  AS incomplete
         FROM o GROUP BY ALL ORDER BY month""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 #: Above this many scheduled occurrences a page draws the outcome calendar per provider and
@@ -343,8 +402,9 @@ TIMELINE_MAX_MARKS = 5000
 def scheduled_occurrence_count(con, as_of=None, since=None, until=None, providers=None, recipients=None,
                                datasets=None) -> int:
     """Number of scheduled occurrences (any outcome, pending included) in the period and filters."""
-    return con.execute(f"WITH o AS ({OUTCOMES_SQL}) SELECT count(*) FROM o",
-                       _params(as_of, since, until, providers, recipients, datasets)).fetchall()[0][0]
+    params = _params(as_of, since, until, providers, recipients, datasets)
+    return con.execute(f"WITH o AS ({_outcomes_sql(con, params)}) SELECT count(*) FROM o",
+                       params).fetchall()[0][0]
 
 
 def outcomes_by_provider_month(con, as_of=None, since=None, until=None, providers=None, recipients=None,
@@ -352,11 +412,12 @@ def outcomes_by_provider_month(con, as_of=None, since=None, until=None, provider
     """The outcome calendar in aggregate: per provider office and calendar month of
     scheduled_date, the counts of scheduled (due), on time, late, missed and pending
     occurrences and the on-time rate (on time / due), as in delivery_reliability_by_office."""
+    params = _params(as_of, since, until, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL})
+        WITH o AS ({_outcomes_sql(con, params)})
         SELECT provider, CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS}
         FROM o GROUP BY ALL ORDER BY provider, month""",
-                       _params(as_of, since, until, providers, recipients, datasets)).df()
+                       params).df()
 
 
 def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
@@ -367,25 +428,25 @@ def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipien
     With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
     params = _params(as_of, None, None, providers, recipients, datasets)
     params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
-    return con.execute(_occurrences_sql("$horizon") + """
+    return con.execute(f"""
         SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
-               s.frequency, s.grace_days, s.scheduled_date, s.scheduled_date + s.grace_days AS deadline,
+               s.frequency, s.grace_days, s.scheduled_date, s.deadline,
                CASE WHEN s.scheduled_date <= $as_of THEN 'pending'
-                    WHEN d.delivered_at IS NOT NULL THEN 'delivered early' ELSE 'scheduled' END AS status
-        FROM scheduled s
-        LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
+                    WHEN s.delivered_at IS NOT NULL THEN 'delivered early' ELSE 'scheduled' END AS status
+        FROM ({_scheduled_source(con, "$horizon", params["horizon"])}) s
         LEFT JOIN offices po ON po.code = s.provider
         LEFT JOIN offices ro ON ro.code = s.recipient
         WHERE s.scheduled_date > $as_of
-           OR (d.delivered_at IS NULL AND s.scheduled_date + s.grace_days >= $as_of)
+           OR (s.delivered_at IS NULL AND s.deadline >= $as_of)
         ORDER BY s.scheduled_date, s.provider, s.recipient, s.dataset""", params).df()
 
 
 def overdue_deliveries(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
     """Deliveries outstanding now: missed occurrences later than the schedule's last delivered
     occurrence, with days overdue = as_of - deadline."""
+    params = _params(as_of, None, None, providers, recipients, datasets)
     return con.execute(f"""
-        WITH o AS ({OUTCOMES_SQL}),
+        WITH o AS ({_outcomes_sql(con, params)}),
         flagged AS (
             SELECT *, max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
                         OVER (PARTITION BY provider, recipient, dataset) AS last_delivered_occurrence
@@ -396,7 +457,7 @@ def overdue_deliveries(con, as_of=None, providers=None, recipients=None, dataset
         WHERE outcome = 'missed'
           AND (last_delivered_occurrence IS NULL OR scheduled_date > last_delivered_occurrence)
         ORDER BY days_overdue DESC, provider, recipient, dataset""",
-                       _params(as_of, None, None, providers, recipients, datasets)).df()
+                       params).df()
 
 
 def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, recipients=None,

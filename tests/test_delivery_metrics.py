@@ -36,10 +36,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 from icalendar import Calendar
 
-from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, load
+from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, copy_database, load, rows
 from loaders import build, connect_read_only
 from queries import completeness, delivery, update_calendar
 
@@ -327,3 +329,77 @@ def test_bundled_unscheduled_and_provider_filters(bundled):
     assert list(jp["provider"]) == ["JP"] and int(jp.iloc[0]["scheduled"]) == 204
     to_us = delivery.delivery_reliability_by_office(bundled, as_of=BUNDLED_AS_OF, recipients=["US"])
     assert set(to_us["provider"]) == {"JP", "KR", "CA", "MX"}
+
+
+#: Every function over the scheduled occurrences, with a period and filters and without.
+OCCURRENCE_METRICS = (delivery.delivery_outcomes, delivery.delivery_reliability_by_schedule,
+                      delivery.delivery_reliability_by_office, delivery.unscheduled_deliveries,
+                      delivery.delivery_delay_by_office, delivery.delivery_interruptions,
+                      delivery.delivery_irregularity, delivery.monthly_on_time_trend,
+                      delivery.outcomes_by_provider_month, delivery.overdue_deliveries)
+
+
+def _occurrence_metrics(db: Path, as_of: str) -> dict:
+    con = connect_read_only(db)
+    try:
+        out = {}
+        for fn in OCCURRENCE_METRICS:
+            out[fn.__name__] = fn(con, as_of=as_of)
+            if "since" in fn.__code__.co_varnames:
+                out[fn.__name__ + " filtered"] = fn(con, as_of=as_of, since="2025-12-15", until="2026-01-31",
+                                                    providers=["UA", "KR", "JP"], recipients=["EP", "US"])
+        out["overall"] = pd.DataFrame([delivery.overall_on_time_rate(con, as_of=as_of)])
+        out["count"] = delivery.scheduled_occurrence_count(con, as_of=as_of, providers=["UA"])
+        out["upcoming"] = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=365)
+        out["ics"] = update_calendar.calendar_ics(con, as_of=as_of)
+        return out
+    finally:
+        con.close()
+
+
+def _without_materialised_occurrences(db: Path, folder: Path) -> Path:
+    """A copy of `db` whose snapshot lacks the materialised occurrences (as one built before
+    them): every metric then generates the occurrences on the fly."""
+    folder.mkdir()
+    copy = copy_database(db, folder)
+    with duckdb.connect(str(copy)) as write:
+        write.execute("DROP TABLE scheduled_occurrences")
+        write.execute("DELETE FROM meta WHERE key = $k", {"k": delivery.OCCURRENCES_HORIZON_KEY})
+    return copy
+
+
+def _assert_same(materialised: dict, generated: dict) -> None:
+    assert materialised.keys() == generated.keys()
+    for name, value in materialised.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, generated[name], obj=name)
+        else:
+            assert value == generated[name], name
+
+
+def test_materialised_occurrences_give_the_numbers_of_the_generated_ones(delivery_db, tmp_path):
+    """A load of the schedule or the log materialises the scheduled occurrences in the snapshot
+    (to a horizon past the data); the metrics read them, and fall back to generating them for
+    an older snapshot or an as_of past that horizon: the same numbers either way."""
+    horizon = D(rows(delivery_db, "SELECT value FROM meta WHERE key = $k",
+                     {"k": delivery.OCCURRENCES_HORIZON_KEY})[0][0])
+    assert horizon >= D(AS_OF) + dt.timedelta(days=365)  # so the calendar ahead is read from it too
+    generated = _without_materialised_occurrences(delivery_db, tmp_path / "generated")
+    _assert_same(_occurrence_metrics(delivery_db, AS_OF), _occurrence_metrics(generated, AS_OF))
+    beyond = (horizon + dt.timedelta(days=30)).isoformat()  # past the horizon: generated in both
+    _assert_same(_occurrence_metrics(delivery_db, beyond), _occurrence_metrics(generated, beyond))
+
+
+def test_materialised_occurrences_follow_a_correcting_load(delivery_db, tmp_path):
+    """A later load that corrects the log rebuilds the occurrences in the same snapshot: the
+    missed JP occurrence of 2026-02-02, now delivered, counts as on time."""
+    db = copy_database(delivery_db, (tmp_path / "db").mkdir() or tmp_path / "db")
+    correction = tmp_path / "correction.csv"
+    correction.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
+                          "notice_given,notes\nJP,US,patent-bibliographic,XML,ST.96,2026-02-02,2026-02-03,"
+                          "1000,no,resent\n")
+    load(db, "deliveries", correction)
+    materialised = _occurrence_metrics(db, AS_OF)
+    jp = materialised["delivery_reliability_by_schedule"].set_index("provider").loc["JP"]
+    assert (int(jp["on_time"]), int(jp["missed"])) == (3, 0)
+    _assert_same(materialised, _occurrence_metrics(_without_materialised_occurrences(db, tmp_path / "g"), AS_OF))

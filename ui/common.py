@@ -67,11 +67,15 @@ def page_label(stem: str) -> str:
 
 def page_links() -> None:
     """The navigation in the sidebar: every page under its name in the page's language."""
+    from streamlit.errors import StreamlitPageNotFoundError
     with st.sidebar:
-        with st.container(key="ipdx-navigation"):
-            st.page_link("dashboard.py", label=page_label("dashboard"), icon=":material/home:")
-            for page_file in page_files():
-                st.page_link(f"pages/{page_file.name}", label=page_label(page_file.stem))
+        try:
+            with st.container(key="ipdx-navigation"):
+                st.page_link("dashboard.py", label=page_label("dashboard"), icon=":material/home:")
+                for page_file in page_files():
+                    st.page_link(f"pages/{page_file.name}", label=page_label(page_file.stem))
+        except StreamlitPageNotFoundError:
+            return  # a script run on its own (not from dashboard.py) has no pages to link to
         st.divider()
 
 

@@ -403,3 +403,71 @@ def test_materialised_occurrences_follow_a_correcting_load(delivery_db, tmp_path
     jp = materialised["delivery_reliability_by_schedule"].set_index("provider").loc["JP"]
     assert (int(jp["on_time"]), int(jp["missed"])) == (3, 0)
     _assert_same(materialised, _occurrence_metrics(_without_materialised_occurrences(db, tmp_path / "g"), AS_OF))
+
+
+def _calendar_with_icalendar(con, as_of: str, days_ahead: int, **filters) -> bytes:
+    """The calendar as icalendar writes it, one Event object per upcoming delivery (how
+    calendar_ics built it before writing the events as text in SQL): the reference bytes."""
+    from icalendar import Event
+    import hashlib
+
+    as_of_date = D(as_of)
+    cal = Calendar()
+    for name, value in (("prodid", update_calendar.PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                        ("method", "PUBLISH"), ("x-wr-calname", update_calendar.CALENDAR_NAME),
+                        ("x-wr-caldesc", f"Scheduled IP data deliveries from {as_of} for {days_ahead} days "
+                                         "(dates in UTC; deadline = scheduled date + grace days).")):
+        cal.add(name, value)
+    named = lambda code, name: f"{code} - {name}" if isinstance(name, str) and name else code  # noqa: E731
+    for row in delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=days_ahead, **filters).itertuples():
+        scheduled, deadline = row.scheduled_date.date(), row.deadline.date()
+        key = "\x1f".join((row.provider, row.recipient, row.dataset, scheduled.isoformat()))
+        event = Event()
+        event.add("uid", f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@ipdx-dashboard")
+        event.add("dtstamp", dt.datetime.combine(as_of_date, dt.time(0, 0), tzinfo=dt.timezone.utc))
+        event.add("dtstart", scheduled)
+        event.add("dtend", scheduled + dt.timedelta(days=1))
+        event.add("summary", f"{row.dataset}: {row.provider} -> {row.recipient}")
+        event.add("description",
+                  f"{row.frequency.capitalize()} delivery of {row.dataset} from "
+                  f"{named(row.provider, row.provider_name)} to {named(row.recipient, row.recipient_name)}.\n"
+                  f"Scheduled {scheduled.isoformat()}; deadline {deadline.isoformat()} "
+                  f"(+{int(row.grace_days)} grace days, UTC). Status at {as_of}: {row.status}.")
+        event.add("categories", [row.provider, row.dataset])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+#: Datasets whose text iCalendar must escape (, ; \ newline, a literal \N) or fold at a
+#: boundary (non-ASCII octets, a backslash or caret at the 74th character).
+HOSTILE_DATASETS = ["a,b;c\\d", "two\nlines \\N not a newline", "Übersetzungen – 日本語の全文 " * 3,
+                    "x" * 52 + "\\;", "y" * 53 + "^z", "z" * 60 + "\\\\\\\\" + "q" * 20, "'; DROP TABLE x; --"]
+
+
+def test_calendar_ics_bytes_are_those_icalendar_writes(con, bundled, tmp_path):
+    """calendar_ics writes the events as text in SQL; its bytes are the ones icalendar writes
+    for the same events: on the fixture, the bundled data and hostile dataset names."""
+    for db, as_of, days, filters in ((con, AS_OF, 14, {}), (con, AS_OF, 365, {"providers": ["KR", "UA"]}),
+                                     (bundled, BUNDLED_AS_OF, 365, {})):
+        assert update_calendar.calendar_ics(db, as_of=as_of, days_ahead=days, **filters) == \
+            _calendar_with_icalendar(db, as_of, days, **filters)
+    db = tmp_path / "ipdx.duckdb"
+    build(db, include_bundled=False)
+    schedule = tmp_path / "schedule.csv"
+    with open(schedule, "w", newline="", encoding="utf-8") as fh:
+        import csv
+        writer = csv.writer(fh)
+        writer.writerow(["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends",
+                         "on_time_target"])
+        for dataset in HOSTILE_DATASETS:
+            writer.writerow(["JP", "US", dataset, "monthly", 3, "2026-01-31", "", 0.9])
+    load(db, "schedule", schedule)
+    hostile = connect_read_only(db)
+    try:
+        raw = update_calendar.calendar_ics(hostile, as_of=AS_OF, days_ahead=60)
+        assert raw == _calendar_with_icalendar(hostile, AS_OF, 60)
+        assert len(Calendar.from_ical(raw).walk("VEVENT")) == 2 * len(HOSTILE_DATASETS)  # 02-28, 03-31
+        assert b"\r\nSUMMARY:a\\,b\\;c\\\\d: JP -> US\r\n" in raw
+    finally:
+        hostile.close()

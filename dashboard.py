@@ -3,7 +3,6 @@
 Layout only: every figure comes from `queries` through `ui.data.query`.
 Run: streamlit run dashboard.py  [-- --db PATH]
 """
-import pandas as pd
 import streamlit as st
 
 import queries

@@ -6,7 +6,6 @@ as-of date then come from the URL (`?round=2026&as_of=2026-11-20&slide=2`). Layo
 charts come from `ui.key_charts`, which reads `queries` through `ui.data.query`.
 """
 import datetime as dt
-from functools import partial
 
 import plotly.graph_objects as go
 import streamlit as st

@@ -5,10 +5,9 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import auth, common, data, disclosure
+from ui import common, data, disclosure
 from ui.i18n import _
 
-auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
     _("Standards adoption"), ":material/rule:",
     _("Which WIPO standards offices use for IP data exchange (ST.26, ST.36, ST.96, ST.97, ...), per survey "

@@ -5,7 +5,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import auth, common, data, disclosure
+from ui import common, data, disclosure
 from ui.i18n import N_, _
 
 #: Per section: tab title, matrix heading and comparison heading (msgids, whole phrases).
@@ -15,7 +15,6 @@ SECTIONS = {"ip_rights": (N_("IP rights"), N_("Office x IP rights, {round}"), N_
             "formats": (N_("File formats"), N_("Office x file formats, {round}"),
                         N_("File formats: compare two rounds"))}
 
-auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
     _("What is exchanged"), ":material/swap_horiz:",
     _("On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "

@@ -6,7 +6,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import auth, common, data, disclosure, i18n, key_charts
+from ui import common, data, disclosure, i18n, key_charts
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
 
@@ -22,7 +22,6 @@ MATRIX_HEADINGS = {"sharing": N_("Office x challenge when sharing IP data, {roun
 BLANK_NOTES = {"sharing": N_("Left the question on challenges when sharing IP data blank (no answer)."),
                "collecting": N_("Left the question on challenges when collecting IP data blank (no answer).")}
 
-auth.sidebar()
 rounds, round_, as_share, selection, base = common.survey_page(
     _("Challenges"), ":material/report:",
     _("Challenges offices report when sharing IP data with other offices and when collecting it from them, by "

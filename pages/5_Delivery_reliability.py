@@ -7,15 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery
-from ui import auth, common, data, i18n, key_charts
-from ui.i18n import N_, _
+from ui import common, data, i18n, key_charts
+from ui.i18n import _
 
-common.page(_("Delivery reliability"), ":material/local_shipping:")
-auth.sidebar()
-st.title(_("Delivery reliability"))
-st.caption(_("Are scheduled IP data deliveries on time, late or missed; how long are the delays; are there "
-             "interruptions without notice; how regular and how fresh is each delivery stream?"))
-common.illustrative_notice(data.provenance()["illustrative_deliveries"], N_("delivery data"))
+common.page_header(_("Delivery reliability"), ":material/local_shipping:",
+                   _("Are scheduled IP data deliveries on time, late or missed; how long are the delays; are there "
+                     "interruptions without notice; how regular and how fresh is each delivery stream?"),
+                   "deliveries")
 
 filters = common.delivery_filters()
 as_of, since, until = filters["as_of"], filters["since"], filters["until"]

@@ -7,15 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import completeness
-from ui import auth, common, data, i18n
-from ui.i18n import N_, _
+from ui import common, data, i18n
+from ui.i18n import _
 
-common.page(_("Data completeness"), ":material/fact_check:")
-auth.sidebar()
-st.title(_("Data completeness"))
-st.caption(_("How complete are the delivered records, field by field, per provider office and dataset; which "
-             "fields fall below the agreed threshold; and which deliveries have an unusual number of records."))
-common.illustrative_notice(data.provenance()["illustrative_deliveries"], N_("delivery data"))
+common.page_header(_("Data completeness"), ":material/fact_check:",
+                   _("How complete are the delivered records, field by field, per provider office and dataset; which "
+                     "fields fall below the agreed threshold; and which deliveries have an unusual number of records."),
+                   "deliveries")
 
 filters = common.delivery_filters()
 threshold_pct = common.url_select(_("Completeness threshold (%)"), list(range(50, 101)), key="threshold",

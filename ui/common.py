@@ -679,16 +679,29 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
         st.caption(not_named_text(not_named, "office"))
 
 
+def page_header(title: str, icon: str, caption: str, data_kind: str, heading: str | None = None) -> None:
+    """The top of every page: page set-up, the sidebar (language, sign-in, pages), the title
+    (`heading` when it differs from the browser tab's `title`), the caption, and the
+    illustrative-data notice for the page's data: `data_kind` "survey" or "deliveries"."""
+    from . import auth
+    page(title, icon)
+    auth.sidebar()
+    st.title(heading or title)
+    st.caption(caption)
+    provenance = data.provenance()
+    if data_kind == "survey":
+        illustrative_notice(provenance["illustrative_survey"], N_("survey answers"))
+    else:
+        illustrative_notice(provenance["illustrative_deliveries"], N_("delivery data"))
+
+
 def survey_page(title: str, icon: str, caption: str):
     """The top of every survey page: set-up, title, the illustrative notice, the round selector,
     the count/share toggle and the office filters (all in the URL). Returns (rounds, round,
     as_share, selection, base): `selection` None = no office filter, `base` the round's
     respondents within it. Stops the page when no round is loaded."""
     from queries import survey as survey_queries
-    page(title, icon)
-    st.title(title)
-    st.caption(caption)
-    illustrative_notice(data.provenance()["illustrative_survey"], N_("survey answers"))
+    page_header(title, icon, caption, "survey")
     rounds = [str(r) for r in data.query(survey_queries.survey_rounds)["round"]]
     if not rounds:
         st.info(_("No survey round is loaded yet (Manage data, or `python -m loaders load survey ...`)."))

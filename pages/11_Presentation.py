@@ -10,7 +10,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import auth, common, data, exports, i18n, key_charts
+from ui import auth, common, data, exports, i18n, key_charts, survey_views
 from ui.i18n import _
 
 #: Hides Streamlit's chrome (sidebar, header, toolbar) and enlarges text; constant, no data in it.
@@ -50,7 +50,7 @@ else:
     rounds = [str(r["round"]) for r in provenance["rounds"]]
     columns = st.columns(3)
     with columns[0]:
-        round_ = common.round_select(rounds, label=_("Survey round (challenges chart)")) if rounds else None
+        round_ = survey_views.round_select(rounds, label=_("Survey round (challenges chart)")) if rounds else None
     with columns[1]:
         as_of = common.url_date(_("Deliveries as of (UTC)"), key="as_of", default=provenance["deliveries_as_of"])
     context = key_charts.app_context(round_, as_of)

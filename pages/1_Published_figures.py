@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import consistency, survey
-from ui import common, data, i18n
+from ui import common, data, i18n, survey_views
 from ui.i18n import N_, _
 
 #: Descriptions of the contradiction rules of `queries/consistency.py`, by rule id (msgids).
@@ -79,15 +79,15 @@ rounds = list(data.query(survey.survey_rounds)["round"])
 if not rounds:
     st.info(_("No survey round is loaded yet."))
     st.stop()
-round_ = common.round_select(rounds)
+round_ = survey_views.round_select(rounds)
 rules = data.query(consistency.contradiction_rules)
 rules = rules[rules["round"] == round_]
 found = data.query(consistency.contradictions, round=round_)
-named, not_named = common.named_offices(found, [round_])
+named, not_named = survey_views.named_offices(found, [round_])
 names = common.office_names()
 rules_table = rules.assign(
     description=[rule_description(r.rule, r.description) for r in rules.itertuples()],
-    result=[_("not asked in this round") if not r.asked else common.share_text(int(r.offices), int(r.base))
+    result=[_("not asked in this round") if not r.asked else survey_views.share_text(int(r.offices), int(r.base))
             for r in rules.itertuples()],
     offices_named=[", ".join(common.office_label(c, names) for c in named.loc[named["rule"] == r.rule, "office"])
                    for r in rules.itertuples()],
@@ -105,6 +105,6 @@ else:
                          description=[rule_description(r.rule, r.description) for r in named.itertuples()])
     common.show_table(shown[["office", "rule", "description", "evidence"]], key="table-contradictions")
 if not_named:
-    st.caption(common.not_named_text(not_named, "contradiction"))
+    st.caption(survey_views.not_named_text(not_named, "contradiction"))
 st.caption(_("A rule is \"not asked\" when the round's codebook lacks a question it needs (the 2025 "
              "questionnaire had no question on collecting data). A blank question never counts as a contradiction."))

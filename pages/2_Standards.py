@@ -5,10 +5,10 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import common, data, disclosure
+from ui import data, disclosure, survey_views
 from ui.i18n import _
 
-rounds, round_, as_share, selection, base = common.survey_page(
+rounds, round_, as_share, selection, base = survey_views.survey_page(
     _("Standards adoption"), ":material/rule:",
     _("Which WIPO standards offices use for IP data exchange (ST.26, ST.36, ST.96, ST.97, ...), per survey "
       "round, per office, and what changed between rounds."))
@@ -17,20 +17,20 @@ st.subheader(_("Offices using each standard, {round}").format(round=round_))
 if not base:
     st.info(_("No respondent of this round matches the filter."))
 elif disclosure.suppressed(round_, base):
-    common.small_cell_info(base)
+    survey_views.small_cell_info(base)
 else:
     counts = data.query(survey.option_counts, section="standards", offices=selection)
     counts = counts[counts["round"] == round_]
     published = data.query(survey.published_vs_computed)
     published = published[published["section"] == "standards"]
-    common.base_note(round_, base, selection)
-    common.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share,
+    survey_views.base_note(round_, base, selection)
+    survey_views.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share,
                               section="standards")
 
 st.subheader(_("Office x standard, {round}").format(round=round_))
 if base:
     matrix = data.query(survey.option_matrix, section="standards", round=round_, offices=selection)
-    common.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards")
+    survey_views.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards")
 
 st.subheader(_("Compare two rounds"))
-common.round_comparison("standards", rounds, selection, "standards-compare")
+survey_views.round_comparison("standards", rounds, selection, "standards-compare")

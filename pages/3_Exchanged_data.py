@@ -5,7 +5,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import common, data, disclosure
+from ui import data, disclosure, survey_views
 from ui.i18n import N_, _
 
 #: Per section: tab title, matrix heading and comparison heading (msgids, whole phrases).
@@ -15,7 +15,7 @@ SECTIONS = {"ip_rights": (N_("IP rights"), N_("Office x IP rights, {round}"), N_
             "formats": (N_("File formats"), N_("Office x file formats, {round}"),
                         N_("File formats: compare two rounds"))}
 
-rounds, round_, as_share, selection, base = common.survey_page(
+rounds, round_, as_share, selection, base = survey_views.survey_page(
     _("What is exchanged"), ":material/swap_horiz:",
     _("On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "
       "round and per office, with the figures published in CWS/13/14."))
@@ -25,23 +25,23 @@ if not base:
     st.info(_("No respondent of this round matches the filter."))
     st.stop()
 small_cell = disclosure.suppressed(round_, base)
-common.base_note(round_, base, selection)
+survey_views.base_note(round_, base, selection)
 
 for tab, (section, (title, matrix_heading, compare_heading)) in zip(
         st.tabs([_(t[0]) for t in SECTIONS.values()]), SECTIONS.items()):
     with tab:
         st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
         if small_cell:
-            common.small_cell_info(base)
+            survey_views.small_cell_info(base)
         else:
             counts = data.query(survey.option_counts, section=section, offices=selection)
             counts = counts[counts["round"] == round_]
-            common.option_counts_view(counts, published[published["section"] == section],
+            survey_views.option_counts_view(counts, published[published["section"] == section],
                                       f"{section}-{round_}", f"{section}-counts", as_share, label_column="label",
                                       section=section)
         st.markdown("**" + _(matrix_heading).format(round=round_) + "**")
         matrix = data.query(survey.option_matrix, section=section, round=round_, offices=selection)
-        common.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label",
+        survey_views.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label",
                            section=section)
         st.markdown("**" + _(compare_heading) + "**")
-        common.round_comparison(section, rounds, selection, f"{section}-compare")
+        survey_views.round_comparison(section, rounds, selection, f"{section}-compare")

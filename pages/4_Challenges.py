@@ -6,7 +6,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import survey
-from ui import common, data, disclosure, i18n, key_charts
+from ui import common, data, disclosure, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
 
@@ -22,7 +22,7 @@ MATRIX_HEADINGS = {"sharing": N_("Office x challenge when sharing IP data, {roun
 BLANK_NOTES = {"sharing": N_("Left the question on challenges when sharing IP data blank (no answer)."),
                "collecting": N_("Left the question on challenges when collecting IP data blank (no answer).")}
 
-rounds, round_, as_share, selection, base = common.survey_page(
+rounds, round_, as_share, selection, base = survey_views.survey_page(
     _("Challenges"), ":material/report:",
     _("Challenges offices report when sharing IP data with other offices and when collecting it from them, by "
       "category (technical, legal/policy, organizational, business/coordination)."))
@@ -32,9 +32,9 @@ if not base:
 small_cell = disclosure.suppressed(round_, base)
 
 st.subheader(_("Challenges per category, {round}").format(round=round_))
-common.base_note(round_, base, selection)
+survey_views.base_note(round_, base, selection)
 if small_cell:
-    common.small_cell_info(base)
+    survey_views.small_cell_info(base)
 else:
     categories = data.query(survey.challenge_category_counts, offices=selection)
     categories = categories[categories["round"] == round_].assign(
@@ -51,16 +51,16 @@ for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]),
         st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
         if not small_cell:
             counts = data.query(survey.option_counts, section="challenges", direction=direction, offices=selection)
-            counts = common.localized_options(counts[counts["round"] == round_], round_, "challenges")
+            counts = survey_views.localized_options(counts[counts["round"] == round_], round_, "challenges")
             counts["label"] = [f"{category_label(c)}: {lab}" for c, lab in zip(counts["category"], counts["label"])]
-            common.option_counts_view(counts, published[(published["section"] == "challenges")
+            survey_views.option_counts_view(counts, published[(published["section"] == "challenges")
                                                         & (published["direction"] == direction)],
                                       f"challenges-{direction}-{round_}", f"challenges-{direction}", as_share,
                                       label_column="code")
         st.markdown("**" + _(MATRIX_HEADINGS[direction]).format(round=round_) + "**")
         matrix = data.query(survey.option_matrix, section="challenges", direction=direction, round=round_,
                             offices=selection)
-        common.matrix_view(matrix, round_, f"challenges-{direction}-matrix-{round_}",
+        survey_views.matrix_view(matrix, round_, f"challenges-{direction}-matrix-{round_}",
                            f"challenges-{direction}-matrix", section="challenges")
 
 st.subheader(_("One office: its challenges next to the standards it uses"))
@@ -90,7 +90,7 @@ else:
     st.info(_("No respondent of this round in the filter may be named."))
 
 st.subheader(_("Compare two rounds"))
-common.round_comparison("challenges", rounds, selection, "challenges-compare")
+survey_views.round_comparison("challenges", rounds, selection, "challenges-compare")
 
 st.subheader(_("Strategic issues named in CWS/13/14 without counts"))
 st.markdown(_("The report names these issues but publishes no number of offices for them, so none is shown:")

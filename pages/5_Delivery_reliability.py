@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery
-from ui import common, data, i18n, key_charts
+from ui import common, data, delivery_views, i18n, key_charts
 from ui.i18n import _
 
 common.page_header(_("Delivery reliability"), ":material/local_shipping:",
@@ -15,7 +15,7 @@ common.page_header(_("Delivery reliability"), ":material/local_shipping:",
                      "interruptions without notice; how regular and how fresh is each delivery stream?"),
                    "deliveries")
 
-filters = common.delivery_filters()
+filters = delivery_views.delivery_filters()
 as_of, since, until = filters["as_of"], filters["since"], filters["until"]
 st.caption(_("As of **{as_of}** (UTC). Period: scheduled dates {since} to {until}, inclusive, UTC. On time = "
              "delivered by scheduled date + grace days; pending = deadline not passed at the as-of date (never "
@@ -76,7 +76,7 @@ if occurrences <= delivery.TIMELINE_MAX_MARKS:
                              days=i18n.number(int(n)) if pd.notna(n) else ""))
                          for s, d, dl, n in zip(outcomes["schedule"], outcomes["scheduled_date"],
                                                 outcomes["deadline"], outcomes["days_late"])]
-    fig = common.outcome_scatter(go.Figure(), outcomes, "scheduled_date", "schedule", "hover")
+    fig = delivery_views.outcome_scatter(go.Figure(), outcomes, "scheduled_date", "schedule", "hover")
     fig.update_layout(height=max(320, 22 * outcomes["schedule"].nunique() + 160),
                       xaxis_title=_("scheduled date (UTC)"), yaxis=dict(categoryorder="category descending"))
     common.chart(fig, outcomes.drop(columns=["schedule", "hover"]), "delivery-outcomes", "outcome-timeline")

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery, update_calendar
-from ui import common, data, i18n
+from ui import common, data, delivery_views, i18n
 from ui.i18n import N_, _
 
 #: Upcoming statuses: marker shape, colour and legend label (msgid), so no status rests on colour alone.
@@ -20,7 +20,7 @@ common.page_header(_("Update calendar"), ":material/calendar_month:",
                      "and the calendar as an iCalendar file for any calendar application."),
                    "deliveries", heading=_("Shared update calendar"))
 
-filters = common.delivery_filters(period=False)
+filters = delivery_views.delivery_filters(period=False)
 as_of = filters["as_of"]
 weeks = common.url_select(_("Weeks ahead"), [1, 2, 4, 8, 13, 26, 52], key="weeks", default=4,
                           format_func=i18n.number)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import completeness
-from ui import common, data, i18n
+from ui import common, data, delivery_views, i18n
 from ui.i18n import _
 
 common.page_header(_("Data completeness"), ":material/fact_check:",
@@ -15,7 +15,7 @@ common.page_header(_("Data completeness"), ":material/fact_check:",
                      "fields fall below the agreed threshold; and which deliveries have an unusual number of records."),
                    "deliveries")
 
-filters = common.delivery_filters()
+filters = delivery_views.delivery_filters()
 threshold_pct = common.url_select(_("Completeness threshold (%)"), list(range(50, 101)), key="threshold",
                                   default=round(completeness.DEFAULT_THRESHOLD * 100))
 threshold = threshold_pct / 100

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import completeness, delivery, peers, survey
-from ui import auth, common, data, disclosure, exports, i18n, key_charts
+from ui import auth, common, data, disclosure, exports, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 
 SECTIONS = {"standards": N_("Standards"), "ip_rights": N_("IP rights"), "data_types": N_("Data types"),
@@ -50,7 +50,7 @@ controls = st.columns([2, 1, 1, 1])
 with controls[0]:
     office = common.url_select(_("Office"), choices, key="office", format_func=lambda c: common.office_label(c, names))
 with controls[1]:
-    round_ = common.round_select(rounds, label=_("Survey round compared")) if rounds else None
+    round_ = survey_views.round_select(rounds, label=_("Survey round compared")) if rounds else None
 with controls[2]:
     group = common.url_select(_("Peer group"), list(peers.PEER_GROUPS), key="peers",
                               format_func=lambda g: _(PEER_GROUP_LABELS.get(g, peers.PEER_GROUPS[g])))
@@ -73,7 +73,7 @@ if len(comparison):  # metric labels and peer groups in the page's language (the
                            for m, lab in zip(comparison["metric"], comparison["label"])]
     if group in PEER_GROUP_OF and office in own_office.index:
         value = own_office.loc[office, group]
-        value = _(common.KIND_LABELS.get(value, value)) if group == "kind" else value
+        value = _(survey_views.KIND_LABELS.get(value, value)) if group == "kind" else value
         comparison["peer_group"] = _(PEER_GROUP_OF[group]).format(value=value)
     elif group == "all":
         comparison["peer_group"] = _(PEER_GROUP_LABELS["all"])

@@ -1,0 +1,339 @@
+"""Survey page helpers: round and office filters in the URL, counts beside the published
+figures, office x option matrices, round comparisons, and the disclosure notes they need."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import data, i18n
+from .common import (ANSWER_COLOURS, ANSWER_LABELS, PUBLISHED_COLOUR, SERIES_COLOURS, chart,
+                     chart_text, office_label, office_names, page_header, share_text, show_table,
+                     url_multiselect, url_select, url_toggle)
+from .i18n import N_, _
+
+SMALL_CELL_TEXT = N_("suppressed (small cell)")
+#: Office kinds of the ST.3 office list (a fixed set in the schema), shown translated.
+KIND_LABELS = {"national": N_("national"), "regional": N_("regional"), "international": N_("international")}
+
+
+def round_select(rounds: Sequence[str], key: str = "round", label: str | None = None) -> str | None:
+    """The survey round shown, mirrored in the URL (?round=2026); the latest round by default."""
+    rounds = [str(r) for r in rounds]
+    return url_select(label or _("Survey round"), rounds, key=key, default=rounds[-1] if rounds else None)
+
+
+def office_filter(key_prefix: str = "") -> list[str] | None:
+    """Office kind, region and a set of offices, all mirrored in the URL (?kind=national&region=
+    Europe&office=JP). Returns the ST.3 codes that pass every filter, or None when no filter is
+    set (every office). The choices come from the ST.3 office list, so the list names no
+    respondent."""
+    offices = data.offices()
+    names = office_names()
+    columns = st.columns(3)
+    with columns[0]:
+        kinds = url_multiselect(_("Office kind"), sorted(offices["kind"].unique()), key=f"{key_prefix}kind",
+                                placeholder=_("all kinds"), format_func=lambda k: _(KIND_LABELS.get(k, k)))
+    with columns[1]:
+        regions = url_multiselect(_("Region"), sorted(offices["region"].unique()), key=f"{key_prefix}region",
+                                  placeholder=_("all regions"))
+    with columns[2]:
+        chosen = url_multiselect(_("Offices"), list(offices["code"]), key=f"{key_prefix}office",
+                                 format_func=lambda c: office_label(c, names), placeholder=_("all offices"))
+    if not (kinds or regions or chosen):
+        return None
+    keep = offices
+    if kinds:
+        keep = keep[keep["kind"].isin(kinds)]
+    if regions:
+        keep = keep[keep["region"].isin(regions)]
+    if chosen:
+        keep = keep[keep["code"].isin(chosen)]
+    return sorted(keep["code"])
+
+
+def answer_matrix(frame: pd.DataFrame, name: str, key: str, column: str = "code",
+                  row: str = "office_label", state: str = "state", title: str | None = None) -> None:
+    """Office x option matrix: one square per cell, coloured by answer state (ANSWER_COLOURS:
+    ticked, not ticked, no answer, not asked), with a legend and a CSV of exactly its cells."""
+    fig = go.Figure()
+    rows = list(dict.fromkeys(frame[row]))
+    for value, colour in ANSWER_COLOURS.items():
+        cells = frame[frame[state] == value]
+        if cells.empty:
+            continue
+        fig.add_scatter(x=[chart_text(c) for c in cells[column]], y=[chart_text(r) for r in cells[row]],
+                        mode="markers", name=_(ANSWER_LABELS[value]),
+                        marker=dict(symbol="square", size=16, color=colour,
+                                    line=dict(color="#777777", width=1)),
+                        hovertemplate="%{y}<br>%{x}: " + _(ANSWER_LABELS[value]) + "<extra></extra>")
+    fig.update_layout(title=title, height=max(260, 26 * len(rows) + 140),
+                      yaxis=dict(categoryorder="array", categoryarray=[chart_text(r) for r in rows][::-1]),
+                      xaxis=dict(categoryorder="array",
+                                 categoryarray=[chart_text(c) for c in dict.fromkeys(frame[column])],
+                                 side="top"))
+    chart(fig, frame, name, key, alternative=False)  # matrix_view shows the cells as a table
+
+
+def respondents(round: str, selection: list[str] | None = None) -> set[str]:
+    """Respondents of `round` within the office filter (None = every respondent): the base of
+    the round's aggregates, which `ui.disclosure.suppressed` judges."""
+    from queries import survey as survey_queries
+    frame = data.query(survey_queries.respondents_by_round)
+    codes = set(frame.loc[frame["round"] == str(round), "office"])
+    return codes if selection is None else codes & set(selection)
+
+
+def named_offices(frame: pd.DataFrame, rounds: Sequence[str], column: str = "office") -> tuple[pd.DataFrame, int]:
+    """The rows of `frame` about offices whose answers of every one of `rounds` the viewer may
+    see, and the number of other offices (counted, never named)."""
+    from . import disclosure
+    hidden = set().union(*(disclosure.hidden_offices(str(r)) for r in rounds))
+    keep = ~frame[column].isin(hidden)
+    return frame[keep], int(frame.loc[~keep, column].nunique())
+
+
+def not_named_text(count: int, what: str = "respondent") -> str:
+    """'2 respondents not named here: ...' for `what` in respondent, office, contradiction."""
+    if not count:
+        return ""
+    if what == "office":
+        text = i18n.ngettext("{count} office not named here: no consent to publication of individual answers "
+                             "(counted in every total).",
+                             "{count} offices not named here: no consent to publication of individual answers "
+                             "(counted in every total).", count)
+    elif what == "contradiction":
+        text = i18n.ngettext("{count} office with a contradiction not named here: no consent to publication of "
+                             "individual answers (counted in every total).",
+                             "{count} offices with a contradiction not named here: no consent to publication of "
+                             "individual answers (counted in every total).", count)
+    else:
+        text = i18n.ngettext("{count} respondent not named here: no consent to publication of individual answers "
+                             "(counted in every total).",
+                             "{count} respondents not named here: no consent to publication of individual answers "
+                             "(counted in every total).", count)
+    return text.format(count=i18n.number(count))
+
+
+def localized_options(frame: pd.DataFrame, round: str, section: str | None) -> pd.DataFrame:
+    """Answer options' labels in the page's language where the round's codebook translates them
+    (`ui.i18n.option_labels`), with a caption saying how many stay in English."""
+    if section is None:
+        return frame
+    frame, english = i18n.option_labels(frame, str(round), section)
+    if english:
+        st.caption(i18n.option_labels_note(str(round), english))
+    return frame
+
+
+def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str, key: str,
+                       as_share: bool, label_column: str = "code", section: str | None = None) -> None:
+    """Bar chart of offices ticking each option in one round (count, or share of its base),
+    the published CWS/13/14 figure beside it, and the table of both with their bases."""
+    rnd, base = str(counts["round"].iloc[0]), int(counts["base"].iloc[0])
+    counts = localized_options(counts, rnd, section)
+    table = counts[["round", "direction", "code", "label", "offices", "base", "share", "no_answer"]].merge(
+        published[["direction", "code", "round", "published", "published_base"]].rename(
+            columns={"round": "published_round"}), on=["direction", "code"], how="left")
+    table = table.astype({"published": "Int64", "published_base": "Int64"})
+    table["published_share"] = (table["published"] / table["published_base"]).astype("Float64").round(4)
+    y, y_published = ("share", "published_share") if as_share else ("offices", "published")
+    x = [chart_text(v) for v in table[label_column]]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=table[y], name=_("{round} computed (base {base})").format(round=rnd, base=base),
+                marker_color=SERIES_COLOURS[0], customdata=table[["offices", "base"]],
+                hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")
+    if table["published"].notna().any():
+        bases = sorted({int(b) for b in table["published_base"].dropna()})
+        rounds = sorted({str(r) for r in table["published_round"].dropna()})
+        fig.add_bar(x=x, y=table[y_published], marker_color=PUBLISHED_COLOUR,
+                    name=_("published CWS/13/14, {rounds} (base {bases})").format(
+                        rounds=", ".join(rounds), bases=", ".join(map(str, bases))),
+                    customdata=table[["published", "published_base"]],
+                    hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices (published)")
+                    + "<extra></extra>")
+    fig.update_layout(barmode="group", yaxis_title=_("share of respondents") if as_share else _("offices"),
+                      yaxis_tickformat=".0%" if as_share else None)
+    chart(fig, table, name, key, alternative=False)  # the same rows follow as a table
+    table_view = table.drop(columns=["round", "direction"])
+    show_table(table_view, key=f"table-{key}",
+               column_config={"share": st.column_config.NumberColumn(format="percent"),
+                              "published_share": st.column_config.NumberColumn(format="percent")})
+
+
+STATE_SYMBOLS = {"yes": "✔", "no": "·", "no_answer": N_("no answer"), "not_asked": N_("not asked")}
+
+
+def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: str = "code",
+                section: str | None = None) -> None:
+    """The office x option matrix of `round` for the offices the viewer may see (chart, CSV,
+    and the same cells as a table), saying how many respondents are left out unnamed."""
+    shown, not_named = named_offices(localized_options(matrix, round, section), [round])
+    if shown.empty:
+        st.info(_("No respondent of this round in the filter may be named."))
+    else:
+        names = office_names()
+        shown = shown.assign(office_label=[office_label(c, names) for c in shown["office"]])
+        answer_matrix(shown, name, key, column=column)
+        with st.expander(_("The matrix as a table"), icon=":material/table_view:"):
+            symbols = {state: _(symbol) for state, symbol in STATE_SYMBOLS.items()}
+            wide = shown.assign(answer=shown["state"].map(symbols)).pivot(
+                index="office_label", columns=column, values="answer")
+            wide = wide[list(dict.fromkeys(shown[column]))].reset_index().rename(
+                columns={"office_label": "office"})
+            show_table(wide, key=f"matrix-table-{key}")
+    if not_named:
+        st.caption(not_named_text(not_named))
+
+
+def _names_cell(codes: Iterable[str], names: dict[str, str], not_named: int) -> str:
+    text = ", ".join(office_label(c, names) for c in codes)
+    extra = _("{count} not named").format(count=i18n.number(not_named)) if not_named else ""
+    return " + ".join(t for t in (text, extra) if t) or "-"
+
+
+#: Titles of the round-comparison chart per survey section (whole sentences, for translators).
+CHANGE_TITLES = {
+    "standards": N_("Offices that adopted or dropped each standard, {from_round} -> {to_round}"),
+    "challenges": N_("Offices that adopted or dropped each challenge, {from_round} -> {to_round}"),
+    "ip_rights": N_("Offices that adopted or dropped each IP right, {from_round} -> {to_round}"),
+    "data_types": N_("Offices that adopted or dropped each data type, {from_round} -> {to_round}"),
+    "formats": N_("Offices that adopted or dropped each file format, {from_round} -> {to_round}"),
+}
+CHANGE_TITLE_OTHER = N_("Offices that adopted or dropped each option, {from_round} -> {to_round}")
+
+
+def round_comparison(section: str, rounds: Sequence[str], selection: list[str] | None, key: str,
+                     direction: str | None = None) -> None:
+    """Two rounds side by side for the questions tagged `section`: per option the offices that
+    adopted, dropped or kept it (answered both rounds), the ticks of offices that answered only
+    one round (not counted as change), and per office what changed. Offices are named only when
+    the viewer may see their answers in both rounds; the others are counted."""
+    from . import disclosure
+    from queries import survey as survey_queries
+    rounds = [str(r) for r in rounds]
+    if len(rounds) < 2:
+        st.info(_("Only one survey round is loaded: nothing to compare yet."))
+        return
+    left, right = st.columns(2)
+    with left:
+        from_round = url_select(_("Earlier round"), rounds[:-1], key=f"{key}-from", default=rounds[-2])
+    with right:
+        later = [r for r in rounds if r > from_round]
+        to_round = url_select(_("Later round"), later, key=f"{key}-to", default=later[-1])
+    base_from, base_to = respondents(from_round, selection), respondents(to_round, selection)
+    if disclosure.suppressed(from_round, base_from) or disclosure.suppressed(to_round, base_to):
+        st.info(_("Comparison {suppressed}: the filter leaves too few offices to show without singling out an "
+                  "office that did not consent to publication.").format(suppressed=_(SMALL_CELL_TEXT)))
+        return
+    kwargs = dict(section=section, direction=direction, offices=selection,
+                  from_round=from_round, to_round=to_round)
+    summary = localized_options(data.query(survey_queries.option_change_summary, **kwargs), to_round, section)
+    changes = data.query(survey_queries.option_changes, **kwargs)
+    changes["item"] = [c if not d else f"{d}: {c}" for c, d in zip(changes["code"], changes["direction"])]
+    named, _not_named = named_offices(changes, [from_round, to_round])
+    names = office_names()
+    for change in ("adopted", "dropped"):
+        cells = []
+        for option in summary.itertuples():
+            rows = changes[(changes["code"] == option.code) & (changes["direction"].fillna("") == (option.direction or ""))
+                           & (changes["change"] == change)]
+            shown = named[named.index.isin(rows.index)]
+            cells.append(_names_cell(shown["office"], names, len(rows) - len(shown)))
+        summary[f"{change} by"] = cells
+    not_asked = _("not asked")
+    summary[f"{from_round}"] = [share_text(r.from_offices, r.from_base) if r.asked_from else not_asked
+                                for r in summary.itertuples()]
+    summary[f"{to_round}"] = [share_text(r.to_offices, r.to_base) if r.asked_to else not_asked
+                              for r in summary.itertuples()]
+    fig = go.Figure()
+    x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
+    fig.add_bar(x=x, y=summary["adopted"], name=_("adopted"), marker_color=SERIES_COLOURS[2],
+                marker_pattern_shape="")
+    fig.add_bar(x=x, y=-summary["dropped"], name=_("dropped"), marker_color=SERIES_COLOURS[5],
+                marker_pattern_shape="x",  # dropped bars hatched: not told apart by colour alone
+                customdata=summary["dropped"], hovertemplate=_("%{x}: %{customdata} dropped") + "<extra></extra>")
+    fig.add_bar(x=x, y=summary["only_to"], name=_("new respondents in {round} ticking it").format(round=to_round),
+                marker_color=SERIES_COLOURS[4], marker_pattern_shape=".")
+    fig.update_layout(barmode="relative", yaxis_title=_("offices"),
+                      title=_(CHANGE_TITLES.get(section, CHANGE_TITLE_OTHER)).format(from_round=from_round,
+                                                                                     to_round=to_round))
+    chart(fig, summary, f"{section}-changes-{from_round}-{to_round}", f"{key}-changes", alternative=False)
+    direction_column = ["direction"] if summary["direction"].notna().any() else []
+    show_table(summary[direction_column + ["code", "label", from_round, to_round, "adopted", "dropped", "kept",
+                                           "only_from", "only_to", "adopted by", "dropped by"]].rename(columns={
+                   "only_from": _("ticked by offices answering only {round}").format(round=from_round),
+                   "only_to": _("ticked by offices answering only {round}").format(round=to_round),
+                   "adopted by": _("adopted by"), "dropped by": _("dropped by")}),
+               key=f"table-{key}-changes")
+    st.caption(_("Adopted, dropped and kept count offices that answered both rounds. Offices that answered "
+                 "only one round, left the question blank in one round, or were not asked an option in one "
+                 "round are not counted as a change."))
+    st.markdown("**" + _("What changed per office, {from_round} -> {to_round}").format(
+        from_round=from_round, to_round=to_round) + "**")
+    per_office = []
+    for office, rows in named.groupby("office"):
+        only = rows["change"].iloc[0]
+        if only in ("only_from_round", "only_to_round"):
+            per_office.append({"office": office_label(office, names), "adopted": "", "dropped": "",
+                               "note": _("answered only {round}").format(
+                                   round=from_round if only == "only_from_round" else to_round)})
+            continue
+        adopted = ", ".join(rows.loc[rows["change"] == "adopted", "item"])
+        dropped = ", ".join(rows.loc[rows["change"] == "dropped", "item"])
+        notes = []
+        if rows["change"].eq("no_answer_in_one_round").any():
+            notes.append(_("left the question blank in one round"))
+        new_options = rows[(rows["change"] == "not_asked_in_one_round") & (rows["to_state"] == "yes")]
+        if len(new_options):
+            notes.append(_("ticks {options} (not asked in {round})").format(
+                options=", ".join(new_options["item"]), round=from_round))
+        per_office.append({"office": office_label(office, names), "adopted": adopted, "dropped": dropped,
+                           "note": "; ".join(notes) or ("" if adopted or dropped else _("no change"))})
+    show_table(pd.DataFrame(per_office, columns=["office", "adopted", "dropped", "note"]),
+               key=f"table-{key}-per-office")
+    not_named = changes["office"].nunique() - named["office"].nunique()
+    if not_named:
+        st.caption(not_named_text(not_named, "office"))
+
+
+def survey_page(title: str, icon: str, caption: str):
+    """The top of every survey page: set-up, title, the illustrative notice, the round selector,
+    the count/share toggle and the office filters (all in the URL). Returns (rounds, round,
+    as_share, selection, base): `selection` None = no office filter, `base` the round's
+    respondents within it. Stops the page when no round is loaded."""
+    from queries import survey as survey_queries
+    page_header(title, icon, caption, "survey")
+    rounds = [str(r) for r in data.query(survey_queries.survey_rounds)["round"]]
+    if not rounds:
+        st.info(_("No survey round is loaded yet (Manage data, or `python -m loaders load survey ...`)."))
+        st.stop()
+    top = st.columns([1, 1, 3])
+    with top[0]:
+        round_ = round_select(rounds)
+    with top[1]:
+        as_share = url_toggle(_("Share of respondents"), key="share")
+    selection = office_filter()
+    return rounds, round_, as_share, selection, respondents(round_, selection)
+
+
+def base_note(round: str, base: set[str], selection: list[str] | None) -> None:
+    count = i18n.number(len(base))
+    text = (i18n.ngettext("Base: **{count} respondent** of the {round} round in the filter.",
+                          "Base: **{count} respondents** of the {round} round in the filter.", len(base))
+            if selection is not None else
+            i18n.ngettext("Base: **{count} respondent** of the {round} round.",
+                          "Base: **{count} respondents** of the {round} round.", len(base)))
+    st.markdown(text.format(count=count, round=round) + " "
+                + _("The published CWS/13/14 figures count all 20 respondents of 2025."))
+
+
+def small_cell_info(base: set[str]) -> None:
+    st.info(i18n.ngettext(
+        "Counts {suppressed}: the filter leaves {count} respondent, too few to show without singling out an "
+        "office that did not consent to publication.",
+        "Counts {suppressed}: the filter leaves {count} respondents, too few to show without singling out an "
+        "office that did not consent to publication.", len(base)).format(
+            suppressed=_(SMALL_CELL_TEXT), count=i18n.number(len(base))))

@@ -79,10 +79,11 @@ else:
 st.subheader(_("Subscribe: the calendar as an iCalendar (.ics) file"))
 horizon = common.url_select(_("Calendar file covers"), [90, 180, 365, 730], key="ics_days", default=365,
                             format_func=lambda d: _("the next {days} days").format(days=i18n.number(d)))
-ics = data.query(update_calendar.calendar_ics, as_of=as_of, days_ahead=horizon,
-                 providers=filters["providers"], recipients=filters["recipients"], datasets=filters["datasets"])
+# Built on click (a year of events for a large log takes seconds), with the icalendar library.
+ics = data.deferred(update_calendar.calendar_ics, as_of=as_of, days_ahead=horizon, providers=filters["providers"],
+                    recipients=filters["recipients"], datasets=filters["datasets"])
 st.download_button(_("Download calendar (.ics)"), data=ics, file_name="ip-data-exchange-calendar.ics",
-                   mime="text/calendar", key="download-ics", icon=":material/event:")
+                   mime="text/calendar", key="download-ics", on_click="ignore", icon=":material/event:")
 st.caption(_("One all-day event per scheduled delivery, for the filters above (provider, recipient, dataset). "
              "Import it into Outlook, Google Calendar or Apple Calendar, or publish the file on a web server and "
              "subscribe to its address. Each event keeps the same identifier across exports, so importing a newer "

@@ -420,11 +420,15 @@ def outcomes_by_provider_month(con, as_of=None, since=None, until=None, provider
                        params).df()
 
 
-def _upcoming(con, as_of, days_ahead, providers, recipients, datasets) -> tuple[str, dict]:
-    """SQL and parameters of the calendar ahead (see upcoming_deliveries), unordered."""
+def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
+                        datasets=None) -> pd.DataFrame:
+    """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead
+    (status 'scheduled', or 'delivered early' when already in the log), plus those scheduled
+    by as_of that are not delivered and whose deadline has not passed (status 'pending').
+    With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
     params = _params(as_of, None, None, providers, recipients, datasets)
     params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
-    return f"""
+    return con.execute(f"""
         SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
                s.frequency, s.grace_days, s.scheduled_date, s.deadline,
                CASE WHEN s.scheduled_date <= $as_of THEN 'pending'
@@ -433,21 +437,8 @@ def _upcoming(con, as_of, days_ahead, providers, recipients, datasets) -> tuple[
         LEFT JOIN offices po ON po.code = s.provider
         LEFT JOIN offices ro ON ro.code = s.recipient
         WHERE s.scheduled_date > $as_of
-           OR (s.delivered_at IS NULL AND s.deadline >= $as_of)""", params
-
-
-#: The order of the calendar ahead (a unique key: one occurrence per schedule and date).
-UPCOMING_ORDER = "scheduled_date, provider, recipient, dataset"
-
-
-def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
-                        datasets=None) -> pd.DataFrame:
-    """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead
-    (status 'scheduled', or 'delivered early' when already in the log), plus those scheduled
-    by as_of that are not delivered and whose deadline has not passed (status 'pending').
-    With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
-    sql, params = _upcoming(con, as_of, days_ahead, providers, recipients, datasets)
-    return con.execute(f"SELECT * FROM ({sql}) ORDER BY {UPCOMING_ORDER}", params).df()
+           OR (s.delivered_at IS NULL AND s.deadline >= $as_of)
+        ORDER BY s.scheduled_date, s.provider, s.recipient, s.dataset""", params).df()
 
 
 def overdue_deliveries(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:

@@ -1,6 +1,4 @@
-"""The shared update calendar as an iCalendar (RFC 5545) file, byte for byte as `icalendar` writes it
-(the calendar itself by icalendar; the events as text from SQL, which is ~30x faster for a year
-of events at 1M deliveries than one icalendar Event object each).
+"""The shared update calendar as an iCalendar (RFC 5545) file, written with `icalendar`.
 
 One all-day event per scheduled delivery occurrence from `delivery.upcoming_deliveries`
 (scheduled after as_of up to as_of + days_ahead, plus the pending ones still within grace),
@@ -13,9 +11,9 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-from icalendar import Calendar
-from icalendar.parser import Contentline
+from icalendar import Calendar, Event
 
 from . import delivery
 
@@ -23,68 +21,20 @@ PRODID = "-//WIPO CWS Task No. 67//IP Data Exchange Transparency Dashboard//EN"
 CALENDAR_NAME = "IP data exchange: shared update calendar"
 
 
-#: iCalendar TEXT escaping (RFC 5545 3.3.11) of a SQL expression, replacing exactly what
-#: icalendar's escape_char replaces, in its order, so the bytes are the ones icalendar writes.
-def _text_sql(expression: str) -> str:
-    for old, new in ((r"'\N'", "chr(10)"), (r"'\'", r"'\\'"), ("';'", r"'\;'"), ("','", r"'\,'"),
-                     ("chr(13) || chr(10)", r"'\n'"), ("chr(10)", r"'\n'"), ("chr(13)", r"'\n'")):
-        expression = f"replace({expression}, {old}, {new})"
-    return expression
+def _uid(provider: str, recipient: str, dataset: str, scheduled: dt.date) -> str:
+    key = "\x1f".join((provider, recipient, dataset, scheduled.isoformat()))
+    return f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@ipdx-dashboard"
 
 
-def _name_sql(code: str, name: str) -> str:
-    """'JP - Japan Patent Office', or the code alone when the office has no name."""
-    return f"CASE WHEN coalesce({name}, '') <> '' THEN {code} || ' - ' || {name} ELSE {code} END"
-
-
-#: One row per event: its content lines (unfolded) in the order icalendar writes an event's
-#: properties. UID = the first 32 hex digits of sha256(provider, recipient, dataset, date joined
-#: by U+001F), so an updated file updates the same events. DTSTAMP is the same for every event.
-_EVENT_LINES_SQL = f"""
-    SELECT 'SUMMARY:' || {_text_sql("dataset || ': ' || provider || ' -> ' || recipient")},
-           'DTSTART;VALUE=DATE:' || strftime(scheduled_date, '%Y%m%d'),
-           'DTEND;VALUE=DATE:' || strftime(scheduled_date + 1, '%Y%m%d'),
-           'UID:' || left(sha256(concat_ws(chr(31), provider, recipient, dataset,
-                                           strftime(scheduled_date, '%Y-%m-%d'))), 32) || '@ipdx-dashboard',
-           'CATEGORIES:' || {_text_sql("provider")} || ',' || {_text_sql("dataset")},
-           'DESCRIPTION:' || {_text_sql(
-               "upper(left(frequency, 1)) || lower(substr(frequency, 2)) || ' delivery of ' || dataset"
-               f" || ' from ' || {_name_sql('provider', 'provider_name')}"
-               f" || ' to ' || {_name_sql('recipient', 'recipient_name')} || '.' || chr(10)"
-               " || 'Scheduled ' || strftime(scheduled_date, '%Y-%m-%d')"
-               " || '; deadline ' || strftime(deadline, '%Y-%m-%d')"
-               " || ' (+' || grace_days || ' grace days, UTC). Status at ' || strftime($as_of, '%Y-%m-%d')"
-               " || ': ' || status || '.'")}"""
-
-
-def _fold(line: str) -> str:
-    """An iCalendar content line folded as icalendar folds it (chunks of at most 74 octets, a
-    backslash or caret never left at a chunk's end); icalendar's own folding for non-ASCII text,
-    which counts octets rather than characters. The fast path exists because a year of events
-    at 1M deliveries is ~60k descriptions, too many for a character loop."""
-    if not line.isascii():
-        return Contentline(line).to_ical().decode("utf-8")
-    if len(line) < 75:
-        return line
-    chunks, start = [], 0
-    while len(line) - start >= 75:
-        end = start + 74
-        if line[end - 1] in "\\^":
-            end -= 1
-        chunks.append(line[start:end])
-        start = end
-    chunks.append(line[start:])
-    return "\r\n ".join(chunks)
+def _name(code: str, name) -> str:
+    return f"{code} - {name}" if isinstance(name, str) and name else code
 
 
 def calendar_ics(con, as_of=None, days_ahead=365, providers=None, recipients=None, datasets=None) -> bytes:
-    """The .ics bytes of the upcoming (and pending) deliveries, filtered like the page: the
-    events of `delivery.upcoming_deliveries`, written as text by SQL (folded in Python) into
-    the calendar that icalendar writes; the same bytes as icalendar writing every event."""
+    """The .ics bytes of the upcoming (and pending) deliveries, filtered like the page."""
     as_of = delivery._date(as_of) or delivery.data_as_of(con)
-    sql, params = delivery._upcoming(con, as_of, days_ahead, providers, recipients, datasets)
-    events = con.execute(f"WITH u AS ({sql}) {_EVENT_LINES_SQL} FROM u ORDER BY {delivery.UPCOMING_ORDER}",
-                         params).fetchall()
+    entries = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=days_ahead, providers=providers,
+                                           recipients=recipients, datasets=datasets)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -93,11 +43,22 @@ def calendar_ics(con, as_of=None, days_ahead=365, providers=None, recipients=Non
     cal.add("x-wr-calname", CALENDAR_NAME)
     cal.add("x-wr-caldesc", f"Scheduled IP data deliveries from {as_of.isoformat()} for {int(days_ahead)} days "
                             "(dates in UTC; deadline = scheduled date + grace days).")
-    stamp = dt.datetime.combine(as_of, dt.time(0, 0), tzinfo=dt.timezone.utc).strftime("DTSTAMP:%Y%m%dT%H%M%SZ")
-    text = []
-    for summary, start, end, uid, categories, description in events:
-        text += ["BEGIN:VEVENT", _fold(summary), start, end, stamp, uid, _fold(categories), _fold(description),
-                 "TRANSP:TRANSPARENT", "END:VEVENT"]
-    head, tail = cal.to_ical().rsplit(b"END:VCALENDAR\r\n", 1)
-    body = "".join(line + "\r\n" for line in text).encode("utf-8")
-    return head + body + b"END:VCALENDAR\r\n" + tail
+    stamp = dt.datetime.combine(as_of, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    for row in entries.itertuples():
+        scheduled = row.scheduled_date.date() if hasattr(row.scheduled_date, "date") else row.scheduled_date
+        deadline = row.deadline.date() if hasattr(row.deadline, "date") else row.deadline
+        event = Event()
+        event.add("uid", _uid(row.provider, row.recipient, row.dataset, scheduled))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", scheduled)
+        event.add("dtend", scheduled + dt.timedelta(days=1))
+        event.add("summary", f"{row.dataset}: {row.provider} -> {row.recipient}")
+        event.add("description",
+                  f"{row.frequency.capitalize()} delivery of {row.dataset} from "
+                  f"{_name(row.provider, row.provider_name)} to {_name(row.recipient, row.recipient_name)}.\n"
+                  f"Scheduled {scheduled.isoformat()}; deadline {deadline.isoformat()} "
+                  f"(+{int(row.grace_days)} grace days, UTC). Status at {as_of.isoformat()}: {row.status}.")
+        event.add("categories", [row.provider, row.dataset])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()

@@ -78,7 +78,9 @@ def test_reliability_page_on_bundled_data(app, bundled_db):
     assert trend["data"][1]["x"] == ["2026-11-01T00:00:00"]              # November 2026 not over on 11-20
 
 
-def test_calendar_page(app, delivery_db):  # noqa: F811
+def test_calendar_page(app, delivery_db, monkeypatch):  # noqa: F811
+    from signin import MediaRecorder
+    media = MediaRecorder(monkeypatch)
     at = app(delivery_db, CALENDAR, {"as_of": AS_OF, "weeks": "2"})
     assert not at.exception
     overdue = frame_with(at, "days_overdue")
@@ -88,7 +90,18 @@ def test_calendar_page(app, delivery_db):  # noqa: F811
     assert len(upcoming) == 8 and sorted(upcoming["status"]).count("pending") == 2
     (chart,) = charts(at)
     assert {t["name"]: len(t["x"]) for t in chart["data"]} == {"scheduled": 6, "pending (due, within grace)": 2}
-    assert any(b.proto.label == "Download calendar (.ics)" for b in at.get("download_button"))
+    (ics_button,) = [b for b in at.get("download_button") if b.proto.label == "Download calendar (.ics)"]
+    # The .ics is built on click (deferred): made here as a click would, it is the calendar of
+    # queries.update_calendar for the page's as-of date and filters (365 days by default).
+    from icalendar import Calendar
+    from loaders import open_snapshot
+    from queries.update_calendar import calendar_ics
+    assert ics_button.proto.deferred_file_id
+    made = media.bytes_of(ics_button)
+    con = open_snapshot(delivery_db)
+    assert made == calendar_ics(con, as_of=AS_OF, days_ahead=365)
+    con.close()
+    assert len(Calendar.from_ical(made).walk("VEVENT")) > 0
     # The dataset filter narrows the calendar and stays in the URL.
     at.multiselect(key="dataset").set_value(["patent-fulltext"]).run()
     assert at.query_params["dataset"] == "patent-fulltext"

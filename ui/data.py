@@ -92,6 +92,17 @@ def query(fn: Callable, **kwargs) -> Any:
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
+def deferred(fn: Callable, **kwargs) -> Callable[[], Any]:
+    """A callable that runs metric `fn` on this run's snapshot only when it is called: for
+    downloads that are expensive to build and only wanted on click (st.download_button accepts
+    a callable). Not cached: a click builds the file once."""
+    con, _snap = snapshot()
+
+    def run():
+        return fn(loaders.cursor(con), **kwargs)
+    return run
+
+
 def offices() -> pd.DataFrame:
     return query(_offices_table)
 

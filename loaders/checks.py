@@ -1,7 +1,13 @@
-"""Vectorised validation: each check is one SQL query over the staged table.
+"""Vectorised validation: each check is one SQL condition over the staged table.
 
 A check selects the rows that break one rule and turns them into problems that name the
 file, the row, the column, the value and what was expected.
+
+One typed staging pass: when the queued rules run, a single query over the staged text builds
+the typed table (`typed_table`): each column's trimmed text (`ref`) once, the parsed values
+the rules need (`typed`: dates, timestamps, ...) once, and one flag per rule. The rules count
+and list their rows from the flags, and the handlers build their clean table from the typed
+columns, so no value is trimmed or parsed twice.
 """
 from __future__ import annotations
 
@@ -27,6 +33,11 @@ class Checker:
         self._problems = ProblemList()
         #: Rules queued by rows_where, counted together in one pass (see _run_pending).
         self._pending: list[tuple[str, str, str, str, dict]] = []
+        #: The typed staging table (see the module docstring), built by the first _run_pending
+        #: that has rules to run; the parsed columns requested until then (alias -> SQL).
+        self.typed_table = f"{staged.name}_typed"
+        self._typed_columns: dict[str, str] = {}
+        self._typed_built = False
         self.columns: dict[str, str] = {}  # canonical name -> header as written
         by_norm = {normalise_header(h): h for h in staged.columns}
         known = {c: c for c in required + optional}
@@ -52,10 +63,40 @@ class Checker:
         return name in self.columns
 
     def ref(self, name: str) -> str:
-        """SQL expression for a column's trimmed text (NULL when empty or absent)."""
+        """SQL for a column's trimmed text (NULL when empty or absent): a column of the typed
+        table, valid in rules and in queries over `typed_table`."""
         if name not in self.columns:
             return "CAST(NULL AS VARCHAR)"
-        return f"nullif(trim({quote_ident(self.columns[name])}), '')"
+        return quote_ident(f"_v_{name}")
+
+    def typed(self, alias: str, expression: str) -> str:
+        """A parsed value (`expression` over `ref` columns) computed once, in the typed staging
+        pass: returns the column name, or the expression itself once that pass has run."""
+        if self._typed_built:
+            return expression
+        self._typed_columns.setdefault(alias, expression)
+        return quote_ident(alias)
+
+    def _build_typed(self, conditions: list[str], params: dict) -> None:
+        """The typed staging pass: trimmed text, parsed values and the flag of each queued rule
+        (`_f0`, `_f1`, ...) in one query over the staged table, in its row order."""
+        trimmed = ", ".join(f"nullif(trim({quote_ident(header)}), '') AS {self.ref(name)}"
+                            for name, header in self.columns.items())
+        parsed = ", ".join(f"{expr} AS {quote_ident(alias)}" for alias, expr in self._typed_columns.items())
+        kept = ", ".join(["_row"] + [self.ref(name) for name in self.columns]
+                         + [quote_ident(alias) for alias in self._typed_columns])
+        flags = "".join(f", ({c}) AS _f{i}" for i, c in enumerate(conditions))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {self.typed_table} AS SELECT {kept}{flags} FROM ("
+            f"SELECT *{', ' + parsed if parsed else ''} FROM ("
+            f"SELECT *{', ' + trimmed if trimmed else ''} FROM {self.staged.name}))", params)
+        self._typed_built = True
+
+    def typed_source(self) -> str:
+        """The typed staging table (built now if no rule has run), for the clean table."""
+        if not self._typed_built:
+            self._build_typed([], {})
+        return self.typed_table
 
     def rows_where(self, condition: str, column: str, expected: str, value_sql: str | None = None,
                    params: dict | None = None) -> None:
@@ -70,21 +111,25 @@ class Checker:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        table = self.staged.name
         conditions, params = [], {}
         for i, (condition, _, _, _, rule_params) in enumerate(pending):
             for name, value in rule_params.items():  # one parameter namespace per rule
                 condition = condition.replace(f"${name}", f"$r{i}_{name}")
                 params[f"r{i}_{name}"] = value
             conditions.append(condition)
+        if not self._typed_built:  # the flags are computed with the typed columns
+            self._build_typed(conditions, params)
+            conditions, params = [f"_f{i}" for i in range(len(conditions))], {}
+        # Listed values may show the raw text (cell lengths): the staged row joins back by _row.
+        source = f"{self.typed_table} JOIN {self.staged.name} USING (_row)"
         totals = self.con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions) + f" FROM {table}",
-            params).fetchall()[0]
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in conditions)
+            + f" FROM {self.typed_table}", params).fetchall()[0]
         for i, (condition, (_, column, expected, value_sql, _), total) in enumerate(zip(conditions, pending, totals)):
             if not total:
                 continue
             found = self.con.execute(
-                f"SELECT _row, CAST({value_sql} AS VARCHAR) FROM {table} WHERE {condition} "
+                f"SELECT _row, CAST({value_sql} AS VARCHAR) FROM {source} WHERE {condition} "
                 f"ORDER BY _row LIMIT {MAX_LISTED_PROBLEMS}",
                 {k: v for k, v in params.items() if k.startswith(f"r{i}_")}).fetchall()
             for row, value in found:
@@ -119,18 +164,28 @@ class Checker:
         if not self.has(name):
             return
         ref = self.ref(name)
+        parsed = self._parsed_date(name)
         self.rows_where(
-            f"{ref} IS NOT NULL AND (NOT regexp_full_match({ref}, '{ISO_DATE_RE[1:-1]}') "
-            f"OR try_strptime({ref}, '%Y-%m-%d') IS NULL)", name,
-            "a date as YYYY-MM-DD (ISO 8601, e.g. 2026-03-31)")
+            f"{ref} IS NOT NULL AND ({parsed} IS NULL OR NOT regexp_full_match({ref}, '{ISO_DATE_RE[1:-1]}'))",
+            name, "a date as YYYY-MM-DD (ISO 8601, e.g. 2026-03-31)")
         if not allow_future:
-            self.rows_where(
-                f"try_strptime({ref}, '%Y-%m-%d') > current_date + 1", name, "a date that is not in the future")
+            self.rows_where(f"{parsed} > current_date + 1", name, "a date that is not in the future")
+
+    def _parsed_date(self, name: str) -> str:
+        return self.typed(f"_date_{name}", f"try_strptime({self.ref(name)}, '%Y-%m-%d')")
+
+    def date_sql(self, name: str) -> str:
+        """Parsed date of a column checked by iso_date (computed in the typed staging pass)."""
+        if not self.has(name):
+            return "CAST(NULL AS DATE)"
+        return f"CAST({self._parsed_date(name)} AS DATE)"
 
     def timestamp_sql(self, name: str) -> str:
-        """Parsed UTC timestamp of an ISO date or date-time column (NULL when empty)."""
+        """Parsed UTC timestamp of an ISO date or date-time column (NULL when empty), computed
+        once in the typed staging pass."""
         ref = self.ref(name)
-        return (f"try_cast(regexp_replace(replace({ref}, 'T', ' '), '(Z|[+-]00:?00)$', '') AS TIMESTAMP)")
+        return self.typed(f"_ts_{name}", f"try_cast(regexp_replace(replace({ref}, 'T', ' '), "
+                                         f"'(Z|[+-]00:?00)$', '') AS TIMESTAMP)")
 
     def iso_timestamp(self, name: str) -> None:
         if not self.has(name):
@@ -153,9 +208,13 @@ class Checker:
         self.rows_where(f"{ref} IS NOT NULL AND NOT regexp_full_match({ref}, '-?\\d+')", name,
                         "a whole number (digits only, no decimals or thousands separators)")
         self.rows_where(f"{ref} IS NOT NULL AND regexp_full_match({ref}, '\\d+') "
-                        f"AND try_cast({ref} AS BIGINT) IS NULL", name, "a whole number below 2^63")
+                        f"AND {self.integer_sql(name)} IS NULL", name, "a whole number below 2^63")
         if required:
             self.required_value(name)
+
+    def integer_sql(self, name: str) -> str:
+        """A whole-number column as BIGINT (computed once in the typed staging pass)."""
+        return self.typed(f"_int_{name}", f"try_cast({self.ref(name)} AS BIGINT)")
 
     def number_between(self, name: str, low: float, high: float) -> None:
         if not self.has(name):
@@ -177,7 +236,7 @@ class Checker:
             return
         self._run_pending()  # keep the problems in the order the rules were called
         refs = ", ".join(self.ref(k) for k in key)
-        table = self.staged.name
+        table = self.typed_source()
         # Count with a hash GROUP BY (rows beyond the first of each key); the window below,
         # which sorts the whole file, runs only when there is a duplicate to list.
         total = self.con.execute(f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {table} "

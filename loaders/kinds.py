@@ -70,10 +70,10 @@ class ScheduleHandler:
             CREATE OR REPLACE TEMP TABLE clean AS SELECT
               {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, lower({ck.ref('frequency')}) AS frequency,
-              CAST({ck.ref('grace_days')} AS INTEGER) AS grace_days,
-              CAST({ck.ref('starts')} AS DATE) AS starts, CAST({ck.ref('ends')} AS DATE) AS ends,
+              CAST({ck.integer_sql('grace_days')} AS INTEGER) AS grace_days,
+              {ck.date_sql('starts')} AS starts, {ck.date_sql('ends')} AS ends,
               CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target
-            FROM staging ORDER BY _row""")
+            FROM {ck.typed_source()} ORDER BY _row""")
         return Prepared("clean", staged.rows)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
@@ -110,12 +110,12 @@ class DeliveriesHandler:
             CREATE OR REPLACE TEMP TABLE clean AS SELECT
               {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, upper({ck.ref('format')}) AS format,
-              {ck.ref('standard')} AS standard, CAST({ck.ref('scheduled_date')} AS DATE) AS scheduled_date,
+              {ck.ref('standard')} AS standard, {ck.date_sql('scheduled_date')} AS scheduled_date,
               {ck.timestamp_sql('delivered_at')} AS delivered_at,
-              CAST({ck.ref('records')} AS BIGINT) AS records,
+              {ck.integer_sql('records')} AS records,
               CASE lower({ck.ref('notice_given')}) WHEN 'yes' THEN true WHEN 'no' THEN false END AS notice_given,
               {ck.ref('notes')} AS notes
-            FROM staging ORDER BY _row""")
+            FROM {ck.typed_source()} ORDER BY _row""")
         return Prepared("clean", staged.rows)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
@@ -150,9 +150,9 @@ class CompletenessHandler:
         scratch.execute(f"""
             CREATE OR REPLACE TEMP TABLE clean AS
             WITH typed AS (SELECT _row, {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
-                   {ck.ref('dataset')} AS dataset, CAST({ck.ref('scheduled_date')} AS DATE) AS scheduled_date,
-                   {ck.ref('field')} AS field, CAST({ck.ref('populated')} AS BIGINT) AS populated
-                 FROM staging)
+                   {ck.ref('dataset')} AS dataset, {ck.date_sql('scheduled_date')} AS scheduled_date,
+                   {ck.ref('field')} AS field, {ck.integer_sql('populated')} AS populated
+                 FROM {ck.typed_source()})
             SELECT t.*, 'reported' AS source, d.records AS delivery_records,
                    d.provider IS NOT NULL AS delivery_known
             FROM typed t LEFT JOIN nxt.deliveries d USING (provider, recipient, dataset, scheduled_date)

@@ -22,6 +22,21 @@ class Prepared:
     rows: int
 
 
+def _stage(scratch, request):
+    """Stage the request's file into `staging`, from its bytes when load_file read them (then
+    dropped here, so they live no longer than when the reader read the file itself)."""
+    content, request.content = request.content, None
+    return stage_file(scratch, str(request.path), request.display, "staging", content)
+
+
+def _prepared(scratch, ck: Checker, staged) -> Prepared:
+    """The clean table is built: the staged text and the typed staging table are dropped now
+    rather than when the load ends, so they do not add to the memory of writing the snapshot."""
+    scratch.execute(f"DROP TABLE IF EXISTS {ck.typed_table}")
+    scratch.execute(f"DROP TABLE IF EXISTS {staged.name}")
+    return Prepared("clean", staged.rows)
+
+
 def _counts(scratch, table: str, target: str, key: list[str], compare: list[str]) -> dict:
     """New / corrected / unchanged rows of `table` against the snapshot's `target`."""
     on = " AND ".join(f"t.{k} = c.{k}" for k in key)
@@ -47,7 +62,7 @@ class ScheduleHandler:
     columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
 
     def validate(self, scratch, request) -> Prepared:
-        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
         if not ck.problems:
             ck.cell_lengths()
@@ -74,7 +89,7 @@ class ScheduleHandler:
               {ck.date_sql('starts')} AS starts, {ck.date_sql('ends')} AS ends,
               CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target
             FROM {ck.typed_source()} ORDER BY _row""")
-        return Prepared("clean", staged.rows)
+        return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
         counts = _counts(scratch, prepared.table, "delivery_schedule", self.key, self.columns)
@@ -90,7 +105,7 @@ class DeliveriesHandler:
                "delivered_at", "records", "notice_given", "notes"]
 
     def validate(self, scratch, request) -> Prepared:
-        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
         if not ck.problems:
             ck.cell_lengths()
@@ -116,7 +131,7 @@ class DeliveriesHandler:
               CASE lower({ck.ref('notice_given')}) WHEN 'yes' THEN true WHEN 'no' THEN false END AS notice_given,
               {ck.ref('notes')} AS notes
             FROM {ck.typed_source()} ORDER BY _row""")
-        return Prepared("clean", staged.rows)
+        return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
         counts = _counts(scratch, prepared.table, "deliveries", self.key, self.columns)
@@ -134,7 +149,7 @@ class CompletenessHandler:
     columns = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated", "source"]
 
     def validate(self, scratch, request) -> Prepared:
-        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
         if not ck.problems:
             ck.cell_lengths()
@@ -171,7 +186,7 @@ class CompletenessHandler:
                         "a delivery that was delivered (this one has no records)")
             ck.problems.add(request.display, row, "populated", str(populated), expected)
         ck.problems.raise_if_any()
-        return Prepared("clean", staged.rows)
+        return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
         counts = _counts(scratch, prepared.table, "field_completeness", self.stored_key, ["populated"])

@@ -45,14 +45,18 @@ def normalise_header(name: str) -> str:
     return " ".join(name.replace("\ufeff", "").strip().split()).casefold()
 
 
-def detect_format(path: str, display: str) -> str:
-    """Return "csv" or "xlsx" from the content, not only the name, or reject."""
-    size = os.path.getsize(path)
+def detect_format(path: str, display: str, content: bytes | None = None) -> str:
+    """Return "csv" or "xlsx" from the content, not only the name, or reject. `content`: the
+    file's bytes when the caller has read them already (they are then not read again)."""
+    size = os.path.getsize(path) if content is None else len(content)
     if size == 0:
         raise LoadRejected([Problem(display, None, None, None,
                                     "a CSV or XLSX file with a header row (the file is empty)")])
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
+    if content is None:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    else:
+        head = content[:8192]
     is_zip = head.startswith(XLSX_MAGIC)
     ext = os.path.splitext(display)[1].lower()
     if ext in (".xlsx", ".xlsm"):
@@ -167,9 +171,12 @@ def _record_start_lines(text: str) -> list[int]:
     return starts[1:]  # without the header
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
-    with open(path, "rb") as fh:
-        raw = fh.read()
+def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
+              content: bytes | None = None) -> StagedTable:
+    if content is None:
+        with open(path, "rb") as fh:
+            content = fh.read()
+    raw = content
     original_len = len(raw)
     raw = _check_text(raw, display)
     text_head = raw[:65536].decode("utf-8", errors="ignore")
@@ -307,13 +314,15 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
     return StagedTable(table, header, len(records), "xlsx")
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
-    """Stage `path` (shown to people as `display`) into temp table `table`."""
-    kind = detect_format(path, display)
+def stage_file(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
+               content: bytes | None = None) -> StagedTable:
+    """Stage `path` (shown to people as `display`) into temp table `table`; `content`: its
+    bytes, when the caller read them already (the load hashes them), so they are read once."""
+    kind = detect_format(path, display, content)
     if kind == "xlsx":
         staged = stage_xlsx(con, path, display, table)
     else:
-        staged = stage_csv(con, path, display, table)
+        staged = stage_csv(con, path, display, table, content)
     if staged.rows == 0:
         raise LoadRejected([Problem(display, 2, None, None,
                                     "at least one data row below the header (the file has only a header)")])

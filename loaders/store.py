@@ -17,6 +17,7 @@ files that no snapshot references) if a process died between the swap and that w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -311,17 +312,24 @@ class LoadRequest:
     #: scheduled_date, recipient). Stored as JSON in `load_options` and the manifest, so that a
     #: rebuild replays the load with them.
     options: dict = field(default_factory=dict)
+    #: The file's bytes, read once by load_file for the kinds staged from CSV/XLSX text (hashed,
+    #: then validated from memory); None elsewhere: the readers then read `path`.
+    content: bytes | None = field(default=None, repr=False, compare=False)
+
+
+#: Kinds whose file load_file reads into memory once (hash, format, encoding, staging).
+READ_ONCE_KINDS = ("schedule", "deliveries", "completeness")
 
 
 def _options_json(request: LoadRequest) -> str:
     return json.dumps(request.options or {}, sort_keys=True)
 
 
-def _ext_for(path: Path, display: str) -> str:
+def _ext_for(path: Path, display: str, content: bytes | None = None) -> str:
     from .readers import detect_format
     if Path(display).suffix.lower() in (".xml", ".zip", ".txt"):  # XML batches, ST.37 files
         return Path(display).suffix.lower()
-    return ".xlsx" if detect_format(str(path), display) == "xlsx" else ".csv"
+    return ".xlsx" if detect_format(str(path), display, content) == "xlsx" else ".csv"
 
 
 #: Loads that change the schedule or the delivery log, after which the snapshot's scheduled
@@ -411,7 +419,9 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         raise ValueError("a survey load needs --round and --codebook")
     ensure_database(paths.db, progress=progress)
     progress(0.05, "hashing")
-    sha = sha256_of(request.path)
+    if request.kind in READ_ONCE_KINDS and request.content is None:
+        request = dataclasses.replace(request, content=Path(request.path).read_bytes())
+    sha = hashlib.sha256(request.content).hexdigest() if request.content is not None else sha256_of(request.path)
     codebook_sha = sha256_of(request.codebook) if request.codebook else None
     with writer_lock(paths):
         already = _already_loaded(paths, sha, request, codebook_sha)
@@ -426,7 +436,7 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
             scratch.execute("ATTACH $p AS nxt", {"p": str(tmp)})
             _reference_tables(scratch, "nxt")
             progress(0.3, "validating")
-            ext = _ext_for(request.path, request.display)
+            ext = _ext_for(request.path, request.display, request.content)
             archived_as = f"{sha}{ext}"
             cb_arch = f"{codebook_sha}.toml" if codebook_sha else None
             result = _apply(scratch, request, sha, archived_as, codebook_sha, cb_arch,

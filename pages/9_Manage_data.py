@@ -41,7 +41,12 @@ PATHS = loaders.Paths(DB)
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 FILE_KINDS = {"survey": N_("Survey export (one row per office)"), "schedule": N_("Schedule (shared update calendar)"),
-              "deliveries": N_("Delivery log"), "completeness": N_("Completeness (populated fields per delivery)")}
+              "deliveries": N_("Delivery log"), "completeness": N_("Completeness (populated fields per delivery)"),
+              "xml": N_("XML batch of delivered patent documents (ST.36/ST.96; .xml or .zip)"),
+              "authority": N_("ST.37 authority file of an office (text or XML)")}
+#: The file endings each kind accepts (the loaders read the content, not the name).
+FILE_ENDINGS = {"xml": (".xml", ".zip"), "authority": (".txt", ".csv", ".tsv", ".xml")}
+TABLE_ENDINGS = (".csv", ".xlsx")
 UPLOAD_CODEBOOK = "upload"  # the codebook choice that asks for a file (the other choices are codebook names)
 
 
@@ -108,8 +113,9 @@ def progress_bar(text: str):
 # ------------------------------------------------------------------ load a file
 
 st.subheader(_("Load a file"))
-st.caption(_("CSV or XLSX, at most {limit} MB. Every file is checked first (dry run); nothing changes until you "
-             "confirm. Formats: see README, section Input formats.").format(limit=i18n.number(MAX_UPLOAD_MB)))
+st.caption(_("CSV or XLSX (XML, zip or text for XML batches and ST.37 authority files), at most {limit} MB. Every "
+             "file is checked first (dry run); nothing changes until you confirm. Formats: see README, section Input "
+             "formats.").format(limit=i18n.number(MAX_UPLOAD_MB)))
 kind = st.selectbox(_("What is the file?"), list(FILE_KINDS), format_func=lambda k: _(FILE_KINDS[k]),
                     key="manage-kind")
 round_name, codebook_path, codebook_upload = None, None, None
@@ -123,12 +129,27 @@ if kind == "survey":
         codebook_upload = st.file_uploader(_("Codebook file"), type=["toml"], key="manage-codebook-file")
     else:
         codebook_path = choices[codebook_choice]
-upload = st.file_uploader(_("File to load"), type=["csv", "xlsx"], key="manage-file")
+batch_options: dict = {}
+if kind == "xml":  # which delivery the batch is: the same options as `python -m loaders load xml`
+    office_codes = list(data.offices()["code"])
+    cols = st.columns(4)
+    provider = cols[0].selectbox(_("Provider office"), office_codes, key="manage-xml-provider",
+                                 format_func=common.office_label)
+    dataset = cols[1].text_input(_("Dataset"), key="manage-xml-dataset",
+                                 placeholder=_("e.g. {example}").format(example="patent-fulltext")).strip()
+    scheduled = cols[2].date_input(_("Scheduled date (UTC)"), value=None, key="manage-xml-date")
+    recipient = cols[3].selectbox(_("Recipient office (optional)"), ["", *office_codes], key="manage-xml-recipient",
+                                  format_func=lambda c: common.office_label(c) if c else _("from the schedule"))
+    batch_options = {k: v for k, v in (("provider", provider), ("dataset", dataset), ("recipient", recipient),
+                                       ("scheduled_date", scheduled.isoformat() if scheduled else ""))
+                     if v}
+endings = FILE_ENDINGS.get(kind, TABLE_ENDINGS)
+upload = st.file_uploader(_("File to load"), type=[e.lstrip(".") for e in endings], key="manage-file")
 
 refusal = None
 if upload is not None:
     raw = upload.getvalue()
-    refusal = upload_problem(upload.name, len(raw), (".csv", ".xlsx"))
+    refusal = upload_problem(upload.name, len(raw), endings)
 if codebook_upload is not None and refusal is None:
     codebook_raw = codebook_upload.getvalue()
     refusal = upload_problem(codebook_upload.name, len(codebook_raw), (".toml",))
@@ -139,10 +160,13 @@ elif upload is not None and kind == "survey" and not round_name:
     st.info(_("Enter the survey round of this export."))
 elif upload is not None and kind == "survey" and codebook_path is None and codebook_upload is None:
     st.info(_("Choose or upload the codebook of this round."))
+elif upload is not None and kind == "xml" and not {"dataset", "scheduled_date"} <= set(batch_options):
+    st.info(_("Enter the dataset and the scheduled date of the delivery this batch is."))
 elif upload is not None:
     codebook_bytes = codebook_upload.getvalue() if codebook_upload else (codebook_path.read_bytes() if codebook_path else b"")
     fingerprint = hashlib.sha256(b"\0".join([raw, codebook_bytes, kind.encode(), (round_name or "").encode(),
-                                             upload.name.encode()])).hexdigest()
+                                             upload.name.encode(), repr(sorted(batch_options.items())).encode()
+                                             ])).hexdigest()
     checked = st.session_state.get("manage-checked")
     if checked and checked["fingerprint"] != fingerprint:
         checked = None  # the file or its settings changed since the dry run
@@ -154,7 +178,8 @@ elif upload is not None:
             if codebook_upload is not None:
                 codebook = stack.enter_context(temp_copy(codebook_bytes, ".toml"))
             request = LoadRequest(kind, path, upload.name, round_name if kind == "survey" else None,
-                                  codebook if kind == "survey" else None, loaded_by=who.username)
+                                  codebook if kind == "survey" else None, loaded_by=who.username,
+                                  options=batch_options)
             return loaders.load_file(request, DB, **options)
 
     if st.button(_("Check the file (dry run)"), key="manage-dry-run", icon=":material/fact_check:"):

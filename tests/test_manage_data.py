@@ -223,3 +223,35 @@ def test_removed_bundled_file_stays_out_of_a_first_start_build(fresh_bundled_db)
     assert (paths.archive / completeness["archived_as"]).exists()
     with pytest.raises(ValueError, match="no load #99"):
         loaders.remove_load(99, fresh_bundled_db)
+
+
+def test_xml_batch_upload_needs_its_delivery_and_loads_measured_completeness(fresh_bundled_db, monkeypatch):
+    """The manage page loads an XML batch like `python -m loaders load xml`: the provider, dataset,
+    scheduled date (and recipient, here needed: JP delivers patent-bibliographic to US and EP)
+    say which delivery it is; the dry run changes nothing; confirm measures completeness."""
+    import datetime as dt
+
+    from conftest import FIXTURES
+    before = state(fresh_bundled_db)
+    at = as_secretariat(fresh_bundled_db, monkeypatch)
+    at.selectbox(key="manage-kind").set_value("xml").run()
+    at.file_uploader(key="manage-file").set_value(("st96-batch.xml", (FIXTURES / "xml" / "st96-batch.xml").read_bytes(),
+                                                   "text/xml"))
+    at.run()
+    assert "Enter the dataset and the scheduled date" in texts(at.info)
+    at.selectbox(key="manage-xml-provider").set_value("JP")
+    at.text_input(key="manage-xml-dataset").input("patent-bibliographic")
+    at.date_input(key="manage-xml-date").set_value(dt.date(2025, 3, 6))
+    at.selectbox(key="manage-xml-recipient").set_value("EP")
+    at = click(at.run(), "manage-dry-run")
+    assert not at.exception and not at.error
+    assert state(fresh_bundled_db) == before
+    at = click(at, "manage-confirm")
+    assert "Loaded st96-batch.xml as load #6" in texts(at.success)
+    con = loaders.open_snapshot(fresh_bundled_db)
+    # The ST.96 fixture: 6 records, 5 with an abstract (see tests/test_xml_batches.py).
+    assert con.execute("SELECT populated FROM field_completeness WHERE source = 'measured' AND provider = 'JP' "
+                       "AND recipient = 'EP' AND scheduled_date = '2025-03-06' AND field = 'abstract'"
+                       ).fetchall() == [(5,)]
+    con.close()
+    assert loaders.read_manifest(loaders.Paths(fresh_bundled_db))[-1]["options"]

@@ -255,3 +255,17 @@ def test_xml_batch_upload_needs_its_delivery_and_loads_measured_completeness(fre
                        ).fetchall() == [(5,)]
     con.close()
     assert loaders.read_manifest(loaders.Paths(fresh_bundled_db))[-1]["options"]
+
+
+def test_st37_authority_file_upload_loads(fresh_bundled_db, monkeypatch):
+    from conftest import FIXTURES
+    raw = (FIXTURES / "xml" / "ep-authority.txt").read_bytes()
+    at = as_secretariat(fresh_bundled_db, monkeypatch)
+    at.selectbox(key="manage-kind").set_value("authority").run()
+    at.file_uploader(key="manage-file").set_value(("ep-authority.txt", raw, "text/plain"))
+    at = click(click(at.run(), "manage-dry-run"), "manage-confirm")
+    assert not at.exception
+    assert "Loaded ep-authority.txt as load #6" in texts(at.success)
+    con = loaders.open_snapshot(fresh_bundled_db)
+    assert con.execute("SELECT office FROM authority_files").fetchall() == [("EP",)]
+    con.close()

@@ -30,6 +30,9 @@ FRAMEWORK_PARTS = ("[data-testid=\"stHeader\"]", "[data-testid=\"stToolbar\"]", 
                    "[data-testid=\"stMainMenu\"]", "[data-testid=\"stSidebarCollapseButton\"]",
                    "[data-testid=\"stSidebarHeader\"]", "[data-testid=\"stExpandSidebarButton\"]",
                    "[data-testid=\"stSidebarCollapsedControl\"]", "[data-testid=\"stAppDeployButton\"]")
+#: Streamlit's own scroll containers: the app cannot make them focusable (no tabindex on them);
+#: whether the sidebar overflows (and so is a "scrollable region") depends on the window height.
+FRAMEWORK_SCROLL_CONTAINERS = ("[data-testid=\"stSidebarContent\"]", "[data-testid=\"stMain\"]")
 LANGUAGES = ("en", "ar")
 
 _RESULTS: list[dict] = []
@@ -42,6 +45,15 @@ def _in_framework_chrome(page, selector: str) -> bool:
         try { element = document.querySelector(selector); } catch (e) { return false; }
         return !!element && parts.some(part => element.closest(part));
     }""", [selector, list(FRAMEWORK_PARTS)])
+
+
+def _matches_any(page, selector: str, parts) -> bool:
+    """True when the element is one of `parts` itself (not merely inside one)."""
+    return page.evaluate("""([selector, parts]) => {
+        let element;
+        try { element = document.querySelector(selector); } catch (e) { return false; }
+        return !!element && parts.some(part => element.matches(part));
+    }""", [selector, list(parts)])
 
 
 def _run_axe(page) -> dict:
@@ -92,7 +104,9 @@ def test_no_serious_accessibility_violation_the_app_controls(server, page, page_
             entry = {"rule": violation["id"], "impact": node.get("impact") or violation["impact"],
                      "help": violation["help"], "target": node["target"], "html": node["html"][:300],
                      "summary": node.get("failureSummary", "")[:300]}
-            framework = _in_framework_chrome(page, selector)
+            framework = _in_framework_chrome(page, selector) or (
+                violation["id"] == "scrollable-region-focusable"
+                and _matches_any(page, selector, FRAMEWORK_SCROLL_CONTAINERS))
             entry["owner"] = "streamlit chrome" if framework else "app"
             if entry["impact"] in FAILING_IMPACTS and not framework:
                 failing.append(entry)

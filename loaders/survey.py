@@ -17,10 +17,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import Checker
 from .kinds import Prepared
 from .problems import LoadRejected, Problem, ProblemList
-from .readers import normalise_header, stage_file
+from .readers import MAX_CELL_CHARS, normalise_header, stage_file
 
 QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "number", "free_text")
 TICKED = {"yes", "y", "1", "x", "true", "checked", "✓", "✔"}
@@ -206,9 +205,6 @@ class SurveyHandler:
                              f"({codebook_name}); add it to ignore_columns if it should be skipped")
         problems.raise_if_any()
 
-        ck = Checker(scratch, staged, display, [], [])
-        ck.columns = {"office": office_header}
-        ck.cell_lengths_for = None
         offices = {r[0] for r in scratch.execute("SELECT code FROM nxt.offices").fetchall()}
         names = [office_header] + sorted({h for kind, v in layout.values()
                                           for h in ([v] if kind == "single" else v.values())})
@@ -219,7 +215,6 @@ class SurveyHandler:
         answers: list[tuple] = []
         respondents: list[tuple] = []
         seen_offices: dict[str, int] = {}
-        from .readers import MAX_CELL_CHARS
         for record in rows:
             row_no = record[0]
             cells = {h: (record[1 + col_index[h]] or "").strip() for h in names}

@@ -32,12 +32,15 @@ def database_path() -> Path:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connection(path: str, inode: int, mtime_ns: int):
+    # The open-time check (manifest agrees with the snapshot, no leftovers of a killed load) runs
+    # once per snapshot file, not on every script run: a load that completes swaps in a new file.
+    loaders.ensure_database(Path(path))
     return loaders.open_snapshot(path)
 
 
 def _ensure_built(path: Path) -> None:
+    """Build the database on first start, with progress on the page (nothing when it exists)."""
     if path.exists():
-        loaders.ensure_database(path)
         return
     with st.status(_("First start: building the database from the bundled data..."), expanded=True) as status:
         bar = st.progress(0.0)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+
 from .checks import Checker
-from .readers import stage_file
+from .readers import StagedTable, check_csv_text, detect_format, read_csv_sql, stage_file
 
 FREQUENCIES = ["weekly", "biweekly", "monthly", "quarterly"]
 YES_NO = ["yes", "no"]
@@ -37,15 +39,36 @@ def _prepared(scratch, ck: Checker, staged) -> Prepared:
     return Prepared("clean", staged.rows)
 
 
-def _counts(scratch, table: str, target: str, key: list[str], compare: list[str]) -> dict:
-    """New / corrected / unchanged rows of `table` against the snapshot's `target`."""
-    on = " AND ".join(f"t.{k} = c.{k}" for k in key)
+def _counts(scratch, table: str, target: str, key: list[str], compare: list[str],
+            target_rows: str = "true") -> dict:
+    """New / corrected / unchanged rows of `table` against the rows of the snapshot's `target`
+    (alias t) for which the SQL condition `target_rows` holds."""
+    on = " AND ".join(f"t.{k} = c.{k}" for k in key) + f" AND ({target_rows})"
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM c.{c}" for c in compare)
     row = scratch.execute(
         f"SELECT count(*), count(t.{key[0]}), count(CASE WHEN t.{key[0]} IS NOT NULL AND {same} THEN 1 END) "
         f"FROM {table} c LEFT JOIN nxt.{target} t ON {on}").fetchall()[0]
     total, existing, unchanged = row
     return {"rows": total, "new": total - existing, "corrected": existing - unchanged, "unchanged": unchanged}
+
+
+def _duplicates(scratch, target: str, key: list[str], seq: int) -> int:
+    """Rows of load `seq` in `target` beyond the first of their key (the file's own duplicates)."""
+    return scratch.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM nxt.{target} "
+                           f"WHERE load_seq = {int(seq)}").fetchall()[0][0]
+
+
+def _counts_loaded(scratch, target: str, key: list[str], compare: list[str], seq: int) -> dict:
+    """`_counts` for rows already inserted as load `seq`: against the other rows of `target`."""
+    return _counts(scratch, f"(SELECT * FROM nxt.{target} WHERE load_seq = {int(seq)})", target, key, compare,
+                   f"t.load_seq <> {int(seq)}")
+
+
+def _drop_corrected(scratch, target: str, key: list[str], seq: int) -> None:
+    """Delete the earlier rows that load `seq` (already inserted) corrects: same key."""
+    on = " AND ".join(f"{target}.{k} = c.{k}" for k in key)
+    scratch.execute(f"DELETE FROM nxt.{target} USING (SELECT {', '.join(key)} FROM nxt.{target} "
+                    f"WHERE load_seq = {int(seq)}) c WHERE {on} AND {target}.load_seq <> {int(seq)}")
 
 
 def _replace_rows(scratch, table: str, target: str, key: list[str], columns: list[str], seq: int) -> None:
@@ -55,74 +78,134 @@ def _replace_rows(scratch, table: str, target: str, key: list[str], columns: lis
                     f"SELECT {', '.join(columns)}, {int(seq)} FROM {table}")
 
 
-class ScheduleHandler:
-    required = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"]
-    optional = ["ends"]
-    key = ["provider", "recipient", "dataset"]
-    columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
+class _TableHandler:
+    """A kind whose rows go to one table: the exact `validate` + `apply`, and `load_screened`
+    for the fast path. Subclasses say `rules(ck)` (queued on a Checker) and `clean_select(ck)`
+    (the typed rows as stored), so that both paths apply the very same rules."""
+    required: list[str]
+    optional: list[str]
+    key: list[str]
+    columns: list[str]
+    target: str
+
+    def rules(self, ck: Checker) -> None:
+        raise NotImplementedError
+
+    def clean_select(self, ck: Checker) -> str:
+        raise NotImplementedError
 
     def validate(self, scratch, request) -> Prepared:
         staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
         if not ck.problems:
-            ck.cell_lengths()
-            for name in ("provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"):
-                ck.required_value(name)
-            ck.office_code("provider")
-            ck.office_code("recipient")
-            ck.one_of("frequency", FREQUENCIES)
-            ck.whole_number("grace_days")
-            ck.iso_date("starts")
-            ck.iso_date("ends")
-            ck.number_between("on_time_target", 0, 1)
-            ck.rows_where(f"{ck.ref('provider')} = {ck.ref('recipient')}", "recipient",
-                          "a recipient other than the provider")
-            ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",
-                          "an end date on or after 'starts'")
-            ck.duplicate_keys(self.key)
+            self.rules(ck)
         ck.problems.raise_if_any()
-        scratch.execute(f"""
-            CREATE OR REPLACE TEMP TABLE clean AS SELECT
+        scratch.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {self.clean_select(ck)} ORDER BY _row")
+        return _prepared(scratch, ck, staged)
+
+    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+        counts = _counts(scratch, prepared.table, self.target, self.key, self.columns)
+        _replace_rows(scratch, prepared.table, self.target, self.key, self.columns, seq)
+        return counts
+
+    def load_screened(self, scratch, request, seq: int) -> dict | None:
+        """The fast path for a CSV file, inside the caller's transaction: the rows are read,
+        checked and inserted in ONE pass (`read_csv` -> rules as a guard -> insert); then the
+        file's own duplicate keys are counted on the inserted rows and the rows they correct
+        are replaced. Returns the counts, or None when the file needs the exact path (any rule
+        broken, a malformed row, no rows, an XLSX file, a file whose bytes need normalising):
+        the caller then rolls back and runs validate + apply, which list every problem. The
+        checks both paths share (format, encoding, header) raise their LoadRejected here.
+
+        Why: the exact path stages the text, builds a typed table and a clean table before
+        inserting, three copies of a million rows; this path makes none (issue #7)."""
+        content = request.content
+        if content is None or detect_format(str(request.path), request.display, content) != "csv":
+            return None
+        text = check_csv_text(str(request.path), request.display, content)
+        if not text.as_is:
+            return None
+        source = StagedTable(read_csv_sql("src_path", "src_columns", "screen_rejects"),
+                             text.header, 0, "csv")
+        ck = Checker(scratch, source, request.display, self.required, self.optional, screen=True,
+                     source_params={"src_path": str(request.path),
+                                    "src_columns": {h: "VARCHAR" for h in text.header}})
+        if ck.problems:  # an unknown or missing column: the exact path reports it
+            return None
+        self.rules(ck)
+        try:
+            scratch.execute("DROP TABLE IF EXISTS screen_rejects")
+            inserted = scratch.execute(
+                f"INSERT INTO nxt.{self.target} ({', '.join(self.columns)}, load_seq) "
+                f"SELECT *, {int(seq)} FROM ({self.clean_select(ck)})", ck.params).fetchall()[0][0]
+        except duckdb.Error:  # the guard fired (or a value did not cast): let the exact path say why
+            return None
+        malformed = scratch.execute("SELECT count(*) FROM screen_rejects").fetchall()[0][0]
+        if malformed or not inserted or (ck.unique_key and _duplicates(scratch, self.target, ck.unique_key, seq)):
+            return None
+        counts = _counts_loaded(scratch, self.target, self.key, self.columns, seq)
+        _drop_corrected(scratch, self.target, self.key, seq)
+        return counts
+
+
+class ScheduleHandler(_TableHandler):
+    required = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"]
+    optional = ["ends"]
+    key = ["provider", "recipient", "dataset"]
+    columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
+    target = "delivery_schedule"
+
+    def rules(self, ck: Checker) -> None:
+        ck.cell_lengths()
+        for name in ("provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"):
+            ck.required_value(name)
+        ck.office_code("provider")
+        ck.office_code("recipient")
+        ck.one_of("frequency", FREQUENCIES)
+        ck.whole_number("grace_days")
+        ck.iso_date("starts")
+        ck.iso_date("ends")
+        ck.number_between("on_time_target", 0, 1)
+        ck.rows_where(f"{ck.ref('provider')} = {ck.ref('recipient')}", "recipient",
+                      "a recipient other than the provider")
+        ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",
+                      "an end date on or after 'starts'")
+        ck.duplicate_keys(self.key)
+
+    def clean_select(self, ck: Checker) -> str:
+        return f"""SELECT
               {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, lower({ck.ref('frequency')}) AS frequency,
               CAST({ck.integer_sql('grace_days')} AS INTEGER) AS grace_days,
               {ck.date_sql('starts')} AS starts, {ck.date_sql('ends')} AS ends,
               CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target
-            FROM {ck.typed_source()} ORDER BY _row""")
-        return _prepared(scratch, ck, staged)
-
-    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
-        counts = _counts(scratch, prepared.table, "delivery_schedule", self.key, self.columns)
-        _replace_rows(scratch, prepared.table, "delivery_schedule", self.key, self.columns, seq)
-        return counts
+            FROM {ck.typed_source()}"""
 
 
-class DeliveriesHandler:
+class DeliveriesHandler(_TableHandler):
     required = ["provider", "recipient", "dataset", "scheduled_date", "delivered_at", "records"]
     optional = ["format", "standard", "notice_given", "notes"]
     key = ["provider", "recipient", "dataset", "scheduled_date"]
     columns = ["provider", "recipient", "dataset", "format", "standard", "scheduled_date",
                "delivered_at", "records", "notice_given", "notes"]
+    target = "deliveries"
 
-    def validate(self, scratch, request) -> Prepared:
-        staged = _stage(scratch, request)
-        ck = Checker(scratch, staged, request.display, self.required, self.optional)
-        if not ck.problems:
-            ck.cell_lengths()
-            for name in ("provider", "recipient", "dataset", "scheduled_date"):
-                ck.required_value(name)
-            ck.office_code("provider")
-            ck.office_code("recipient")
-            ck.iso_date("scheduled_date")
-            ck.iso_timestamp("delivered_at")
-            ck.whole_number("records")
-            ck.one_of("notice_given", YES_NO)
-            ck.rows_where(f"{ck.ref('delivered_at')} IS NOT NULL AND {ck.ref('records')} IS NULL", "records",
-                          "a record count for a delivered batch (delivered_at is set)")
-            ck.duplicate_keys(self.key)
-        ck.problems.raise_if_any()
-        scratch.execute(f"""
-            CREATE OR REPLACE TEMP TABLE clean AS SELECT
+    def rules(self, ck: Checker) -> None:
+        ck.cell_lengths()
+        for name in ("provider", "recipient", "dataset", "scheduled_date"):
+            ck.required_value(name)
+        ck.office_code("provider")
+        ck.office_code("recipient")
+        ck.iso_date("scheduled_date")
+        ck.iso_timestamp("delivered_at")
+        ck.whole_number("records")
+        ck.one_of("notice_given", YES_NO)
+        ck.rows_where(f"{ck.ref('delivered_at')} IS NOT NULL AND {ck.ref('records')} IS NULL", "records",
+                      "a record count for a delivered batch (delivered_at is set)")
+        ck.duplicate_keys(self.key)
+
+    def clean_select(self, ck: Checker) -> str:
+        return f"""SELECT
               {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, upper({ck.ref('format')}) AS format,
               {ck.ref('standard')} AS standard, {ck.date_sql('scheduled_date')} AS scheduled_date,
@@ -130,13 +213,7 @@ class DeliveriesHandler:
               {ck.integer_sql('records')} AS records,
               CASE lower({ck.ref('notice_given')}) WHEN 'yes' THEN true WHEN 'no' THEN false END AS notice_given,
               {ck.ref('notes')} AS notes
-            FROM {ck.typed_source()} ORDER BY _row""")
-        return _prepared(scratch, ck, staged)
-
-    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
-        counts = _counts(scratch, prepared.table, "deliveries", self.key, self.columns)
-        _replace_rows(scratch, prepared.table, "deliveries", self.key, self.columns, seq)
-        return counts
+            FROM {ck.typed_source()}"""
 
 
 class CompletenessHandler:

@@ -333,19 +333,19 @@ def _ext_for(path: Path, display: str, content: bytes | None = None) -> str:
 
 
 #: Loads that change the schedule or the delivery log, after which the snapshot's scheduled
-#: occurrences are rebuilt (queries.delivery.materialise_scheduled_occurrences).
+#: occurrences are brought up to date (queries.delivery.materialise_scheduled_occurrences).
 OCCURRENCE_KINDS = ("schedule", "deliveries")
 
 
-def _materialise_occurrences(scratch: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the snapshot's `scheduled_occurrences` inside the load's transaction, so that a
-    snapshot never pairs new data with old occurrences. The rule lives with the metrics that
-    define it; its SQL names tables unqualified, hence `USE nxt` for the duration."""
+def _materialise_occurrences(scratch: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Bring the snapshot's scheduled occurrences up to date inside the load's transaction, so
+    that a snapshot never pairs new data with an old calendar. The rule lives with the metrics
+    that define it; its SQL names tables unqualified, hence `USE nxt` for the duration."""
     from queries.delivery import materialise_scheduled_occurrences
 
     scratch.execute("USE nxt")
     try:
-        materialise_scheduled_occurrences(scratch)
+        materialise_scheduled_occurrences(scratch, schedule_changed=kind == "schedule")
     finally:
         scratch.execute("USE memory")
 
@@ -361,12 +361,26 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
 
     handler = kinds.HANDLERS[request.kind]
     seq = scratch.execute("SELECT coalesce(max(seq), 0) + 1 FROM nxt.loads").fetchall()[0][0]
-    prepared = handler.validate(scratch, request)
-    scratch.execute("BEGIN TRANSACTION")
+    counts = None
+    if hasattr(handler, "load_screened"):
+        # Fast path: read, check and insert in one pass; on any doubt it returns None and the
+        # exact path below, which lists every problem, decides.
+        scratch.execute("BEGIN TRANSACTION")
+        try:
+            counts = handler.load_screened(scratch, request, seq)
+        except BaseException:
+            scratch.execute("ROLLBACK")
+            raise
+        if counts is None:
+            scratch.execute("ROLLBACK")
+    if counts is None:
+        prepared = handler.validate(scratch, request)
+        scratch.execute("BEGIN TRANSACTION")
     try:
-        counts = handler.apply(scratch, request, prepared, seq)
+        if counts is None:
+            counts = handler.apply(scratch, request, prepared, seq)
         if request.kind in OCCURRENCE_KINDS:
-            _materialise_occurrences(scratch)
+            _materialise_occurrences(scratch, request.kind)
         scratch.execute(
             "INSERT INTO nxt.loads VALUES ($seq, $sha, $kind, $name, $arch, $round, $cb, $cbarch, "
             "$rows, $new, $corr, $same, $at, $by, $bundled)",

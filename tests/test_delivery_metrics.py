@@ -363,7 +363,8 @@ def _without_materialised_occurrences(db: Path, folder: Path) -> Path:
     folder.mkdir()
     copy = copy_database(db, folder)
     with duckdb.connect(str(copy)) as write:
-        write.execute("DROP TABLE scheduled_occurrences")
+        write.execute("DROP VIEW scheduled_occurrences")
+        write.execute("DROP TABLE schedule_calendar")
         write.execute("DELETE FROM meta WHERE key = $k", {"k": delivery.OCCURRENCES_HORIZON_KEY})
     return copy
 
@@ -403,3 +404,55 @@ def test_materialised_occurrences_follow_a_correcting_load(delivery_db, tmp_path
     jp = materialised["delivery_reliability_by_schedule"].set_index("provider").loc["JP"]
     assert (int(jp["on_time"]), int(jp["missed"])) == (3, 0)
     _assert_same(materialised, _occurrence_metrics(_without_materialised_occurrences(db, tmp_path / "g"), AS_OF))
+
+
+def test_a_log_load_keeps_the_calendar_and_a_schedule_load_rebuilds_it(delivery_db, tmp_path):
+    """The materialised calendar depends on the schedule only: a load of the log leaves it as it
+    is while its horizon reaches a year past the data (the view joins the new rows at once), and
+    a load of the schedule rebuilds it."""
+    db = copy_database(delivery_db, (tmp_path / "db").mkdir() or tmp_path / "db")
+    calendar = "SELECT count(*), max(scheduled_date) FROM schedule_calendar"
+    horizon = "SELECT value FROM meta WHERE key = 'scheduled_occurrences_horizon'"
+    before = rows(db, calendar), rows(db, horizon)
+    row_count = rows(db, "SELECT count(*) FROM scheduled_occurrences WHERE delivered_at IS NOT NULL")[0][0]
+    extra = tmp_path / "extra.csv"
+    extra.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
+                     "notice_given,notes\nJP,US,patent-bibliographic,XML,ST.96,2026-02-02,2026-02-03,"
+                     "1000,no,resent\n")
+    load(db, "deliveries", extra)
+    assert (rows(db, calendar), rows(db, horizon)) == before
+    assert rows(db, "SELECT count(*) FROM scheduled_occurrences WHERE delivered_at IS NOT NULL")[0][0] == row_count + 1
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text("provider,recipient,dataset,frequency,grace_days,starts,ends,on_time_target\n"
+                        "KR,EP,patent-legal-status,weekly,2,2025-12-01,,0.9\n")
+    load(db, "schedule", schedule)
+    after = rows(db, calendar)[0]
+    assert after[0] > before[0][0][0]
+    assert rows(db, "SELECT count(*) FROM schedule_calendar WHERE provider = 'KR' AND recipient = 'EP' "
+                    "AND dataset = 'patent-legal-status'")[0][0] > 0
+
+
+def test_a_snapshot_with_the_earlier_occurrences_table_gets_the_calendar_on_the_next_load(delivery_db, tmp_path):
+    """Snapshots written before the calendar held `scheduled_occurrences` as a table; the next
+    load of the log replaces it with the calendar and the view, with the same numbers."""
+    db = copy_database(delivery_db, (tmp_path / "db").mkdir() or tmp_path / "db")
+    expected = _occurrence_metrics(db, AS_OF)
+    with duckdb.connect(str(db)) as write:
+        write.execute("CREATE TABLE materialised AS SELECT * FROM scheduled_occurrences")
+        write.execute("DROP VIEW scheduled_occurrences")
+        write.execute("DROP TABLE schedule_calendar")
+        write.execute("ALTER TABLE materialised RENAME TO scheduled_occurrences")
+    again = tmp_path / "again.csv"  # a correction that changes nothing
+    again.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
+                     "notice_given,notes\n")
+    log = rows(db, "SELECT provider, recipient, dataset, format, standard, scheduled_date, "
+                   "strftime(delivered_at, '%Y-%m-%dT%H:%M:%SZ'), records, notice_given, notes "
+                   "FROM deliveries ORDER BY ALL LIMIT 1")[0]
+    cells = ["" if v is None else ("yes" if v is True else "no" if v is False else str(v)) for v in log]
+    again.write_text(again.read_text() + ",".join(cells) + "\n")
+    result = load(db, "deliveries", again)
+    assert result.status == "loaded" and result.unchanged_rows == 1
+    kinds = dict(rows(db, "SELECT table_name, table_type FROM information_schema.tables "
+                          "WHERE table_name IN ('scheduled_occurrences', 'schedule_calendar')"))
+    assert kinds == {"scheduled_occurrences": "VIEW", "schedule_calendar": "BASE TABLE"}
+    _assert_same(expected, _occurrence_metrics(db, AS_OF))

@@ -52,9 +52,11 @@ def _counts(scratch, table: str, target: str, key: list[str], compare: list[str]
     return {"rows": total, "new": total - existing, "corrected": existing - unchanged, "unchanged": unchanged}
 
 
-def _duplicates(scratch, target: str, key: list[str], seq: int) -> int:
-    """Rows of load `seq` in `target` beyond the first of their key (the file's own duplicates)."""
-    return scratch.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM nxt.{target} "
+def _may_have_duplicates(scratch, target: str, key: list[str], seq: int) -> bool:
+    """Whether rows of load `seq` in `target` may repeat a key (the file's own duplicates).
+    Counts distinct hashes of the key, a third cheaper than the keys: a collision (about one
+    in 10^7 for a million rows) only sends the file to the exact path, which counts exactly."""
+    return scratch.execute(f"SELECT count(*) > count(DISTINCT hash({', '.join(key)})) FROM nxt.{target} "
                            f"WHERE load_seq = {int(seq)}").fetchall()[0][0]
 
 
@@ -141,7 +143,7 @@ class _TableHandler:
         except duckdb.Error:  # the guard fired (or a value did not cast): let the exact path say why
             return None
         malformed = scratch.execute("SELECT count(*) FROM screen_rejects").fetchall()[0][0]
-        if malformed or not inserted or (ck.unique_key and _duplicates(scratch, self.target, ck.unique_key, seq)):
+        if malformed or not inserted or (ck.unique_key and _may_have_duplicates(scratch, self.target, ck.unique_key, seq)):
             return None
         counts = _counts_loaded(scratch, self.target, self.key, self.columns, seq)
         _drop_corrected(scratch, self.target, self.key, seq)

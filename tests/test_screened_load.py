@@ -122,7 +122,8 @@ def test_every_hostile_file_is_refused_by_the_screen(bundled_db, case):
 def test_a_file_valid_only_once_trimmed_loads_through_the_exact_path_trimmed(fresh_bundled_db, tmp_path):
     lines = (BUNDLED / "deliveries.csv").read_text(encoding="utf-8").splitlines()
     cells = lines[1].split(",")
-    cells[0], cells[2] = f" {cells[0]}", f"{cells[2]}  "
+    # An office code, free text, a date and a count: the screen reads the text as written.
+    cells[0], cells[2], cells[5], cells[7] = f" {cells[0]}", f"{cells[2]}  ", f"{cells[5]} ", f" {cells[7]}"
     path = tmp_path / "spaces.csv"
     path.write_text(lines[0] + "\n" + ",".join(cells) + "\n")
     assert _screened(fresh_bundled_db, "deliveries", path)[0] is None

@@ -404,23 +404,19 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
                       counts.get("notes", []))
 
 
-def _already_loaded(paths: Paths, sha: str, request: LoadRequest, codebook_sha: str | None):
-    if not paths.db.exists():
-        return None
-    con = open_snapshot(paths.db)
-    try:
-        row = con.execute(
-            "SELECT seq, rows FROM loads WHERE sha256 = $sha AND kind = $kind "
-            "AND round IS NOT DISTINCT FROM $round AND codebook_sha256 IS NOT DISTINCT FROM $cb"
-            + (" AND seq IN (SELECT load_seq FROM load_options WHERE options = $opts)"
-               if request.options else ""),
-            {"sha": sha, "kind": request.kind, "round": request.round, "cb": codebook_sha,
-             **({"opts": _options_json(request)} if request.options else {})},
-        ).fetchall()
-        row = row[0] if row else None
-    finally:
-        con.close()
-    return row
+def _already_loaded(scratch: duckdb.DuckDBPyConnection, sha: str, request: LoadRequest,
+                    codebook_sha: str | None):
+    """(seq, rows) of the earlier load of these very bytes (kind, round, codebook, options) in
+    the snapshot copy attached as `nxt`, or None."""
+    row = scratch.execute(
+        "SELECT seq, rows FROM nxt.loads WHERE sha256 = $sha AND kind = $kind "
+        "AND round IS NOT DISTINCT FROM $round AND codebook_sha256 IS NOT DISTINCT FROM $cb"
+        + (" AND seq IN (SELECT load_seq FROM nxt.load_options WHERE options = $opts)"
+           if request.options else ""),
+        {"sha": sha, "kind": request.kind, "round": request.round, "cb": codebook_sha,
+         **({"opts": _options_json(request)} if request.options else {})},
+    ).fetchall()
+    return row[0] if row else None
 
 
 def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool = False,
@@ -438,16 +434,19 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
     sha = hashlib.sha256(request.content).hexdigest() if request.content is not None else sha256_of(request.path)
     codebook_sha = sha256_of(request.codebook) if request.codebook else None
     with writer_lock(paths):
-        already = _already_loaded(paths, sha, request, codebook_sha)
-        if already:
-            return LoadResult("already loaded", request.kind, request.display, sha, already[1], 0, 0,
-                              already[1], already[0], request.round,
-                              ["this exact file was loaded before; nothing changed"])
         progress(0.15, "copying the current snapshot")
         tmp = _new_snapshot_file(paths, copy_current=True)
         scratch = duckdb.connect()
         try:
             scratch.execute("ATTACH $p AS nxt", {"p": str(tmp)})
+            # Asked of the copy (the live snapshot's twin) rather than of a connection of its own.
+            already = _already_loaded(scratch, sha, request, codebook_sha)
+            if already:
+                scratch.close()
+                _discard(tmp)
+                return LoadResult("already loaded", request.kind, request.display, sha, already[1], 0, 0,
+                                  already[1], already[0], request.round,
+                                  ["this exact file was loaded before; nothing changed"])
             _reference_tables(scratch, "nxt")
             progress(0.3, "validating")
             ext = _ext_for(request.path, request.display, request.content)
@@ -455,6 +454,7 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
             cb_arch = f"{codebook_sha}.toml" if codebook_sha else None
             result = _apply(scratch, request, sha, archived_as, codebook_sha, cb_arch,
                             datetime.now(timezone.utc))
+            manifest = _manifest_rows(scratch, "nxt")
             scratch.execute("DETACH nxt")
             _pause_for_tests("applied")
         except BaseException:
@@ -475,19 +475,9 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         progress(0.9, "swapping in the new snapshot")
         _swap_in(paths, tmp)
         _pause_for_tests("swapped")
-        _sync_manifest(paths)
+        _write_manifest(paths, manifest)  # the swapped-in snapshot's, read before it was detached
         progress(1.0, "done")
         return result
-
-
-def _sync_manifest(paths: Paths) -> None:
-    con = open_snapshot(paths.db)
-    try:
-        rows = _manifest_rows(con)
-    finally:
-        con.close()
-    if read_manifest(paths) != rows:
-        _write_manifest(paths, rows)
 
 
 def _requests_from_manifest(paths: Paths, entries: list[dict]) -> list[tuple[LoadRequest, dict]]:

@@ -106,6 +106,12 @@ def prepare(workdir: Path, size: int) -> dict:
     if base.parent.exists():
         shutil.rmtree(base.parent)
     loaders.build(base, include_bundled=False)
+    # The bundled survey rounds too, so that the survey pages show on the big database what
+    # they show on the bundled one and their render ratio compares like with like.
+    for kind, name, rnd, codebook in loaders.store.BUNDLED_LOADS:
+        if kind == "survey":
+            loaders.load_file(loaders.LoadRequest(kind, BUNDLED_DIR / name, name, rnd, BUNDLED_DIR / codebook,
+                                                  "bench"), base)
     loaders.load_file(request("schedule", info["schedule"]), base)
     full = copy_db(base, workdir / f"full-{human(size)}")
     loaders.load_file(request("deliveries", info["deliveries"]), full)

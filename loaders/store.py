@@ -16,6 +16,7 @@ files that no snapshot references) if a process died between the swap and that w
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import fcntl
@@ -419,6 +420,16 @@ def _already_loaded(scratch: duckdb.DuckDBPyConnection, sha: str, request: LoadR
     return row[0] if row else None
 
 
+def _in_background(work: Callable[[], str]) -> concurrent.futures.Future:
+    """Run `work` on a helper thread: the file is hashed (hashlib releases the GIL) while the
+    database is checked and the snapshot copied, about 0.04 s of a 1M-row load."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipdx-hash")
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
 def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool = False,
               progress: Progress = _no_progress) -> LoadResult:
     """Validate and load one file, all or nothing. The same path serves CLI and app."""
@@ -427,11 +438,12 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         raise ValueError(f"unknown kind {request.kind!r}; expected one of {', '.join(KINDS)}")
     if request.kind == "survey" and (not request.round or request.codebook is None):
         raise ValueError("a survey load needs --round and --codebook")
-    ensure_database(paths.db, progress=progress)
     progress(0.05, "hashing")
     if request.kind in READ_ONCE_KINDS and request.content is None:
         request = dataclasses.replace(request, content=Path(request.path).read_bytes())
-    sha = hashlib.sha256(request.content).hexdigest() if request.content is not None else sha256_of(request.path)
+    sha_pending = _in_background(
+        lambda: hashlib.sha256(request.content).hexdigest() if request.content is not None else sha256_of(request.path))
+    ensure_database(paths.db, progress=progress)
     codebook_sha = sha256_of(request.codebook) if request.codebook else None
     with writer_lock(paths):
         progress(0.15, "copying the current snapshot")
@@ -439,6 +451,7 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         scratch = duckdb.connect()
         try:
             scratch.execute("ATTACH $p AS nxt", {"p": str(tmp)})
+            sha = sha_pending.result()
             # Asked of the copy (the live snapshot's twin) rather than of a connection of its own.
             already = _already_loaded(scratch, sha, request, codebook_sha)
             if already:

@@ -69,6 +69,13 @@ def _exact(db: Path, kind: str, path: Path):
 
 
 @pytest.fixture(scope="module")
+def bundled(tmp_path_factory, bundled_db) -> Path:
+    """A private copy of the bundled database: the tests attach it read-write (and roll back),
+    which DuckDB refuses for a file that another connection of the process holds open."""
+    return copy_database(bundled_db, tmp_path_factory.mktemp("bundled-copy"))
+
+
+@pytest.fixture(scope="module")
 def reference_only(tmp_path_factory, bundled_db) -> Path:
     """The bundled database without its schedule and log (every row of a load is new)."""
     db = copy_database(bundled_db, tmp_path_factory.mktemp("screened"))
@@ -80,40 +87,40 @@ def reference_only(tmp_path_factory, bundled_db) -> Path:
 
 
 @pytest.mark.parametrize("kind, name", [("schedule", "schedule.csv"), ("deliveries", "deliveries.csv")])
-def test_a_clean_file_takes_the_screened_path_and_stores_what_the_exact_path_stores(reference_only, bundled_db,
+def test_a_clean_file_takes_the_screened_path_and_stores_what_the_exact_path_stores(reference_only, bundled,
                                                                                      kind, name):
     counts, stored = _screened(reference_only, kind, BUNDLED / name)
     assert counts is not None, "a clean bundled file must not need the exact path"
     assert (counts, stored) == _exact(reference_only, kind, BUNDLED / name)
     assert counts["new"] == len(stored) > 20
     # Against a database that holds the same rows already, all are unchanged, in both paths.
-    counts, stored = _screened(bundled_db, kind, BUNDLED / name)
+    counts, stored = _screened(bundled, kind, BUNDLED / name)
     assert counts == {"rows": len(stored), "new": 0, "corrected": 0, "unchanged": len(stored)}
-    assert (counts, stored) == _exact(bundled_db, kind, BUNDLED / name)
+    assert (counts, stored) == _exact(bundled, kind, BUNDLED / name)
 
 
-def test_a_correcting_file_replaces_rows_in_the_screened_path_as_in_the_exact_path(bundled_db, tmp_path):
+def test_a_correcting_file_replaces_rows_in_the_screened_path_as_in_the_exact_path(bundled, tmp_path):
     lines = (BUNDLED / "deliveries.csv").read_text(encoding="utf-8").splitlines()
     header, first, second = lines[0], lines[1].split(","), lines[2].split(",")
     first[7] = str(int(first[7]) + 1)  # records corrected
     new = second[:5] + ["2026-11-01"] + ["2026-11-02", "10", "", ""]
     path = tmp_path / "correction.csv"
     path.write_text("\n".join([header, ",".join(first), ",".join(second), ",".join(new)]) + "\n")
-    counts, stored = _screened(bundled_db, "deliveries", path)
+    counts, stored = _screened(bundled, "deliveries", path)
     assert counts == {"rows": 3, "new": 1, "corrected": 1, "unchanged": 1}
-    assert (counts, stored) == _exact(bundled_db, "deliveries", path)
+    assert (counts, stored) == _exact(bundled, "deliveries", path)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c["kind"] in SCREENED_KINDS and c["outcome"] == "rejected"],
                          ids=lambda c: c["file"])
-def test_every_hostile_file_is_refused_by_the_screen(bundled_db, case):
+def test_every_hostile_file_is_refused_by_the_screen(bundled, case):
     """Refused: the screen hands the file to the exact path (None), or, for the checks both
     paths share (encoding, header), raises the problems the exact path raises."""
     try:
-        counts, _ = _screened(bundled_db, case["kind"], BAD / case["file"])
+        counts, _ = _screened(bundled, case["kind"], BAD / case["file"])
     except LoadRejected as screened:
         with pytest.raises(LoadRejected) as exact:
-            _exact(bundled_db, case["kind"], BAD / case["file"])
+            _exact(bundled, case["kind"], BAD / case["file"])
         assert screened.problems == exact.value.problems
     else:
         assert counts is None

@@ -90,14 +90,12 @@ def field_completeness_trend(con, since=None, until=None, providers=None, recipi
         FROM c GROUP BY ALL ORDER BY dataset, field, month""", params).df()
 
 
-def delivery_volumes(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
-    """Every delivered row (records known) in the period with its volume band (see the module
-    docstring): history (previous deliveries used, at most `window`), median, MAD, band_low,
-    band_high, ratio = records / median, and anomaly = records outside the band (false when
-    the history is shorter than `min_history`)."""
+def _volumes(con, since, until, providers, recipients, datasets, window, min_history, k,
+             anomalies_only: bool) -> pd.DataFrame:
+    """The rows of `delivery_volumes`; only the anomalies when `anomalies_only` (filtered in SQL,
+    so that a million-row log does not come to pandas to keep a few hundred rows)."""
     params = _params(since, until, providers, recipients, datasets)
-    params.update(min_history=int(min_history), k=float(k), floor=ANOMALY_MAD_FLOOR)
+    params.update(min_history=int(min_history), k=float(k), floor=ANOMALY_MAD_FLOOR, anomalies_only=anomalies_only)
     frame = f"ROWS BETWEEN {int(window)} PRECEDING AND 1 PRECEDING"  # an int, not user text
     return con.execute(f"""
         WITH stream AS (
@@ -118,17 +116,27 @@ def delivery_volumes(con, since=None, until=None, providers=None, recipients=Non
                    CASE WHEN history >= $min_history THEN history_mad END AS mad,
                    CASE WHEN history >= $min_history
                         THEN $k * greatest(history_mad, $floor * history_median) END AS half_width
-            FROM stream)
-        SELECT * EXCLUDE (half_width), median - half_width AS band_low, median + half_width AS band_high,
-               records / nullif(median, 0) AS ratio,
-               coalesce(records < median - half_width OR records > median + half_width, false) AS anomaly
-        FROM banded
-        WHERE ($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until)
+            FROM stream),
+        judged AS (
+            SELECT * EXCLUDE (half_width), median - half_width AS band_low, median + half_width AS band_high,
+                   records / nullif(median, 0) AS ratio,
+                   coalesce(records < median - half_width OR records > median + half_width, false) AS anomaly
+            FROM banded
+            WHERE ($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until))
+        SELECT * FROM judged WHERE anomaly OR NOT $anomalies_only
         ORDER BY provider, recipient, dataset, scheduled_date""", params).df()
+
+
+def delivery_volumes(con, since=None, until=None, providers=None, recipients=None, datasets=None,
+                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
+    """Every delivered row (records known) in the period with its volume band (see the module
+    docstring): history (previous deliveries used, at most `window`), median, MAD, band_low,
+    band_high, ratio = records / median, and anomaly = records outside the band (false when
+    the history is shorter than `min_history`)."""
+    return _volumes(con, since, until, providers, recipients, datasets, window, min_history, k, False)
 
 
 def volume_anomalies(con, since=None, until=None, providers=None, recipients=None, datasets=None,
                      window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """The deliveries of `delivery_volumes` whose record count is outside their band."""
-    volumes = delivery_volumes(con, since, until, providers, recipients, datasets, window, min_history, k)
-    return volumes[volumes["anomaly"]].reset_index(drop=True)
+    return _volumes(con, since, until, providers, recipients, datasets, window, min_history, k, True)

@@ -190,7 +190,12 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    """(Re)load the shipped reference files into the snapshot being built."""
+    """(Re)load the shipped reference files into the snapshot being built, unless the snapshot
+    holds these very files already (their hashes are kept in `meta`)."""
+    digest = hashlib.sha256(OFFICES_FILE.read_bytes() + b"\0" + PUBLISHED_FILE.read_bytes()).hexdigest()
+    stored = con.execute(f"SELECT value FROM {schema}.meta WHERE key = 'reference_sha256'").fetchall()
+    if stored and stored[0][0] == digest:
+        return
     con.execute(f"DELETE FROM {schema}.offices")
     con.execute(
         f"INSERT INTO {schema}.offices SELECT trim(code), trim(name), trim(kind), trim(region) "
@@ -205,6 +210,7 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
         "FROM read_csv($p, header=true, all_varchar=true)",
         {"p": str(PUBLISHED_FILE), "r": PUBLISHED_ROUND},
     )
+    con.execute(f"INSERT OR REPLACE INTO {schema}.meta VALUES ('reference_sha256', $d)", {"d": digest})
 
 
 def _new_snapshot_file(paths: Paths, copy_current: bool) -> Path:

@@ -168,6 +168,8 @@ class ScheduleHandler(_TableHandler):
         ck.iso_date("starts")
         ck.iso_date("ends")
         ck.number_between("on_time_target", 0, 1)
+        ck.rows_where(f"{ck.integer_sql('grace_days')} > 2147483647", "grace_days",  # the column is an INTEGER
+                      "a number of days below 2^31")
         ck.rows_where(f"{ck.ref('provider')} = {ck.ref('recipient')}", "recipient",
                       "a recipient other than the provider")
         ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",

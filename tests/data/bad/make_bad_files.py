@@ -67,6 +67,7 @@ ONE_CELL = [
      "one of weekly, biweekly, monthly, quarterly"),
     ("schedule-target-above-one.csv", "schedule", 0, "on_time_target", "95", "a number from 0 to 1"),
     ("schedule-negative-grace.csv", "schedule", 1, "grace_days", "-3", "at least 0"),
+    ("schedule-huge-grace.csv", "schedule", 0, "grace_days", "3000000000", "a number of days below 2^31"),
     ("schedule-date-us-format.csv", "schedule", 0, "starts", "02/17/2025", "a date as YYYY-MM-DD"),
     ("schedule-ends-before-starts.csv", "schedule", 1, "ends", "2024-01-01", "on or after 'starts'"),
     ("completeness-populated-above-records.csv", "completeness", 1, "populated", "9000",

@@ -16,7 +16,9 @@ Measures, on this machine, in this process (children only where memory is measur
 5. growth - load and metric times at every size; the exponent k in time ~ rows^k between sizes.
 
 Prints a table (median of --runs runs with min and max) and exits 1 when a target is missed or
-pandas and DuckDB disagree. Results are also written to WORKDIR/results.json.
+pandas and DuckDB disagree. The targets are set at 1M rows: `--quick` (10k, 100k) shows its
+ratios without judging them and fails only on wrong numbers or a page that raises. Results are
+also written to WORKDIR/results.json.
 """
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ from bench import pandas_reference  # noqa: E402
 from bench.generate import generate  # noqa: E402
 
 GiB = 1 << 30
+#: The size at which the issue sets the load, metric, page and memory targets.
+TARGET_ROWS = 1_000_000
 BUNDLED_DIR = ROOT / "data" / "bundled"
 PAGE_DIRS = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py"))]
 PAGE_TIMEOUT_MS = 240_000
@@ -430,6 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     big = None if args.quick else 10_000_000
     main_size = sizes[-1]
+    # The issue's speed and memory targets are set at 1M rows; a smoke run (--quick) shows its
+    # ratios against them without judging (fixed costs weigh more at 100k), but still fails on
+    # wrong numbers and on pages that raise.
+    judged = main_size >= TARGET_ROWS
+    def target(text: str) -> str:
+        return text if judged else f"{text} at 1M (not judged)"
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="ipdx-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     report, results = Report(), {"sizes": sizes, "big": big, "runs": runs}
@@ -451,8 +461,9 @@ def main(argv: list[str] | None = None) -> int:
             results[f"load_{size}"] = load
             report.timing("load: project (validate, archive, snapshot)", human(size), load["project"])
             report.timing("load: bare DuckDB CREATE TABLE AS read_csv", human(size), load["bare"])
-            report.add("load: project / bare", human(size), f"{load['ratio']:.2f}x", "", "<= 2.0x" if size == main_size else "",
-                       load["ratio"] <= 2.0 if size == main_size else None)
+            report.add("load: project / bare", human(size), f"{load['ratio']:.2f}x", "",
+                       target("<= 2.0x") if size == main_size else "",
+                       load["ratio"] <= 2.0 if size == main_size and judged else None)
             load_points.append((size, load["project"]["median"]))
 
         # 2 and 5: metrics at every size; pandas on the main size
@@ -475,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         results["pandas"] = pandas
         report.timing(f"pandas over the CSVs ({len(pandas['covered'])} metrics)", label, pandas["pandas"])
         report.add("DuckDB, same metrics (sum of medians)", label, f"{pandas['duckdb_seconds']:.3f} s", "")
-        report.add("metrics: pandas / DuckDB", label, f"{pandas['ratio']:.1f}x", "", ">= 10x", pandas["ratio"] >= 10)
+        report.add("metrics: pandas / DuckDB", label, f"{pandas['ratio']:.1f}x", "", target(">= 10x"),
+                   pandas["ratio"] >= 10 if judged else None)
         report.add("metrics: pandas and DuckDB give the same numbers", label,
                    "same" if not pandas["problems"] else f"{len(pandas['problems'])} differences", "",
                    "same", not pandas["problems"])
@@ -491,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
             report.timing(f"page {page}", label, large[page])
             errors = large[page]["errors"] + small[page]["errors"]
             report.add(f"page {page}: {label} / bundled", label, f"{ratio:.2f}x",
-                       ("errors: " + "; ".join(errors)) if errors else "", "<= 3x, no error",
-                       ratio <= 3 and not errors)
+                       ("errors: " + "; ".join(errors)) if errors else "", target("<= 3x") + ", no error",
+                       (ratio <= 3 or not judged) and not errors)
 
         # 4: memory
         if not args.skip_app:
@@ -503,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.add(f"memory: app server peak RSS ({app['pages']} pages opened, {app['how']})", label,
                            f"{app['peak_bytes'] / GiB:.2f} GiB",
                            ("pages that did not finish: " + ", ".join(app["errors"])) if app["errors"] else "",
-                           "< 1 GiB, every page", app["peak_bytes"] < GiB and not app["errors"])
+                           target("< 1 GiB") + ", every page", (app["peak_bytes"] < GiB or not judged) and not app["errors"])
             except Exception as err:  # report, do not hide: a failed measure is a miss
                 report.add("memory: app server peak RSS", label, f"not measured: {err}", "", "< 1 GiB", False)
         loads = [(main_size, main_data)]
@@ -541,7 +553,9 @@ def main(argv: list[str] | None = None) -> int:
     if report.failures:
         print("\nTargets missed:\n  " + "\n  ".join(report.failures))
         return 1
-    print("\nAll targets met.")
+    print("\nAll targets met." if judged else
+          "\nSmoke run: the numbers agree and every page renders; the speed and memory targets are "
+          "judged by the full run (1M rows).")
     return 0
 
 

@@ -8,6 +8,7 @@ Rows with the key of an existing row replace it (a later file corrects an earlie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -119,10 +120,12 @@ class _TableHandler:
         the caller then rolls back and runs validate + apply, which list every problem. The
         checks both paths share (format, encoding, header) raise their LoadRejected here.
 
-        Why: the exact path stages the text, builds a typed table and a clean table before
-        inserting, three copies of a million rows; this path makes none (issue #7)."""
-        content = request.content
-        if content is None or detect_format(str(request.path), request.display, content) != "csv":
+        Why: the exact path stages the text (twice: as read, then with row numbers), builds a
+        typed table and a clean table before inserting, four copies of a million rows; this
+        path makes none (issue #7)."""
+        # load_file has read the bytes; a rebuild from the archive has not.
+        content = request.content if request.content is not None else Path(request.path).read_bytes()
+        if detect_format(str(request.path), request.display, content) != "csv":
             return None
         text = check_csv_text(str(request.path), request.display, content)
         if not text.as_is:

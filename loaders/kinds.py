@@ -67,16 +67,21 @@ def _counts_loaded(scratch, target: str, key: list[str], compare: list[str], seq
                    f"t.load_seq <> {int(seq)}")
 
 
+def _delete_keys_of(scratch, target: str, key: list[str], source: str, target_rows: str = "true") -> None:
+    """Delete the rows of the snapshot's `target` whose key is a key of `source` (a table or a
+    subquery) and for which the SQL condition `target_rows` holds."""
+    on = " AND ".join(f"{target}.{k} = c.{k}" for k in key)
+    scratch.execute(f"DELETE FROM nxt.{target} USING {source} c WHERE {on} AND ({target_rows})")
+
+
 def _drop_corrected(scratch, target: str, key: list[str], seq: int) -> None:
     """Delete the earlier rows that load `seq` (already inserted) corrects: same key."""
-    on = " AND ".join(f"{target}.{k} = c.{k}" for k in key)
-    scratch.execute(f"DELETE FROM nxt.{target} USING (SELECT {', '.join(key)} FROM nxt.{target} "
-                    f"WHERE load_seq = {int(seq)}) c WHERE {on} AND {target}.load_seq <> {int(seq)}")
+    _delete_keys_of(scratch, target, key, f"(SELECT {', '.join(key)} FROM nxt.{target} WHERE load_seq = {int(seq)})",
+                    f"{target}.load_seq <> {int(seq)}")
 
 
 def _replace_rows(scratch, table: str, target: str, key: list[str], columns: list[str], seq: int) -> None:
-    on = " AND ".join(f"{target}.{k} = c.{k}" for k in key)
-    scratch.execute(f"DELETE FROM nxt.{target} USING {table} c WHERE {on}")
+    _delete_keys_of(scratch, target, key, table)
     scratch.execute(f"INSERT INTO nxt.{target} ({', '.join(columns)}, load_seq) "
                     f"SELECT {', '.join(columns)}, {int(seq)} FROM {table}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import pytest
 from argon2 import PasswordHasher
@@ -20,7 +21,7 @@ def fresh_throttle():
 
 
 def test_delay_doubles_and_is_capped():
-    assert [auth.delay_after(n) for n in range(0, 5)] == [0.0, 1.0, 2.0, 4.0, 8.0]
+    assert [auth.delay_after(n) for n in range(5)] == [0.0, 1.0, 2.0, 4.0, 8.0]
     assert auth.delay_after(50) == auth.MAX_DELAY
 
 
@@ -64,6 +65,64 @@ def test_backoff_per_session_spans_user_names():
     assert auth.check_credentials("jp-office", PASSWORDS["jp-office"], "new-session", config, now=121.0).ok
 
 
+def _counting_verifications(monkeypatch) -> list[str]:
+    """Every password hash the real argon2 check is run against, in the order of the runs."""
+    verified, lock, real = [], threading.Lock(), auth._password_matches
+
+    def counting(password_hash, password):
+        with lock:
+            verified.append(password_hash)
+        return real(password_hash, password)
+    monkeypatch.setattr(auth, "_password_matches", counting)
+    return verified
+
+
+def _attempt_at_once(attempts: list[tuple[str, str, str]], config: dict, now: float) -> list:
+    """Run sign-in attempts (user name, password, session) on as many threads, released together."""
+    start, results = threading.Barrier(len(attempts)), [None] * len(attempts)
+
+    def attempt(i, username, password, session):
+        start.wait()
+        results[i] = auth.check_credentials(username, password, session, config, now=now)
+    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_concurrent_wrong_attempts_for_one_user_reach_the_password_check_once(monkeypatch):
+    # 32 sessions guess one user's password at the same moment (one clock reading, so that the
+    # first failure's 1 s delay covers them all however slowly the threads are scheduled).
+    config, verified = users_secrets(), _counting_verifications(monkeypatch)
+    results = _attempt_at_once([("jp-office", f"guess-{i}", f"s{i}") for i in range(32)], config, now=500.0)
+    assert len(verified) == 1
+    assert not any(r.ok for r in results)
+    assert sum("Wrong user name or password" in r.message for r in results) == 1
+    assert sum("Too many failed attempts" in r.message for r in results) == 31
+    assert auth.throttle().failures("user:jp-office") == 1
+
+
+def test_concurrent_attempts_from_one_session_are_throttled_across_user_names(monkeypatch):
+    config, verified = users_secrets(), _counting_verifications(monkeypatch)
+    results = _attempt_at_once([(f"nobody-{i}", "x", "one-session") for i in range(16)], config, now=500.0)
+    assert len(verified) == 1 and sum(not r.ok for r in results) == 16
+    assert auth.throttle().failures("session:one-session") == 1
+
+
+def test_a_right_password_that_was_let_through_signs_in_and_clears_its_reservation(monkeypatch):
+    config, verified = users_secrets(), _counting_verifications(monkeypatch)
+    results = _attempt_at_once([("uy-office", PASSWORDS["uy-office"], "s-right")]
+                               + [("uy-office", PASSWORDS["uy-office"], f"s{i}") for i in range(7)],
+                               config, now=500.0)
+    assert len(verified) == 1 and sum(r.ok for r in results) == 1
+    # The successful attempt cleared its counters: the next attempt is not delayed.
+    assert auth.throttle().failures("user:uy-office") == 0
+    assert auth.check_credentials("uy-office", PASSWORDS["uy-office"], "later", config, now=500.1).ok
+
+
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password():
     config = users_secrets()
     unknown = auth.check_credentials("intruder", "x", "s1", config, now=1.0)
@@ -97,12 +156,12 @@ def test_no_users_means_sign_in_is_not_enabled():
 
 
 def test_hash_password_command_reads_stdin_and_prints_an_argon2_hash():
-    run = subprocess.run([sys.executable, "-m", "ui.auth", "hash-password"], input="s3cret pw\n",
+    run = subprocess.run([sys.executable, "-m", "ui.auth", "hash-password"], check=False, input="s3cret pw\n",
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 0
     printed = run.stdout.strip()
     assert printed.startswith("$argon2id$") and PasswordHasher().verify(printed, "s3cret pw")
-    usage = subprocess.run([sys.executable, "-m", "ui.auth"], capture_output=True, text=True, cwd=ROOT,
+    usage = subprocess.run([sys.executable, "-m", "ui.auth"], check=False, capture_output=True, text=True, cwd=ROOT,
                            timeout=60)
     assert usage.returncode == 2 and "hash-password" in usage.stderr
 

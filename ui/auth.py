@@ -10,7 +10,10 @@ and `password_hash` (argon2, made by `python -m ui.auth hash-password`).
   hash, so timing says nothing about which names exist.
 - Repeated failures slow down: after n failures for a user name, or within one browser
   session, the next attempt is refused for `delay_after(n)` seconds (doubling, capped). The
-  counters live server-side in one `st.cache_resource` dict shared by all sessions.
+  counters live server-side in one `st.cache_resource` dict shared by all sessions. An attempt
+  is counted as a failure before its password is verified (checked and counted in one step
+  under the counters' lock), so attempts made at the same moment cannot all pass the check
+  while the first one is still being verified; a success then clears the counters.
 - Without any user configured the app runs public-only and the sign-in area says how to
   enable roles.
 - The session keeps only the signed-in user name; the role is looked up in the secrets on
@@ -167,18 +170,32 @@ class Throttle:
     def wait(self, keys, now: float) -> float:
         """Seconds until any of `keys` may try again (0 when it may now)."""
         with self.lock:
-            waits = [last + delay_after(n) - now for n, last in
-                     (self.entries.get(k, (0, 0.0)) for k in keys)]
-        return max([0.0, *waits])
+            return self._wait_locked(keys, now)
 
     def record_failure(self, keys, now: float) -> None:
         with self.lock:
-            if len(self.entries) >= MAX_TRACKED:
-                self._forget_old(now)
-            for k in keys:
-                n, last = self.entries.get(k, (0, 0.0))
-                n = 0 if now - last > FORGET_AFTER else n
-                self.entries[k] = (n + 1, now)
+            self._count_locked(keys, now)
+
+    def reserve(self, keys, now: float) -> float:
+        """Admit one attempt or refuse it, in one step: 0 when admitted, and then the attempt
+        already counts as a failure (`reset` clears it on success); else the seconds to wait."""
+        with self.lock:
+            wait = self._wait_locked(keys, now)
+            if wait <= 0:
+                self._count_locked(keys, now)
+            return wait
+
+    def _wait_locked(self, keys, now: float) -> float:
+        waits = [last + delay_after(n) - now for n, last in (self.entries.get(k, (0, 0.0)) for k in keys)]
+        return max([0.0, *waits])
+
+    def _count_locked(self, keys, now: float) -> None:
+        if len(self.entries) >= MAX_TRACKED:
+            self._forget_old(now)
+        for k in keys:
+            n, last = self.entries.get(k, (0, 0.0))
+            n = 0 if now - last > FORGET_AFTER else n
+            self.entries[k] = (n + 1, now)
 
     def reset(self, keys) -> None:
         with self.lock:
@@ -218,7 +235,8 @@ def check_credentials(username: str, password: str, session_token: str,
         return SignInResult(False, _("Sign-in is not enabled on this server."))
     keys = throttle_keys(username, session_token)
     gate = throttle()
-    wait = gate.wait(keys, now)
+    # Counted before the (slow) verify: a concurrent attempt sees this one's delay at once.
+    wait = gate.reserve(keys, now)
     if wait > 0:
         return SignInResult(False, _("Too many failed attempts. Try again in {seconds} s.").format(
             seconds=f"{wait:.0f}"), wait_seconds=wait)
@@ -227,7 +245,6 @@ def check_credentials(username: str, password: str, session_token: str,
     if user is not None and matches:
         gate.reset(keys)
         return SignInResult(True, _("Signed in as {user}.").format(user=user.username), user)
-    gate.record_failure(keys, now)
     wait = gate.wait(keys, now)
     return SignInResult(False, _("Wrong user name or password. The next attempt is possible in {seconds} s.")
                         .format(seconds=f"{wait:.0f}"), wait_seconds=wait)

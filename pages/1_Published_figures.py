@@ -7,7 +7,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import pandas as pd
 import streamlit as st
 
-from queries import consistency, survey
+from queries import consistency, release, survey
 from ui import common, data, i18n, survey_views
 from ui.i18n import N_, _
 
@@ -32,7 +32,7 @@ common.page_header(_("Published figures"), ":material/fact_check:",
                    "survey", heading=_("Published figures and contradictions"))
 
 st.subheader(_("Published vs computed"))
-reconciliation = data.query(survey.published_vs_computed)
+reconciliation = survey_views.public(release.public_published_vs_computed)
 if reconciliation.empty:
     st.info(_("No published figures are loaded."))
 else:
@@ -43,7 +43,7 @@ else:
     columns[2].metric(_("Differing"), i18n.number(len(reconciliation) - matched))
     matches_text = _("matches")
     reconciliation["status"] = [
-        matches_text if r.matches else (
+        matches_text if r.matches else _(survey_views.SUPPRESSED_TEXT) if r.suppressed else (
             _("not in the loaded codebook") if pd.isna(r.computed)
             else (_("differs by {difference}") if r.computed_base == r.published_base
                   else _("differs by {difference} (base {computed_base} vs {published_base})")).format(
@@ -80,21 +80,18 @@ if not rounds:
     st.info(_("No survey round is loaded yet."))
     st.stop()
 round_ = survey_views.round_select(rounds)
-rules = data.query(consistency.contradiction_rules)
+rules = survey_views.public(release.public_contradiction_rules)
 rules = rules[rules["round"] == round_]
-found = data.query(consistency.contradictions, round=round_)
-named, not_named = survey_views.named_offices(found, [round_])
+named = survey_views.public(release.public_contradictions, round=round_)
 names = common.office_names()
 rules_table = rules.assign(
     description=[rule_description(r.rule, r.description) for r in rules.itertuples()],
-    result=[_("not asked in this round") if not r.asked else survey_views.share_text(int(r.offices), int(r.base))
-            for r in rules.itertuples()],
+    result=[_("not asked in this round") if not r.asked else _(survey_views.SUPPRESSED_TEXT) if r.suppressed
+            else survey_views.share_text(int(r.offices), int(r.base)) for r in rules.itertuples()],
     offices_named=[", ".join(common.office_label(c, names) for c in named.loc[named["rule"] == r.rule, "office"])
-                   for r in rules.itertuples()],
-    not_named=[int((found["rule"] == r.rule).sum() - (named["rule"] == r.rule).sum()) for r in rules.itertuples()])
-common.show_table(rules_table[["rule", "description", "result", "offices_named", "not_named"]].rename(
-                      columns={"result": _("offices found (of respondents)"), "offices_named": "offices",
-                               "not_named": _("not named (no consent)")}),
+                   for r in rules.itertuples()])
+common.show_table(rules_table[["rule", "description", "result", "offices_named"]].rename(
+                      columns={"result": _("offices found (of respondents)"), "offices_named": "offices"}),
                   key="table-contradiction-rules")
 common.download_csv(rules_table.drop(columns=["offices_named"]), f"contradiction-rules-{round_}", "contradiction-rules")
 st.markdown("**" + _("Offices whose {round} answers contradict each other").format(round=round_) + "**")
@@ -104,7 +101,8 @@ else:
     shown = named.assign(office=[common.office_label(c, names) for c in named["office"]],
                          description=[rule_description(r.rule, r.description) for r in named.itertuples()])
     common.show_table(shown[["office", "rule", "description", "evidence"]], key="table-contradictions")
-if not_named:
-    st.caption(survey_views.not_named_text(not_named, "contradiction"))
+if survey_views.not_named_text(round_):
+    st.caption(_("Contradictions are looked for among the offices that consented to publication of their "
+                 "answers; those that rest on a suppressed answer are not shown."))
 st.caption(_("A rule is \"not asked\" when the round's codebook lacks a question it needs (the 2025 "
              "questionnaire had no question on collecting data). A blank question never counts as a contradiction."))

@@ -4,8 +4,8 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import survey
-from ui import data, disclosure, survey_views
+from queries import release, survey
+from ui import data, survey_views
 from ui.i18n import _
 
 rounds, round_, as_share, selection, base = survey_views.survey_page(
@@ -16,10 +16,8 @@ rounds, round_, as_share, selection, base = survey_views.survey_page(
 st.subheader(_("Offices using each standard, {round}").format(round=round_))
 if not base:
     st.info(_("No respondent of this round matches the filter."))
-elif disclosure.suppressed(round_, base):
-    survey_views.small_cell_info(base)
 else:
-    counts = data.query(survey.option_counts, section="standards", offices=selection)
+    counts = survey_views.public(release.public_option_counts, section="standards", offices=selection)
     counts = counts[counts["round"] == round_]
     published = data.query(survey.published_vs_computed)
     published = published[published["section"] == "standards"]
@@ -29,8 +27,9 @@ else:
 
 st.subheader(_("Office x standard, {round}").format(round=round_))
 if base:
-    matrix = data.query(survey.option_matrix, section="standards", round=round_, offices=selection)
-    survey_views.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards")
+    matrix = survey_views.public(release.public_option_matrix, section="standards", round=round_, offices=selection)
+    survey_views.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards",
+                             selection=selection)
 
 st.subheader(_("Compare two rounds"))
 survey_views.round_comparison("standards", rounds, selection, "standards-compare")

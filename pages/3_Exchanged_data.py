@@ -4,8 +4,8 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import survey
-from ui import data, disclosure, survey_views
+from queries import release, survey
+from ui import data, survey_views
 from ui.i18n import N_, _
 
 #: Per section: tab title, matrix heading and comparison heading (msgids, whole phrases).
@@ -24,24 +24,20 @@ published = data.query(survey.published_vs_computed)
 if not base:
     st.info(_("No respondent of this round matches the filter."))
     st.stop()
-small_cell = disclosure.suppressed(round_, base)
 survey_views.base_note(round_, base, selection)
 
 for tab, (section, (title, matrix_heading, compare_heading)) in zip(
         st.tabs([_(t[0]) for t in SECTIONS.values()]), SECTIONS.items()):
     with tab:
         st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
-        if small_cell:
-            survey_views.small_cell_info(base)
-        else:
-            counts = data.query(survey.option_counts, section=section, offices=selection)
-            counts = counts[counts["round"] == round_]
-            survey_views.option_counts_view(counts, published[published["section"] == section],
-                                      f"{section}-{round_}", f"{section}-counts", as_share, label_column="label",
-                                      section=section)
+        counts = survey_views.public(release.public_option_counts, section=section, offices=selection)
+        counts = counts[counts["round"] == round_]
+        survey_views.option_counts_view(counts, published[published["section"] == section],
+                                        f"{section}-{round_}", f"{section}-counts", as_share, label_column="label",
+                                        section=section)
         st.markdown("**" + _(matrix_heading).format(round=round_) + "**")
-        matrix = data.query(survey.option_matrix, section=section, round=round_, offices=selection)
+        matrix = survey_views.public(release.public_option_matrix, section=section, round=round_, offices=selection)
         survey_views.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label",
-                           section=section)
+                                 section=section, selection=selection)
         st.markdown("**" + _(compare_heading) + "**")
         survey_views.round_comparison(section, rounds, selection, f"{section}-compare")

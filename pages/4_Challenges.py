@@ -5,7 +5,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import survey
+from queries import release, survey
 from ui import common, data, disclosure, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
@@ -29,49 +29,48 @@ rounds, round_, as_share, selection, base = survey_views.survey_page(
 if not base:
     st.info(_("No respondent of this round matches the filter."))
     st.stop()
-small_cell = disclosure.suppressed(round_, base)
 
 st.subheader(_("Challenges per category, {round}").format(round=round_))
 survey_views.base_note(round_, base, selection)
-if small_cell:
-    survey_views.small_cell_info(base)
-else:
-    categories = data.query(survey.challenge_category_counts, offices=selection)
-    categories = categories[categories["round"] == round_].assign(
-        category_label=lambda f: f["category"].map(category_label))
-    common.chart(key_charts.challenge_categories_figure(categories, as_share), categories,
-                 f"challenge-categories-{round_}", "challenge-categories", alternative=False)  # table follows
-    common.show_table(categories[["direction", "category_label", "offices", "no_answer", "base", "share"]].rename(
-                          columns={"category_label": "category"}), key="table-challenge-categories",
-                      column_config={"share": st.column_config.NumberColumn(format="percent")})
+categories = survey_views.public(release.public_category_counts, offices=selection)
+categories = categories[categories["round"] == round_].assign(
+    category_label=lambda f: f["category"].map(category_label))
+common.chart(key_charts.challenge_categories_figure(categories, as_share), categories,
+             f"challenge-categories-{round_}", "challenge-categories", alternative=False)  # table follows
+common.show_table(categories[["direction", "category_label", "offices", "no_answer", "base", "share"]].rename(
+                      columns={"category_label": "category"}), key="table-challenge-categories",
+                  column_config={"share": st.column_config.NumberColumn(format="percent")})
+if survey_views.not_named_text(round_):
+    st.caption(_("Challenge categories count the offices that consented to publication of their answers."))
+survey_views.suppression_note(categories)
 
 published = data.query(survey.published_vs_computed)
 for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]), DIRECTIONS.items()):
     with tab:
         st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
-        if not small_cell:
-            counts = data.query(survey.option_counts, section="challenges", direction=direction, offices=selection)
-            counts = survey_views.localized_options(counts[counts["round"] == round_], round_, "challenges")
-            counts["label"] = [f"{category_label(c)}: {lab}" for c, lab in zip(counts["category"], counts["label"])]
-            survey_views.option_counts_view(counts, published[(published["section"] == "challenges")
-                                                        & (published["direction"] == direction)],
-                                      f"challenges-{direction}-{round_}", f"challenges-{direction}", as_share,
-                                      label_column="code")
+        counts = survey_views.public(release.public_option_counts, section="challenges", direction=direction,
+                                     offices=selection)
+        counts = survey_views.localized_options(counts[counts["round"] == round_], round_, "challenges")
+        counts["label"] = [f"{category_label(c)}: {lab}" for c, lab in zip(counts["category"], counts["label"])]
+        survey_views.option_counts_view(counts, published[(published["section"] == "challenges")
+                                                          & (published["direction"] == direction)],
+                                        f"challenges-{direction}-{round_}", f"challenges-{direction}", as_share,
+                                        label_column="code")
         st.markdown("**" + _(MATRIX_HEADINGS[direction]).format(round=round_) + "**")
-        matrix = data.query(survey.option_matrix, section="challenges", direction=direction, round=round_,
-                            offices=selection)
+        matrix = survey_views.public(release.public_option_matrix, section="challenges", direction=direction,
+                                     round=round_, offices=selection)
         survey_views.matrix_view(matrix, round_, f"challenges-{direction}-matrix-{round_}",
-                           f"challenges-{direction}-matrix", section="challenges")
+                                 f"challenges-{direction}-matrix", section="challenges", selection=selection)
 
 st.subheader(_("One office: its challenges next to the standards it uses"))
 names = common.office_names()
 named = sorted(disclosure.visible_respondents(round_) & base)
 if named:
     office = common.url_select(_("Office"), named, key="profile", format_func=lambda c: common.office_label(c, names))
-    challenges, _english = i18n.option_labels(
-        data.query(survey.option_matrix, section="challenges", round=round_, offices=[office]), round_, "challenges")
-    standards, _english = i18n.option_labels(
-        data.query(survey.option_matrix, section="standards", round=round_, offices=[office]), round_, "standards")
+    challenges, _english = i18n.option_labels(survey_views.public(
+        release.public_option_matrix, section="challenges", round=round_, offices=[office]), round_, "challenges")
+    standards, _english = i18n.option_labels(survey_views.public(
+        release.public_option_matrix, section="standards", round=round_, offices=[office]), round_, "standards")
     left, right = st.columns(2)
     with left:
         st.markdown("**" + _("Challenges ticked") + "**")
@@ -86,6 +85,8 @@ if named:
         st.markdown("**" + _("Standards used") + "**")
         common.show_table(standards.loc[standards["state"] == "yes", ["code", "label"]].rename(
             columns={"code": "standard"}), key="table-profile-standards")
+    survey_views.suppression_note((challenges["state"] == "suppressed").any()
+                                  or (standards["state"] == "suppressed").any())
 else:
     st.info(_("No respondent of this round in the filter may be named."))
 

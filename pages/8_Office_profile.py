@@ -8,7 +8,7 @@ Layout only: every figure comes from `queries` (peer metrics: `queries/peers.py`
 import pandas as pd
 import streamlit as st
 
-from queries import completeness, delivery, peers, survey
+from queries import completeness, delivery, peers, release
 from ui import auth, common, data, disclosure, exports, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 
@@ -61,7 +61,7 @@ answer_rounds = [r for r in rounds if office in visible[r]]
 
 # ------------------------------------------------------------------ comparison with peers
 
-values = data.query(peers.metric_values, round=round_, as_of=as_of)
+values = survey_views.public(release.public_peer_values, round=round_, as_of=as_of)
 if round_ not in answer_rounds:  # no survey answer of this office that the viewer may see
     values = values[~((values["office"] == office) & (values["source"] == "survey"))]
 # A peer median over fewer than k offices could single out an office without consent.
@@ -158,13 +158,18 @@ else:
     for section, title in SECTIONS.items():
         for r in answer_rounds:
             matrix, english_labels[(section, r)] = i18n.option_labels(
-                data.query(survey.option_matrix, section=section, round=r, offices=[office]), r, section)
+                survey_views.public(release.public_option_matrix, section=section, round=r, offices=[office]),
+                r, section)
             for direction, rows in matrix.groupby(matrix["direction"].fillna("")):
                 row = _(title) + (f" ({i18n.value_label('direction', direction)})" if direction else "")
                 if (rows["state"] == "no_answer").all():
                     text = _("no answer")
                 elif (rows["state"] == "not_asked").all():
                     text = _("not asked")
+                elif (rows["state"] == "suppressed").any():
+                    text = "; ".join(t for t in (", ".join(rows.loc[rows["state"] == "yes", "label"]),
+                                                  f"{_(survey_views.SUPPRESSED_TEXT)}: "
+                                                  f"{i18n.number(int((rows['state'] == 'suppressed').sum()))}") if t)
                 else:
                     text = ", ".join(rows.loc[rows["state"] == "yes", "label"]) or _("none ticked")
                 cells.setdefault(row, {})[r] = text
@@ -180,8 +185,8 @@ else:
             continue
         for section, title in SECTIONS.items():
             change, _english = i18n.option_labels(
-                data.query(survey.option_changes, section=section, from_round=earlier, to_round=later,
-                           offices=[office]), later, section)
+                survey_views.public(release.public_option_changes, section=section, from_round=earlier,
+                                    to_round=later, offices=[office]), later, section)
             for kind in ("adopted", "dropped"):
                 picked = change[change["change"] == kind]
                 if len(picked):

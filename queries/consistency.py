@@ -118,3 +118,9 @@ def published_contradictions(con) -> pd.DataFrame:
             GROUP BY ALL)
         SELECT *, premise_offices + conflict_offices - base AS at_least
         FROM sides ORDER BY round, rule""").df()
+
+
+def rule_facts(con) -> dict[str, list[str]]:
+    """Per rule of RULES_SQL: every fact it reads (premise facts and the conflict fact)."""
+    rows = con.execute(f"WITH {RULES_SQL} SELECT rule, list_append(premise, conflict) FROM rules").fetchall()
+    return {rule: list(facts) for rule, facts in rows}

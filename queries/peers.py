@@ -132,14 +132,20 @@ class Metric:
     better: str | None  # "higher", "lower", or None (no direction: never a strength or gap)
     unit: str  # "count", "rate"
     function: Callable
+    section: str | None = None  # the survey section a survey metric counts ticks in
 
 
 METRICS = (
-    Metric("standards_used", "WIPO standards used", "survey", "higher", "count", standards_used),
-    Metric("ip_rights_exchanged", "IP rights exchanged", "survey", "higher", "count", ip_rights_exchanged),
-    Metric("data_types_exchanged", "Data types exchanged", "survey", "higher", "count", data_types_exchanged),
-    Metric("formats_used", "File formats used", "survey", None, "count", formats_used),
-    Metric("challenges_reported", "Challenges reported", "survey", "lower", "count", challenges_reported),
+    Metric("standards_used", "WIPO standards used", "survey", "higher", "count", standards_used,
+           section="standards"),
+    Metric("ip_rights_exchanged", "IP rights exchanged", "survey", "higher", "count", ip_rights_exchanged,
+           section="ip_rights"),
+    Metric("data_types_exchanged", "Data types exchanged", "survey", "higher", "count", data_types_exchanged,
+           section="data_types"),
+    Metric("formats_used", "File formats used", "survey", None, "count", formats_used,
+           section="formats"),
+    Metric("challenges_reported", "Challenges reported", "survey", "lower", "count", challenges_reported,
+           section="challenges"),
     Metric("provider_on_time_rate", "On-time rate as provider", "delivery", "higher", "rate", provider_on_time_rate),
     Metric("provider_missed_share", "Missed deliveries as provider", "delivery", "lower", "rate",
            provider_missed_share),

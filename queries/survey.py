@@ -26,15 +26,17 @@ def survey_rounds(con) -> pd.DataFrame:
 
 
 def option_counts(con, section: str, direction: str | None = None,
-                  offices: list[str] | None = None) -> pd.DataFrame:
+                  offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """Per round and option of the questions tagged `section` (and `direction`): offices that
     ticked it (`offices`), offices that left the question blank (`no_answer`), and the
     respondents of the round within the office filter (`base`); `share` = offices / base.
-    `offices` = None means every respondent."""
+    `offices` = None means every respondent. `withheld` ('round/office' keys) are respondents
+    counted as if they had not answered that round (see `queries.release`)."""
     return _frame(con, """
         WITH resp AS (
             SELECT round, office FROM survey_respondents
-            WHERE $offices IS NULL OR list_contains($offices, office)),
+            WHERE ($offices IS NULL OR list_contains($offices, office))
+              AND NOT list_contains(coalesce($withheld::VARCHAR[], []), round || '/' || office)),
         base AS (SELECT round, count(*) AS base FROM resp GROUP BY round)
         SELECT q.round, q.question_id, q.direction, o.option_code AS code, o.label, o.category, o.ord,
                count(a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS offices,
@@ -49,7 +51,7 @@ def option_counts(con, section: str, direction: str | None = None,
                ON a.round = q.round AND a.question_id = q.question_id AND a.option_code = o.option_code
         WHERE q.section = $section AND ($direction IS NULL OR q.direction = $direction)
         GROUP BY ALL ORDER BY q.round, q.direction, o.ord""",
-        {"section": section, "direction": direction, "offices": offices})
+        {"section": section, "direction": direction, "offices": offices, "withheld": withheld})
 
 
 def yes_no_counts(con, section: str = "respondents") -> pd.DataFrame:
@@ -111,7 +113,8 @@ def respondents_by_round(con) -> pd.DataFrame:
         ORDER BY p.round, p.office""")
 
 
-#: Per round of $rounds (NULL = every round), respondent (within $offices; NULL = all) and option of the questions
+#: Per round of $rounds (NULL = every round), respondent (within $offices; NULL = all; never one of
+#: the 'round/office' keys in $withheld) and option of the questions
 #: tagged $section (and $direction; NULL = any), over the options of EVERY round, so that the
 #: columns line up across rounds: the answer state 'yes' (ticked), 'no' (answered, not ticked),
 #: 'no_answer' (question left blank) or 'not_asked' (the round's codebook lacks the option).
@@ -127,7 +130,8 @@ WITH opts AS (
 resp AS (
     SELECT round, office FROM survey_respondents
     WHERE ($rounds IS NULL OR list_contains($rounds, round))
-      AND ($offices IS NULL OR list_contains($offices, office))),
+      AND ($offices IS NULL OR list_contains($offices, office))
+      AND NOT list_contains(coalesce($withheld::VARCHAR[], []), round || '/' || office)),
 asked AS (
     SELECT q.round, q.question_id, q.direction, o.option_code AS code
     FROM survey_questions q JOIN survey_options o USING (round, question_id)
@@ -146,16 +150,17 @@ LEFT JOIN survey_answers a ON a.round = r.round AND a.office = r.office
 
 
 def option_matrix(con, section: str, round: str, direction: str | None = None,
-                  offices: list[str] | None = None) -> pd.DataFrame:
+                  offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """Office x option matrix of one round, long form: one row per respondent of `round`
     (within `offices`; None = all) and option of the questions tagged `section` (and
     `direction`), over the options of every round, with `state` = 'yes' (ticked), 'no'
     (answered the question, did not tick the option), 'no_answer' (left the question blank)
-    or 'not_asked' (the option is not in this round's codebook). Per-office rows: pages show
-    only the offices that `ui.disclosure.visible_respondents` allows."""
+    or 'not_asked' (the option is not in this round's codebook). Respondents in `withheld`
+    ('round/office' keys) are left out. Per-office rows: public pages show them only through
+    `queries.release`, which withholds undisclosed offices and suppresses protecting cells."""
     return _frame(con, _OPTION_STATES_SQL + " ORDER BY r.office, opts.direction, opts.ord",
                   {"section": section, "direction": direction, "rounds": [str(round)],
-                   "offices": offices})
+                   "offices": offices, "withheld": withheld})
 
 
 #: Per office that answered either round (within $offices) and option: its state in $from_round
@@ -194,29 +199,31 @@ CHANGE_LABELS = {
 
 
 def option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,
-                   offices: list[str] | None = None) -> pd.DataFrame:
+                   offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """Round-to-round comparison per office and option of the questions tagged `section`:
     `from_state` and `to_state` as in `option_matrix` ('not_respondent' when the office did not
     answer that round) and `change`: 'adopted' (answered both rounds, not ticked -> ticked),
     'dropped' (ticked -> not ticked), 'kept' (ticked in both), 'never' (ticked in neither),
     'only_from_round' / 'only_to_round' (answered one round only: not a change),
     'not_asked_in_one_round' (a codebook lacks the option) or 'no_answer_in_one_round' (the
-    question was left blank in a round: not a change). Offices within `offices` (None = all)."""
+    question was left blank in a round: not a change). Offices within `offices` (None = all);
+    a 'round/office' key in `withheld` counts that office as not answering that round."""
     return _frame(con, _OPTION_CHANGES_SQL + " ORDER BY office, direction, ord",
-                  {"section": section, "direction": direction, "offices": offices,
+                  {"section": section, "direction": direction, "offices": offices, "withheld": withheld,
                    "rounds": [str(from_round), str(to_round)],
                    "from_round": str(from_round), "to_round": str(to_round)})
 
 
 def option_change_summary(con, section: str, from_round: str, to_round: str,
-                          direction: str | None = None, offices: list[str] | None = None) -> pd.DataFrame:
+                          direction: str | None = None, offices: list[str] | None = None,
+                          withheld: list[str] | None = None) -> pd.DataFrame:
     """Per option of the questions tagged `section`, from `from_round` to `to_round` (offices
     within `offices`; None = all): offices ticking it in each round and each round's
     respondents (`from_offices`/`from_base`, `to_offices`/`to_base`), and among them the
     offices that adopted, dropped or kept it (answered both rounds), the ticks of offices that
     answered only the earlier (`only_from`) or only the later round (`only_to`), and the offices
     that left the question blank in one round (`no_answer_in_one_round`). `asked_from`/`asked_to`
-    say whether each round's codebook has the option."""
+    say whether each round's codebook has the option. `withheld` as in `option_changes`."""
     return _frame(con, f"""
         WITH c AS ({_OPTION_CHANGES_SQL})
         SELECT direction, code, any_value(label) AS label, any_value(category) AS category,
@@ -234,16 +241,18 @@ def option_change_summary(con, section: str, from_round: str, to_round: str,
                count(*) FILTER (WHERE change = 'only_to_round' AND to_state = 'yes') AS only_to,
                count(*) FILTER (WHERE change = 'no_answer_in_one_round') AS no_answer_in_one_round
         FROM c GROUP BY direction, code ORDER BY direction, min(ord)""",
-        {"section": section, "direction": direction, "offices": offices,
+        {"section": section, "direction": direction, "offices": offices, "withheld": withheld,
          "rounds": [str(from_round), str(to_round)],
          "from_round": str(from_round), "to_round": str(to_round)})
 
 
-def challenge_category_counts(con, offices: list[str] | None = None) -> pd.DataFrame:
+def challenge_category_counts(con, offices: list[str] | None = None,
+                              withheld: list[str] | None = None) -> pd.DataFrame:
     """Per round, direction (sharing, collecting) and challenge category: offices that ticked
     at least one challenge of the category (`offices`; an office ticking two options of one
     category counts once), offices that left the question blank (`no_answer`), and the round's
-    respondents within `offices` (`base`; None = all); `share` = offices / base."""
+    respondents within `offices` (`base`; None = all; never the 'round/office' keys in
+    `withheld`); `share` = offices / base."""
     return _frame(con, f"""
         WITH states AS ({_OPTION_STATES_SQL}),
         base AS (SELECT round, count(DISTINCT office) AS base FROM states GROUP BY round)
@@ -254,4 +263,24 @@ def challenge_category_counts(con, offices: list[str] | None = None) -> pd.DataF
                round(count(DISTINCT s.office) FILTER (WHERE s.state = 'yes') / nullif(any_value(b.base), 0), 4) AS share
         FROM states s JOIN base b USING (round)
         GROUP BY s.round, s.direction, s.category ORDER BY s.round, s.direction, min(s.ord)""",
-        {"section": "challenges", "direction": None, "rounds": None, "offices": offices})
+        {"section": "challenges", "direction": None, "rounds": None, "offices": offices,
+         "withheld": withheld})
+
+
+def answer_cells(con, round: str) -> pd.DataFrame:
+    """Every respondent of `round` x every option of the round's multiple-choice questions:
+    the office, the question (id, section, direction), the option (code, category) and its
+    state: 'yes' (ticked), 'no' (answered the question, did not tick it) or 'no_answer' (left
+    the question blank). The microdata that disclosure control (`queries.release`) protects."""
+    return _frame(con, """
+        SELECT p.office, q.question_id, q.section, q.direction, o.option_code AS code, o.category,
+               CASE WHEN a.status = 'answered' AND a.value_text = 'yes' THEN 'yes'
+                    WHEN a.status = 'answered' THEN 'no'
+                    ELSE 'no_answer' END AS state
+        FROM survey_respondents p
+        JOIN survey_questions q ON q.round = p.round AND q.type = 'multiple_choice'
+        JOIN survey_options o ON o.round = q.round AND o.question_id = q.question_id
+        LEFT JOIN survey_answers a ON a.round = p.round AND a.office = p.office
+             AND a.question_id = q.question_id AND a.option_code = o.option_code
+        WHERE p.round = $round
+        ORDER BY p.office, q.ord, o.ord""", {"round": str(round)})

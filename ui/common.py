@@ -20,9 +20,11 @@ OUTCOME_COLOURS = {"on_time": "#009E73", "late": "#E69F00", "missed": "#D55E00",
 OUTCOME_LABELS = {"on_time": N_("On time"), "late": N_("Late"), "missed": N_("Missed"), "pending": N_("Pending")}
 # Outcome marker shapes, so an outcome never rests on colour alone.
 OUTCOME_SYMBOLS = {"on_time": "circle", "late": "triangle-up", "missed": "x", "pending": "circle-open"}
-ANSWER_COLOURS = {"yes": "#0072B2", "no": "#E5E5E5", "no_answer": "#F0E442", "not_asked": "#FFFFFF"}
+ANSWER_COLOURS = {"yes": "#0072B2", "no": "#E5E5E5", "no_answer": "#F0E442", "not_asked": "#FFFFFF",
+                  "suppressed": "#777777"}
 ANSWER_LABELS = {"yes": N_("Ticked / yes"), "no": N_("Not ticked / no"), "no_answer": N_("No answer"),
-                 "not_asked": N_("Not asked in this round")}
+                 "not_asked": N_("Not asked in this round"),
+                 "suppressed": N_("Suppressed (protects an office that did not consent)")}
 SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 PUBLISHED_COLOUR = "#999999"
 

@@ -2,10 +2,11 @@
 
 - Survey answers of an office that did not consent to publication (see
   `queries/disclosure.py`) never appear by name, code or per-office row in a public view,
-  chart, export, URL or meeting pack; they count only in aggregates.
-- Small-cell rule: in public views, an aggregate whose base includes an undisclosed office and
-  has fewer than k offices (default 3; `IPDX_SMALL_CELL_K` or secrets `small_cell_k`) is
-  suppressed and marked as such, so a filter cannot single an office out.
+  chart, export, URL or meeting pack. The rule of what such an office counts in, and the
+  complementary suppression that keeps the round totals from giving its answers away, is in
+  `queries/release.py`; `withheld()` hands the viewer's hidden offices to those queries.
+- k (`IPDX_SMALL_CELL_K` or secrets `small_cell_k`, default 3): the fewest peers a peer
+  comparison may rest on.
 
 `viewer()` says who is looking: the session's sign-in (`ui/auth.py`), the public viewer
 when nobody signed in. An office user also sees its own office's answers; the secretariat
@@ -21,7 +22,7 @@ from . import data
 from .auth import Viewer, current_viewer, secrets
 
 __all__ = ["Viewer", "viewer", "small_cell_k", "undisclosed_offices", "hidden_offices",
-           "visible_respondents", "suppressed"]
+           "visible_respondents", "withheld"]
 
 
 def viewer() -> Viewer:
@@ -56,10 +57,13 @@ def visible_respondents(round: str, who: Viewer | None = None) -> set[str]:
     return respondents - hidden_offices(round, who)
 
 
-def suppressed(round: str, base_offices: set[str], who: Viewer | None = None) -> bool:
-    """True when an aggregate over `base_offices` of `round` must not be shown to this viewer:
-    the base includes an office hidden from the viewer and has fewer than k offices."""
+def withheld(who: Viewer | None = None) -> list[str] | None:
+    """The respondents hidden from this viewer in every round, as 'round/office' keys for the
+    `queries.release` functions; None when nothing is hidden."""
     who = who or viewer()
     if who.sees_everything:
-        return False
-    return bool(set(base_offices) & hidden_offices(round, who)) and len(base_offices) < small_cell_k()
+        return None
+    consent = data.query(consent_by_office)
+    rows = consent[~consent["consented"] & (consent["office"] != (who.office or ""))]
+    keys = sorted(f"{r}/{o}" for r, o in zip(rows["round"], rows["office"]))
+    return keys or None

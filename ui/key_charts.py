@@ -5,8 +5,10 @@ the filters in force) and returns a `KeyChart`: the figure, exactly its data, a 
 takeaway computed from that data, and its provenance (round, as-of date, illustrative or real).
 Figure builders used by pages too (home, Challenges, Delivery reliability) live here once.
 
-Every key chart is an aggregate (over all respondents of a round, or delivery data, which is
-not subject to consent), so the same charts are right for every viewer.
+Every key chart is an aggregate. Survey charts come from `queries.release` with the viewer's
+hidden offices (`Context.withheld`): round totals over every respondent, less what
+complementary suppression withholds; challenge categories over the released respondents.
+Delivery data is not subject to consent.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from queries import completeness, delivery, survey
+from queries import completeness, delivery, release
+from queries.disclosure import consent_by_office
 
 from . import i18n
 from .common import (OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text,
@@ -39,13 +42,15 @@ def category_label(category) -> str:
 class Context:
     """What a key chart needs: `run(metric, **kwargs)` runs a `queries` function on the current
     snapshot; `names` maps ST.3 codes to office names; `provenance` is `queries.provenance`;
-    `round` is the survey round shown (None: the latest) and `as_of` the delivery reference date
-    (None: the data's as-of date)."""
+    `round` is the survey round shown (None: the latest), `as_of` the delivery reference date
+    (None: the data's as-of date) and `withheld` the respondents hidden from the viewer
+    ('round/office' keys, `queries.release`)."""
     run: Callable
     names: dict
     provenance: dict
     round: str | None = None
     as_of: dt.date | None = None
+    withheld: list | None = None
     rounds: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -69,15 +74,20 @@ class Context:
 
 def app_context(round: str | None = None, as_of=None) -> Context:
     """The context of a Streamlit page: metrics through `ui.data.query` (cached per snapshot)."""
-    from . import common, data
-    return Context(data.query, common.office_names(), data.provenance(), round, as_of)
+    from . import common, data, disclosure
+    return Context(data.query, common.office_names(), data.provenance(), round, as_of, disclosure.withheld())
 
 
 def connection_context(con, round: str | None = None, as_of=None) -> Context:
-    """A context on a DuckDB connection (command line, tests): metrics run directly."""
+    """A context on a DuckDB connection (command line, tests): metrics run directly, for the
+    public viewer (every office that did not consent is hidden)."""
     import queries
     names = dict(con.execute("SELECT code, name FROM offices").fetchall())
-    return Context(lambda fn, **kwargs: fn(con, **kwargs), names, queries.provenance(con), round, as_of)
+    consent = consent_by_office(con)
+    refused = consent[~consent["consented"].astype(bool)]
+    hidden = sorted(f"{r}/{o}" for r, o in zip(refused["round"], refused["office"]))
+    return Context(lambda fn, **kwargs: fn(con, **kwargs), names, queries.provenance(con), round, as_of,
+                   hidden or None)
 
 
 @dataclass
@@ -120,7 +130,11 @@ def on_time_by_provider_figure(reliability: pd.DataFrame, names: dict) -> go.Fig
 
 def challenge_categories_figure(categories: pd.DataFrame, as_share: bool) -> go.Figure:
     """Offices reporting at least one challenge of each category, per direction (count or share)."""
-    categories = categories.assign(category_label=categories["category"].map(category_label))
+    marked = _("suppressed")
+    suppressed = categories["suppressed"] if "suppressed" in categories else pd.Series(False, index=categories.index)
+    categories = categories.assign(category_label=[
+        f"{category_label(c)} ({marked})" if hide else category_label(c)
+        for c, hide in zip(categories["category"], suppressed.astype(bool))])
     fig = go.Figure()
     for i, (direction, title) in enumerate(DIRECTIONS.items()):
         rows = categories[categories["direction"] == direction]
@@ -162,15 +176,16 @@ def monthly_trend_figure(trend: pd.DataFrame, as_of) -> go.Figure:
 # ------------------------------------------------------------------ the key charts
 
 def standards_by_round(ctx: Context) -> KeyChart:
-    standards = ctx.run(survey.option_counts, section="standards")
-    frame = standards[["round", "code", "label", "offices", "base", "share"]]
+    standards = ctx.run(release.public_option_counts, section="standards", withheld=ctx.withheld)
+    frame = standards[["round", "code", "label", "offices", "base", "share", "suppressed"]]
     takeaway = _("No survey round is loaded.")
-    if len(frame):
-        latest = frame[frame["round"] == frame["round"].max()].sort_values(["offices", "code"],
+    shown = frame.dropna(subset=["offices"])
+    if len(shown):
+        latest = shown[shown["round"] == shown["round"].max()].sort_values(["offices", "code"],
                                                                           ascending=[False, True])
         top = latest.iloc[0]
         share = share_text(int(top["offices"]), int(top["base"]))
-        earlier = frame[(frame["code"] == top["code"]) & (frame["round"] < top["round"])]
+        earlier = shown[(shown["code"] == top["code"]) & (shown["round"] < top["round"])]
         if len(earlier):
             before = earlier.iloc[-1]
             takeaway = _("{standard} is the most used standard in {round}, by {share} respondents, against "
@@ -185,12 +200,13 @@ def standards_by_round(ctx: Context) -> KeyChart:
 
 
 def challenge_categories(ctx: Context) -> KeyChart:
-    categories = ctx.run(survey.challenge_category_counts)
+    categories = ctx.run(release.public_category_counts, withheld=ctx.withheld)
     frame = categories[categories["round"] == ctx.round][["round", "direction", "category", "offices",
-                                                          "no_answer", "base", "share"]]
+                                                          "no_answer", "base", "share", "suppressed"]]
     sentences = []
     for direction, title in DIRECTIONS.items():
-        rows = frame[frame["direction"] == direction].sort_values(["offices", "category"], ascending=[False, True])
+        rows = frame[frame["direction"] == direction].dropna(subset=["offices"]).sort_values(
+            ["offices", "category"], ascending=[False, True])
         if len(rows) and rows["offices"].iloc[0] > 0:
             top = rows.iloc[0]
             template = (_("when sharing IP data, {category} challenges, by {share} respondents") if direction == "sharing"
@@ -305,7 +321,7 @@ def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> d
     the page run); the files are assembled only when a maker is called (a download click)."""
     from . import common, exports
     charts = build_all(ctx) if charts is None else charts
-    reconciliation = ctx.run(survey.published_vs_computed)
+    reconciliation = ctx.run(release.public_published_vs_computed, withheld=ctx.withheld)
     provenance, filters = provenance_rows(ctx), filters_in_force(ctx)
     illustrative = ctx.provenance["illustrative_survey"] or ctx.provenance["illustrative_deliveries"]
     lang = i18n.language()  # the files are made on click, after the run: in the page's language

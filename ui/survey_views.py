@@ -8,13 +8,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import data, i18n
+from queries import release
+from queries import survey as survey_queries
+
+from . import data, disclosure, i18n
 from .common import (ANSWER_COLOURS, ANSWER_LABELS, PUBLISHED_COLOUR, SERIES_COLOURS, chart,
                      chart_text, office_label, office_names, page_header, share_text, show_table,
                      url_multiselect, url_select, url_toggle)
 from .i18n import N_, _
 
-SMALL_CELL_TEXT = N_("suppressed (small cell)")
+SUPPRESSED_TEXT = N_("suppressed")
 #: Office kinds of the ST.3 office list (a fixed set in the schema), shown translated.
 KIND_LABELS = {"national": N_("national"), "regional": N_("regional"), "international": N_("international")}
 
@@ -78,43 +81,39 @@ def answer_matrix(frame: pd.DataFrame, name: str, key: str, column: str = "code"
 
 
 def respondents(round: str, selection: list[str] | None = None) -> set[str]:
-    """Respondents of `round` within the office filter (None = every respondent): the base of
-    the round's aggregates, which `ui.disclosure.suppressed` judges."""
-    from queries import survey as survey_queries
+    """Respondents of `round` that the page's figures count: with no office filter, every
+    respondent (the round totals); with a filter, the released respondents in it, so that an
+    office hidden from the viewer behaves exactly like one that never answered."""
     frame = data.query(survey_queries.respondents_by_round)
     codes = set(frame.loc[frame["round"] == str(round), "office"])
-    return codes if selection is None else codes & set(selection)
+    if selection is None:
+        return codes
+    return (codes - disclosure.hidden_offices(str(round))) & set(selection)
 
 
-def named_offices(frame: pd.DataFrame, rounds: Sequence[str], column: str = "office") -> tuple[pd.DataFrame, int]:
-    """The rows of `frame` about offices whose answers of every one of `rounds` the viewer may
-    see, and the number of other offices (counted, never named)."""
-    from . import disclosure
-    hidden = set().union(*(disclosure.hidden_offices(str(r)) for r in rounds))
-    keep = ~frame[column].isin(hidden)
-    return frame[keep], int(frame.loc[~keep, column].nunique())
+def public(fn, **kwargs):
+    """A `queries.release` figure for this viewer: hidden offices withheld, cells suppressed."""
+    return data.query(fn, withheld=disclosure.withheld(), **kwargs)
 
 
-def not_named_text(count: int, what: str = "respondent") -> str:
-    """'2 respondents not named here: ...' for `what` in respondent, office, contradiction."""
+def not_named_text(round: str) -> str:
+    """How many respondents of `round` are not named (hidden from this viewer); '' if none."""
+    count = len(disclosure.hidden_offices(str(round)))
     if not count:
         return ""
-    if what == "office":
-        text = i18n.ngettext("{count} office not named here: no consent to publication of individual answers "
-                             "(counted in every total).",
-                             "{count} offices not named here: no consent to publication of individual answers "
-                             "(counted in every total).", count)
-    elif what == "contradiction":
-        text = i18n.ngettext("{count} office with a contradiction not named here: no consent to publication of "
-                             "individual answers (counted in every total).",
-                             "{count} offices with a contradiction not named here: no consent to publication of "
-                             "individual answers (counted in every total).", count)
-    else:
-        text = i18n.ngettext("{count} respondent not named here: no consent to publication of individual answers "
-                             "(counted in every total).",
-                             "{count} respondents not named here: no consent to publication of individual answers "
-                             "(counted in every total).", count)
-    return text.format(count=i18n.number(count))
+    return _("Respondents not named here (no consent to publication of individual answers): {count}. They count "
+             "only in the round totals.").format(count=i18n.number(count))
+
+
+def suppression_note(shown) -> None:
+    """The caption that explains suppressed figures: when `shown` (a frame with a `suppressed`
+    column, or a flag) has any."""
+    if isinstance(shown, pd.DataFrame):
+        shown = "suppressed" in shown and shown["suppressed"].astype(bool).any()
+    if shown:
+        st.caption(_("Figures marked as suppressed are withheld so that no combination of the figures shown "
+                     "gives away the answers of an office that did not consent to publication "
+                     "(complementary suppression; see Methodology in the documentation)."))
 
 
 def localized_options(frame: pd.DataFrame, round: str, section: str | None) -> pd.DataFrame:
@@ -134,13 +133,16 @@ def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str,
     the published CWS/13/14 figure beside it, and the table of both with their bases."""
     rnd, base = str(counts["round"].iloc[0]), int(counts["base"].iloc[0])
     counts = localized_options(counts, rnd, section)
-    table = counts[["round", "direction", "code", "label", "offices", "base", "share", "no_answer"]].merge(
+    suppressed = counts["suppressed"] if "suppressed" in counts else pd.Series(False, index=counts.index)
+    table = counts.assign(suppressed=suppressed.astype(bool))[
+        ["round", "direction", "code", "label", "offices", "base", "share", "no_answer", "suppressed"]].merge(
         published[["direction", "code", "round", "published", "published_base"]].rename(
             columns={"round": "published_round"}), on=["direction", "code"], how="left")
     table = table.astype({"published": "Int64", "published_base": "Int64"})
     table["published_share"] = (table["published"] / table["published_base"]).astype("Float64").round(4)
     y, y_published = ("share", "published_share") if as_share else ("offices", "published")
-    x = [chart_text(v) for v in table[label_column]]
+    marked = _(SUPPRESSED_TEXT)
+    x = [chart_text(f"{v} ({marked})" if hide else v) for v, hide in zip(table[label_column], table["suppressed"])]
     fig = go.Figure()
     fig.add_bar(x=x, y=table[y], name=_("{round} computed (base {base})").format(round=rnd, base=base),
                 marker_color=SERIES_COLOURS[0], customdata=table[["offices", "base"]],
@@ -157,20 +159,23 @@ def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str,
     fig.update_layout(barmode="group", yaxis_title=_("share of respondents") if as_share else _("offices"),
                       yaxis_tickformat=".0%" if as_share else None)
     chart(fig, table, name, key, alternative=False)  # the same rows follow as a table
-    table_view = table.drop(columns=["round", "direction"])
+    table_view = table.drop(columns=["round", "direction"] + ([] if table["suppressed"].any() else ["suppressed"]))
     show_table(table_view, key=f"table-{key}",
                column_config={"share": st.column_config.NumberColumn(format="percent"),
                               "published_share": st.column_config.NumberColumn(format="percent")})
+    suppression_note(table)
 
 
-STATE_SYMBOLS = {"yes": "✔", "no": "·", "no_answer": N_("no answer"), "not_asked": N_("not asked")}
+STATE_SYMBOLS = {"yes": "✔", "no": "·", "no_answer": N_("no answer"), "not_asked": N_("not asked"),
+                 "suppressed": SUPPRESSED_TEXT}
 
 
 def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: str = "code",
-                section: str | None = None) -> None:
-    """The office x option matrix of `round` for the offices the viewer may see (chart, CSV,
-    and the same cells as a table), saying how many respondents are left out unnamed."""
-    shown, not_named = named_offices(localized_options(matrix, round, section), [round])
+                section: str | None = None, selection: list[str] | None = None) -> None:
+    """The office x option matrix of `round` (from `queries.release.public_option_matrix`:
+    released offices only, suppressed cells marked) as a chart, CSV and the same cells as a
+    table; without an office filter it says how many respondents are not named."""
+    shown = localized_options(matrix, round, section)
     if shown.empty:
         st.info(_("No respondent of this round in the filter may be named."))
     else:
@@ -184,14 +189,13 @@ def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: s
             wide = wide[list(dict.fromkeys(shown[column]))].reset_index().rename(
                 columns={"office_label": "office"})
             show_table(wide, key=f"matrix-table-{key}")
-    if not_named:
-        st.caption(not_named_text(not_named))
+    if selection is None and not_named_text(round):
+        st.caption(not_named_text(round))
+    suppression_note(bool(len(shown)) and (shown["state"] == "suppressed").any())
 
 
-def _names_cell(codes: Iterable[str], names: dict[str, str], not_named: int) -> str:
-    text = ", ".join(office_label(c, names) for c in codes)
-    extra = _("{count} not named").format(count=i18n.number(not_named)) if not_named else ""
-    return " + ".join(t for t in (text, extra) if t) or "-"
+def _names_cell(codes: Iterable[str], names: dict[str, str]) -> str:
+    return ", ".join(office_label(c, names) for c in codes) or "-"
 
 
 #: Titles of the round-comparison chart per survey section (whole sentences, for translators).
@@ -209,10 +213,9 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                      direction: str | None = None) -> None:
     """Two rounds side by side for the questions tagged `section`: per option the offices that
     adopted, dropped or kept it (answered both rounds), the ticks of offices that answered only
-    one round (not counted as change), and per office what changed. Offices are named only when
-    the viewer may see their answers in both rounds; the others are counted."""
-    from . import disclosure
-    from queries import survey as survey_queries
+    one round (not counted as change), and per office what changed. Everything comes from the
+    released answers of each round (`queries.release`): an office hidden from the viewer in a
+    round counts as not answering that round; rows resting on a suppressed cell are left out."""
     rounds = [str(r) for r in rounds]
     if len(rounds) < 2:
         st.info(_("Only one survey round is loaded: nothing to compare yet."))
@@ -223,30 +226,27 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     with right:
         later = [r for r in rounds if r > from_round]
         to_round = url_select(_("Later round"), later, key=f"{key}-to", default=later[-1])
-    base_from, base_to = respondents(from_round, selection), respondents(to_round, selection)
-    if disclosure.suppressed(from_round, base_from) or disclosure.suppressed(to_round, base_to):
-        st.info(_("Comparison {suppressed}: the filter leaves too few offices to show without singling out an "
-                  "office that did not consent to publication.").format(suppressed=_(SMALL_CELL_TEXT)))
-        return
     kwargs = dict(section=section, direction=direction, offices=selection,
                   from_round=from_round, to_round=to_round)
-    summary = localized_options(data.query(survey_queries.option_change_summary, **kwargs), to_round, section)
-    changes = data.query(survey_queries.option_changes, **kwargs)
+    summary = localized_options(public(release.public_option_change_summary, **kwargs), to_round, section)
+    changes = public(release.public_option_changes, **kwargs)
     changes["item"] = [c if not d else f"{d}: {c}" for c, d in zip(changes["code"], changes["direction"])]
-    named, _not_named = named_offices(changes, [from_round, to_round])
+    named = changes[changes["change"] != "suppressed"]
     names = office_names()
     for change in ("adopted", "dropped"):
         cells = []
         for option in summary.itertuples():
             rows = changes[(changes["code"] == option.code) & (changes["direction"].fillna("") == (option.direction or ""))
                            & (changes["change"] == change)]
-            shown = named[named.index.isin(rows.index)]
-            cells.append(_names_cell(shown["office"], names, len(rows) - len(shown)))
+            cells.append(_names_cell(rows["office"], names) if not option.suppressed else _(SUPPRESSED_TEXT))
         summary[f"{change} by"] = cells
-    not_asked = _("not asked")
-    summary[f"{from_round}"] = [share_text(r.from_offices, r.from_base) if r.asked_from else not_asked
+    not_asked, hidden = _("not asked"), _(SUPPRESSED_TEXT)
+
+    def counted(offices, base, asked, suppressed) -> str:
+        return hidden if suppressed else share_text(int(offices), int(base)) if asked else not_asked
+    summary[f"{from_round}"] = [counted(r.from_offices, r.from_base, r.asked_from, r.suppressed)
                                 for r in summary.itertuples()]
-    summary[f"{to_round}"] = [share_text(r.to_offices, r.to_base) if r.asked_to else not_asked
+    summary[f"{to_round}"] = [counted(r.to_offices, r.to_base, r.asked_to, r.suppressed)
                               for r in summary.itertuples()]
     fig = go.Figure()
     x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
@@ -294,9 +294,10 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                            "note": "; ".join(notes) or ("" if adopted or dropped else _("no change"))})
     show_table(pd.DataFrame(per_office, columns=["office", "adopted", "dropped", "note"]),
                key=f"table-{key}-per-office")
-    not_named = changes["office"].nunique() - named["office"].nunique()
-    if not_named:
-        st.caption(not_named_text(not_named, "office"))
+    if disclosure.hidden_offices(from_round) or disclosure.hidden_offices(to_round):
+        st.caption(_("The comparison counts the offices that consented to publication of their answers in each "
+                     "round: an office that did not consent in a round counts as not answering that round."))
+    suppression_note(summary)
 
 
 def survey_page(title: str, icon: str, caption: str):
@@ -304,7 +305,6 @@ def survey_page(title: str, icon: str, caption: str):
     the count/share toggle and the office filters (all in the URL). Returns (rounds, round,
     as_share, selection, base): `selection` None = no office filter, `base` the round's
     respondents within it. Stops the page when no round is loaded."""
-    from queries import survey as survey_queries
     page_header(title, icon, caption, "survey")
     rounds = [str(r) for r in data.query(survey_queries.survey_rounds)["round"]]
     if not rounds:
@@ -328,12 +328,6 @@ def base_note(round: str, base: set[str], selection: list[str] | None) -> None:
                           "Base: **{count} respondents** of the {round} round.", len(base)))
     st.markdown(text.format(count=count, round=round) + " "
                 + _("The published CWS/13/14 figures count all 20 respondents of 2025."))
-
-
-def small_cell_info(base: set[str]) -> None:
-    st.info(i18n.ngettext(
-        "Counts {suppressed}: the filter leaves {count} respondent, too few to show without singling out an "
-        "office that did not consent to publication.",
-        "Counts {suppressed}: the filter leaves {count} respondents, too few to show without singling out an "
-        "office that did not consent to publication.", len(base)).format(
-            suppressed=_(SMALL_CELL_TEXT), count=i18n.number(len(base))))
+    if selection is not None and disclosure.hidden_offices(round):
+        st.caption(_("With an office filter, the figures count only offices that consented to publication of "
+                     "their answers; without a filter, the round totals count every respondent."))

@@ -1,0 +1,381 @@
+"""What a viewer may be shown of the survey answers: the release, and the figures made from it.
+
+The rule (docs: "Access and disclosure"), for a viewer from whom some respondents of a round
+are hidden (`hidden`: offices that did not consent, less the viewer's own office):
+
+1. **Hidden offices are non-respondents everywhere but in the round totals.** Every filtered
+   figure (office, kind, region), every per-office row, the challenge categories, the round
+   comparison, the contradictions and the peer values count only the released respondents. A
+   hidden office chosen in a filter behaves exactly like an office that never answered. These
+   figures are functions of released answers, so they can tell nothing about hidden ones.
+2. **The round totals count every respondent** (per option: offices that ticked it and
+   offices that left its question blank), so they match the aggregates CWS/13/14 publishes.
+   From a total and the released rows a viewer can compute the hidden offices' sum: their
+   answers are determined when the hidden group has 1 member, or when its tick count is 0 or
+   all of it (blank count: all of it).
+3. **Complementary suppression.** For each such total a released office's cell with the
+   opposite value is suppressed (`masked_cells`; for blank counts, its whole question:
+   `masked_questions`), so that the total is shared by a group whose sum is neither 0 nor its
+   size: every answer in it stays possible. A suppressed cell is never shown, and every
+   figure of rule 1 that would depend on it is suppressed too. Where no such cell exists the
+   total itself is suppressed (`suppressed_totals`, `suppressed_blank_totals`). This is how
+   statistical offices protect a published table (primary and secondary suppression).
+
+`tests/test_disclosure_attack.py` attacks the result: it collects every figure of every filter
+and solves for the hidden answers. The functions here take plain arguments, so `ui.data.query`
+caches them per snapshot; `withheld` lists the hidden offices as 'round/office' keys.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import consistency, peers, survey
+
+
+@dataclass(frozen=True)
+class RoundRelease:
+    """What may be shown of one round to a viewer from whom `hidden` is hidden."""
+    round: str
+    respondents: frozenset[str]
+    hidden: frozenset[str]
+    masked_cells: frozenset[tuple[str, str, str]]  # (office, question_id, option code)
+    masked_questions: frozenset[tuple[str, str]]  # (office, question_id): the whole question
+    suppressed_totals: frozenset[tuple[str, str]]  # (question_id, option code)
+    suppressed_blank_totals: frozenset[str]  # question_id
+
+    @property
+    def released(self) -> frozenset[str]:
+        """Respondents whose answers may be shown (less their suppressed cells)."""
+        return self.respondents - self.hidden
+
+    def cell_masked(self, office: str, question_id: str, code: str) -> bool:
+        return (office, question_id, code) in self.masked_cells or (office, question_id) in self.masked_questions
+
+    def masked_among(self, offices) -> pd.DataFrame:
+        """Suppressed cells of `offices` (office, question_id, code; code None = whole question)."""
+        offices = set(offices)
+        rows = [(o, q, c) for o, q, c in self.masked_cells if o in offices]
+        rows += [(o, q, None) for o, q in self.masked_questions if o in offices]
+        return pd.DataFrame(rows, columns=["office", "question_id", "code"])
+
+
+def hidden_by_round(withheld: list[str] | None) -> dict[str, frozenset[str]]:
+    """{'2025': {'HN', ...}} from 'round/office' keys."""
+    found: dict[str, set[str]] = {}
+    for key in withheld or []:
+        round_, _sep, office = key.rpartition("/")
+        found.setdefault(round_, set()).add(office)
+    return {r: frozenset(o) for r, o in found.items()}
+
+
+def round_release(con, round: str, hidden: list[str] | None = None) -> RoundRelease:
+    """The release of `round` for a viewer from whom `hidden` is hidden (rule in the module
+    docstring): which cells and totals complementary suppression withholds."""
+    round = str(round)
+    cells = survey.answer_cells(con, round)
+    respondents = frozenset(con.execute("SELECT office FROM survey_respondents WHERE round = $r",
+                                        {"r": round}).df()["office"])
+    hidden_set = frozenset(hidden or ()) & respondents
+    masked_cells: set[tuple[str, str, str]] = set()
+    masked_questions: set[tuple[str, str]] = set()
+    suppressed_totals: set[tuple[str, str]] = set()
+    suppressed_blanks: set[str] = set()
+    if hidden_set and len(cells):
+        size = len(hidden_set)
+        cells = cells.assign(hidden=cells["office"].isin(hidden_set))
+        masks_of = {}  # office -> suppressed cells so far: masks gather on few offices
+
+        def pick(candidates: pd.Series) -> str | None:
+            offices = sorted(set(candidates), key=lambda o: (-masks_of.get(o, 0), o))
+            return offices[0] if offices else None
+
+        for question_id, question in cells.groupby("question_id", sort=False):
+            states = question.drop_duplicates("office").set_index("office")["state"]
+            blank_hidden = int((states[list(hidden_set)] == "no_answer").sum())
+            whole = None
+            if blank_hidden == size:  # every hidden office left the question blank
+                answered = states[(states != "no_answer") & ~states.index.isin(hidden_set)].index
+                whole = pick(pd.Series(answered))
+                if whole is None:
+                    suppressed_blanks.add(question_id)
+                else:
+                    masked_questions.add((whole, question_id))
+                    masks_of[whole] = masks_of.get(whole, 0) + 1
+            for code, option in question.groupby("code", sort=False):
+                if whole is not None:
+                    # The blank count is now shared with `whole`: which of them answered, and so
+                    # every state of the hidden offices, stays open.
+                    continue
+                ticks = int((option.loc[option["hidden"], "state"] == "yes").sum())
+                if size > 1 and 0 < ticks < size:
+                    continue
+                wanted = "no" if ticks == size else "yes"
+                candidates = option.loc[~option["hidden"] & (option["state"] == wanted), "office"]
+                chosen = pick(candidates)
+                if chosen is None:
+                    suppressed_totals.add((question_id, code))
+                else:
+                    masked_cells.add((chosen, question_id, code))
+                    masks_of[chosen] = masks_of.get(chosen, 0) + 1
+    return RoundRelease(round, respondents, hidden_set, frozenset(masked_cells), frozenset(masked_questions),
+                        frozenset(suppressed_totals), frozenset(suppressed_blanks))
+
+
+def _releases(con, withheld: list[str] | None, rounds) -> dict[str, RoundRelease]:
+    hidden = hidden_by_round(withheld)
+    return {str(r): round_release(con, str(r), sorted(hidden.get(str(r), ()))) for r in rounds}
+
+
+def _masked_options(release: RoundRelease, offices) -> tuple[set[tuple[str, str]], set[str]]:
+    """(question_id, code) pairs with a suppressed cell among `offices`, and the questions
+    with a wholly suppressed answer among them."""
+    masked = release.masked_among(offices)
+    cells = {(q, c) for q, c in zip(masked["question_id"], masked["code"]) if c is not None}
+    whole = {q for q, c in zip(masked["question_id"], masked["code"]) if c is None}
+    return cells, whole
+
+
+def _nullable(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        if column in frame:
+            frame[column] = frame[column].astype("Float64" if column == "share" else "Int64")
+    return frame
+
+
+def public_option_counts(con, section: str, direction: str | None = None, offices: list[str] | None = None,
+                         withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.option_counts` as a viewer may see it. No office filter (`offices` None): the
+    round totals over every respondent, with the totals that complementary suppression
+    withholds set to NULL. With a filter: over the released respondents in it only, a count
+    NULL where a suppressed cell falls in its base. `suppressed` marks the NULL counts."""
+    filtered = offices is not None
+    counts = survey.option_counts(con, section, direction, offices=offices, withheld=withheld if filtered else None)
+    counts = _nullable(counts, ["offices", "no_answer", "share"])
+    counts["suppressed"] = False
+    if not withheld or counts.empty:
+        return counts
+    for round_, release in _releases(con, withheld, counts["round"].unique()).items():
+        in_round = counts["round"] == round_
+        if filtered:
+            cells, whole = _masked_options(release, release.released & set(offices))
+            no_ticks = [(q, c) in cells or q in whole for q, c in zip(counts["question_id"], counts["code"])]
+            no_blanks = counts["question_id"].isin(whole)
+        else:
+            no_ticks = [(q, c) in release.suppressed_totals for q, c in zip(counts["question_id"], counts["code"])]
+            no_blanks = counts["question_id"].isin(release.suppressed_blank_totals)
+        no_ticks = in_round & pd.Series(no_ticks, index=counts.index)
+        no_blanks = in_round & no_blanks
+        counts.loc[no_ticks, ["offices", "share"]] = pd.NA
+        counts.loc[no_blanks, "no_answer"] = pd.NA
+        counts.loc[no_ticks | no_blanks, "suppressed"] = True
+    return counts
+
+
+def public_option_matrix(con, section: str, round: str, direction: str | None = None,
+                         offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.option_matrix` of the released respondents (within `offices`), a suppressed
+    cell with state 'suppressed'."""
+    matrix = survey.option_matrix(con, section, round, direction, offices=offices, withheld=withheld)
+    if not withheld or matrix.empty:
+        return matrix
+    release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
+    questions = _question_ids(con, str(round), section)
+    masked = [release.cell_masked(o, questions.get((d if isinstance(d, str) else None, c), ""), c)
+              for o, d, c in zip(matrix["office"], matrix["direction"], matrix["code"])]
+    matrix.loc[pd.Series(masked, index=matrix.index) & (matrix["state"] != "not_asked"), "state"] = "suppressed"
+    return matrix
+
+
+def _question_ids(con, round: str, section: str) -> dict[tuple, str]:
+    """(direction, option code) -> question id, for the options of `round` tagged `section`."""
+    cells = survey.answer_cells(con, round)
+    cells = cells[cells["section"] == section].drop_duplicates(["direction", "code"])
+    return {(d if isinstance(d, str) else None, c): q
+            for d, c, q in zip(cells["direction"], cells["code"], cells["question_id"])}
+
+
+def public_category_counts(con, offices: list[str] | None = None,
+                           withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.challenge_category_counts` over the released respondents (within `offices`).
+    A category's count is NULL (`suppressed`) where a respondent in the base has a suppressed
+    challenge cell of that category and ticks no other challenge of it that is shown."""
+    counts = _nullable(survey.challenge_category_counts(con, offices=offices, withheld=withheld),
+                       ["offices", "no_answer", "share"])
+    counts["suppressed"] = False
+    if not withheld or counts.empty:
+        return counts
+    for round_, release in _releases(con, withheld, counts["round"].unique()).items():
+        base = release.released & (set(offices) if offices is not None else release.released)
+        cells = survey.answer_cells(con, round_)
+        cells = cells[(cells["section"] == "challenges") & cells["office"].isin(base)]
+        if cells.empty:
+            continue
+        masked = pd.Series([release.cell_masked(o, q, c) for o, q, c in
+                            zip(cells["office"], cells["question_id"], cells["code"])], index=cells.index)
+        cells = cells.assign(masked=masked, shown_yes=~masked & (cells["state"] == "yes"))
+        per_office = cells.groupby(["office", "direction", "category"], dropna=False).agg(
+            masked=("masked", "any"), shown_yes=("shown_yes", "any")).reset_index()
+        unknown = per_office[per_office["masked"] & ~per_office["shown_yes"]]
+        whole = release.masked_among(base)
+        blank_unknown = set(_directions_of(cells, whole))
+        for row in counts[counts["round"] == round_].itertuples():
+            if ((unknown["direction"] == row.direction) & (unknown["category"] == row.category)).any():
+                counts.loc[row.Index, ["offices", "share"]] = pd.NA
+                counts.loc[row.Index, "suppressed"] = True
+            if row.direction in blank_unknown:
+                counts.loc[row.Index, "no_answer"] = pd.NA
+                counts.loc[row.Index, "suppressed"] = True
+    return counts
+
+
+def _directions_of(cells: pd.DataFrame, masked: pd.DataFrame) -> list[str]:
+    """Directions of the questions wholly suppressed for some office in `masked`."""
+    whole = set(masked.loc[masked["code"].isna(), "question_id"])
+    return list(cells.loc[cells["question_id"].isin(whole), "direction"].unique())
+
+
+_CHANGE_COUNTS = ["from_offices", "from_base", "to_offices", "to_base", "adopted", "dropped", "kept",
+                  "only_from", "only_to", "no_answer_in_one_round"]
+
+
+def public_option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,
+                          offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.option_changes` of the released respondents of each round (an office hidden in
+    one round counts as not answering it); a row resting on a suppressed cell in either round
+    gets change 'suppressed'."""
+    changes = survey.option_changes(con, section, from_round, to_round, direction, offices=offices,
+                                    withheld=withheld)
+    if not withheld or changes.empty:
+        return changes
+    masked = _change_rows_masked(con, changes, section, from_round, to_round, withheld)
+    changes.loc[masked, "change"] = "suppressed"
+    return changes
+
+
+def _change_rows_masked(con, changes: pd.DataFrame, section: str, from_round: str, to_round: str,
+                        withheld: list[str]) -> pd.Series:
+    masked = pd.Series(False, index=changes.index)
+    for round_, release in _releases(con, withheld, [from_round, to_round]).items():
+        questions = _question_ids(con, round_, section)
+        masked |= pd.Series([release.cell_masked(o, questions.get((d if isinstance(d, str) else None, c), ""), c)
+                             for o, d, c in zip(changes["office"], changes["direction"], changes["code"])],
+                            index=changes.index)
+    return masked
+
+
+def public_option_change_summary(con, section: str, from_round: str, to_round: str,
+                                 direction: str | None = None, offices: list[str] | None = None,
+                                 withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.option_change_summary` of the released respondents of each round; every count of
+    an option is NULL (`suppressed`) where a respondent's row of that option rests on a
+    suppressed cell."""
+    summary = _nullable(survey.option_change_summary(con, section, from_round, to_round, direction,
+                                                     offices=offices, withheld=withheld), _CHANGE_COUNTS)
+    summary["suppressed"] = False
+    if not withheld or summary.empty:
+        return summary
+    changes = public_option_changes(con, section, from_round, to_round, direction, offices, withheld)
+    hit = changes[changes["change"] == "suppressed"]
+    keys = set(zip(hit["direction"].fillna(""), hit["code"]))
+    rows = pd.Series([(d or "", c) in keys for d, c in zip(summary["direction"], summary["code"])],
+                     index=summary.index)
+    summary.loc[rows, _CHANGE_COUNTS] = pd.NA
+    summary.loc[rows, "suppressed"] = True
+    return summary
+
+
+def public_contradictions(con, round: str, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`consistency.contradictions` of the released respondents of `round`, less those whose
+    evidence includes a suppressed cell."""
+    found = consistency.contradictions(con, str(round))
+    if not withheld:
+        return found
+    release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
+    facts = _masked_facts(con, release)
+    keep = [o in release.released and not any(f"{fact} =" in evidence for fact in facts.get(o, ()))
+            for o, evidence in zip(found["office"], found["evidence"])]
+    return found[pd.Series(keep, index=found.index, dtype=bool)].reset_index(drop=True)
+
+
+def _masked_facts(con, release: RoundRelease) -> dict[str, set[str]]:
+    """Per office, the facts (`consistency` names) of its suppressed cells."""
+    cells = survey.answer_cells(con, release.round)
+    facts: dict[str, set[str]] = {}
+    for o, q, s, d, c in zip(cells["office"], cells["question_id"], cells["section"], cells["direction"],
+                             cells["code"]):
+        if release.cell_masked(o, q, c):
+            parts = [s] + ([d] if isinstance(d, str) else []) + [c]
+            facts.setdefault(o, set()).add(":".join(parts))
+    return facts
+
+
+def public_contradiction_rules(con, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`consistency.contradiction_rules` counted over the released respondents: `offices` is
+    the number of released offices the rule finds and `base` the released respondents; the
+    count is NULL (`suppressed`) where a released office has a suppressed cell the rule reads."""
+    rules = _nullable(consistency.contradiction_rules(con), ["offices", "base"])
+    rules["suppressed"] = False
+    if not withheld or rules.empty:
+        return rules
+    read = consistency.rule_facts(con)
+    for round_, release in _releases(con, withheld, rules["round"].unique()).items():
+        found = public_contradictions(con, round_, withheld)
+        masked = set().union(*_masked_facts(con, release).values()) if release.masked_cells else set()
+        for row in rules[rules["round"] == round_].itertuples():
+            rules.loc[row.Index, "base"] = len(release.released)
+            if pd.isna(row.offices):
+                continue
+            if masked & set(read.get(row.rule, ())) or _rule_reads_whole(con, release, read.get(row.rule, ())):
+                rules.loc[row.Index, "offices"] = pd.NA
+                rules.loc[row.Index, "suppressed"] = True
+            else:
+                rules.loc[row.Index, "offices"] = int((found["rule"] == row.rule).sum())
+    return rules
+
+
+def _rule_reads_whole(con, release: RoundRelease, facts) -> bool:
+    """Whether a wholly suppressed question answers one of `facts`."""
+    if not release.masked_questions:
+        return False
+    cells = survey.answer_cells(con, release.round)
+    whole = {q for _o, q in release.masked_questions}
+    names = {":".join([s] + ([d] if isinstance(d, str) else []) + [c])
+             for q, s, d, c in zip(cells["question_id"], cells["section"], cells["direction"], cells["code"])
+             if q in whole}
+    return bool(names & set(facts))
+
+
+def public_peer_values(con, round: str | None = None, as_of=None, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`peers.metric_values` less the survey values of hidden offices and of offices with a
+    suppressed cell in the metric's section (their count would give the cell away)."""
+    values = peers.metric_values(con, round=round, as_of=as_of)
+    if not withheld or round is None or values.empty:
+        return values
+    release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
+    cells = survey.answer_cells(con, str(round))
+    masked = pd.Series([release.cell_masked(o, q, c) for o, q, c in
+                        zip(cells["office"], cells["question_id"], cells["code"])], index=cells.index, dtype=bool)
+    sections_of = cells[masked].groupby("office")["section"].agg(set).to_dict()
+    section = {m.key: m.section for m in peers.METRICS}
+    keep = [not (src == "survey" and (o in release.hidden or section.get(m) in sections_of.get(o, set())))
+            for o, m, src in zip(values["office"], values["metric"], values["source"])]
+    return values[pd.Series(keep, index=values.index, dtype=bool)].reset_index(drop=True)
+
+
+def public_published_vs_computed(con, withheld: list[str] | None = None) -> pd.DataFrame:
+    """`survey.published_vs_computed` with the computed totals that complementary suppression
+    withholds set to NULL (`suppressed`; never counted as matching or differing)."""
+    table = _nullable(survey.published_vs_computed(con), ["computed", "difference"])
+    table["suppressed"] = False
+    if not withheld or table.empty:
+        return table
+    for round_, release in _releases(con, withheld, table["round"].unique()).items():
+        for row in table[table["round"] == round_].itertuples():
+            questions = _question_ids(con, round_, row.section)
+            question = questions.get((row.direction if isinstance(row.direction, str) else None, row.code))
+            if question and (question, row.code) in release.suppressed_totals:
+                table.loc[row.Index, ["computed", "difference"]] = pd.NA
+                table.loc[row.Index, ["suppressed", "matches"]] = [True, False]
+    return table

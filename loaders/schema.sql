@@ -75,11 +75,18 @@ CREATE TABLE xml_batches (
     load_seq INTEGER PRIMARY KEY, provider VARCHAR, recipient VARCHAR, dataset VARCHAR,
     scheduled_date DATE, original_name VARCHAR, files INTEGER, records BIGINT,
     not_well_formed INTEGER, missing_identifier INTEGER,
-    standards VARCHAR               -- standards and versions seen, e.g. 'ST.36 v1.6; ST.96 V6_0'
+    standards VARCHAR,              -- dialects and versions seen, e.g. 'ST.36 v1.6; ST.96 V6_0'
+    dialects VARCHAR,               -- dialects seen (field maps' names), e.g. 'EP; US grant'
+    lost_documents INTEGER,         -- documents that could not be read to their end (file, line in xml_record_problems)
+    incomplete BOOLEAN,             -- true when documents were lost or a document was not well-formed
+    office_mismatch VARCHAR,        -- offices of documents other than the provider, with counts, e.g. 'US (3)'
+    skipped_links VARCHAR           -- symbolic links left out of a directory batch
 );
 -- Standard and version seen per file of a batch (a zip may mix them).
 CREATE TABLE xml_batch_files (
-    load_seq INTEGER, file VARCHAR, standard VARCHAR, version VARCHAR, records BIGINT
+    load_seq INTEGER, file VARCHAR, standard VARCHAR, version VARCHAR, records BIGINT,
+    documents INTEGER,              -- XML documents in the file (USPTO bulk files concatenate many)
+    lost_documents INTEGER
 );
 -- Records that are not well-formed or lack a document identifier, with file and line.
 CREATE TABLE xml_record_problems (

@@ -1,41 +1,53 @@
-"""Delivered XML batches (WIPO ST.36 or ST.96, a file, a zip of files, or a directory): measure
-completeness from the data itself.
+"""Delivered XML batches (patent documents in the XML dialects that offices send: EPO, USPTO,
+JPO, CNIPA, KIPO, EPO DOCDB, WIPO ST.36 and ST.96; a file, a zip of files, or a directory):
+measure completeness from the data itself.
+
+Dialects are data: each is a field map, `data/reference/field-maps/*.toml` (plus the folders
+named in $IPDX_FIELD_MAPS), that says which element (and namespace) is one document, which
+attributes carry the dialect's version and the XPath of every measured field. A record is
+recognised by its element and namespace, alone or inside any wrapper element; adding a
+dialect is a new TOML file, no code (docs/xml-dialects.md).
 
 Reading is streaming and safe:
 
-- lxml `iterparse` with `resolve_entities=False, no_network=True, load_dtd=False,
+- lxml pull parsers with `resolve_entities=False, no_network=True, load_dtd=False,
   huge_tree=False`: no entity is ever expanded, no DTD or other resource is fetched.
-- A file whose DOCTYPE declares entities (the billion-laughs and XXE attacks both need one) is
-  refused with a message naming the file and line; a plain `<!DOCTYPE patent-document SYSTEM
-  "...dtd">`, as ST.36 files carry, is allowed and the DTD is never loaded.
-- Constant memory: only `end` events of record elements are produced; each record is measured,
-  then cleared and detached, so a 1 GB batch needs no more memory than its largest record.
-  Documents and problems go to temporary tables in chunks.
+- A document whose DOCTYPE declares parsed entities (the billion-laughs and XXE attacks both
+  need one) refuses the batch with a message naming the file and line. Unparsed entities
+  (`<!ENTITY img1 SYSTEM "x.TIF" NDATA TIF>`, how older USPTO files name their images) are
+  allowed: they are names of files, never read nor expanded. A plain `<!DOCTYPE ... SYSTEM
+  "...dtd">` is allowed and the DTD is never loaded.
+- A file may hold many documents, each with its own XML declaration (USPTO's weekly bulk
+  files): it is split at every declaration and each document is parsed on its own, so none is
+  lost. When a document cannot be read to its end, the records it still held are counted as
+  lost, with file and line, and the batch is marked incomplete.
+- Zips are read member by member without extracting; a member's size, its compression ratio
+  and the total are capped (a zip bomb is refused before any of it is inflated).
+- Constant memory: only record elements produce events; each record is measured, then
+  cleared and detached. Documents and problems go to temporary tables in chunks.
 
-Which standard a record follows is decided by its element and namespace, as declared in the
-field maps `data/reference/field-maps/*.toml` (record element, namespace, version attribute and
-the XPath of every measured field); the version comes from the version attribute of the root or
-the record (ST.36 `dtd-version`, ST.96 `com:st96Version`).
-
-Per record: which fields are present and non-empty. Per batch: records (well-formed records
-read), populated records per field, records or files that are not well-formed and records that
-lack a publication number (each with file and line), and the standards and versions seen.
-Measured completeness enters `field_completeness` with source 'measured'; the batch's record
-count is in `xml_batches.records` (completeness = populated / records).
+Per record: which fields are present and non-empty. Per batch: records, populated records per
+field, records or documents that are not well-formed, documents lost, records that lack a
+publication number (each with file and line), the dialects and versions seen, and the offices
+of the documents when they differ from the provider. Measured completeness enters
+`field_completeness` with source 'measured'; the batch's record count is in
+`xml_batches.records` (completeness = populated / records).
 """
 from __future__ import annotations
 
 import io
 import os
+import re
+import stat
 import tempfile
 import tomllib
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pandas as pd
 from lxml import etree
@@ -44,21 +56,70 @@ from .problems import LoadRejected, Problem, ProblemList
 from .store import REFERENCE_DIR, SCHEMA_FILE
 
 FIELD_MAP_DIR = REFERENCE_DIR / "field-maps"
+#: Extra folders of field maps (os.pathsep-separated), read after the project's own; a map
+#: there for a record element that a project map already declares replaces it.
+FIELD_MAP_ENV = "IPDX_FIELD_MAPS"
 #: Rows buffered in Python before they go to a temporary table (keeps memory flat).
 CHUNK_ROWS = 20_000
 #: The marker in schema.sql after which the tables of issue 9 are declared.
 SCHEMA_MARKER = "-- ---------------------------------------------------------------- issue 9"
+#: Bytes read from a file at a time.
+READ_CHUNK = 1 << 20
+#: The prolog (declaration, DOCTYPE) of a document must end within this many bytes.
+MAX_PROLOG_BYTES = 1 << 20
+#: Zip bomb guard: a member's uncompressed size, its ratio to the compressed size, and the
+#: total uncompressed size of the .xml members. Real batches (USPTO's weekly ~1 GB files,
+#: EPO's full-text) compress 8-20 times; 100 leaves room for repetitive XML.
+MAX_MEMBER_BYTES = 3 << 30
+MAX_TOTAL_BYTES = 12 << 30
+MAX_RATIO = 100
+
+#: The measured fields (the same names in every dialect) and their labels.
+FIELDS = {
+    "publication_number": "Publication number",
+    "kind": "Kind code",
+    "publication_date": "Publication date",
+    "application_number": "Application number",
+    "application_date": "Application date",
+    "title": "Title",
+    "abstract": "Abstract",
+    "applicant": "Applicant",
+    "inventor": "Inventor",
+    "classification": "IPC/CPC classification",
+    "priority_claims": "Priority claims",
+    "description": "Description (full text)",
+    "claims": "Claims (full text)",
+}
+IDENTIFIER_PARTS = ("office", "number", "kind", "date")
+HOW_TO_ADD_A_MAP = ("to add a dialect, put a field map (a TOML file like data/reference/field-maps/"
+                    "st36.toml, see docs/xml-dialects.md) in data/reference/field-maps/ or in a folder "
+                    f"named by ${FIELD_MAP_ENV}")
 
 
 # ------------------------------------------------------------------------------- field maps
 
 @dataclass
 class FieldMap:
-    standard: str
-    record_tag: str  # Clark notation, e.g. '{ns}PatentPublication' or 'patent-document'
-    version_attr: str
+    dialect: str                     # short name, e.g. 'EP' or 'US grant'
+    standard: str                    # what the format is, e.g. 'EPO ep-patent-document'
+    record_tag: str                  # Clark notation, e.g. '{ns}PatentPublication' or 'patent-document'
+    version_attrs: list[str]         # Clark notation, tried on the record, then on the root
     identifier: dict[str, list[etree.XPath]]
-    fields: dict[str, tuple[str, list[etree.XPath]]]  # name -> (label, paths)
+    fields: dict[str, list[etree.XPath]]
+    notes: dict[str, str]            # field -> how this dialect holds it (exceptions, absences)
+    source: Path
+
+    @property
+    def record_label(self) -> str:
+        return _label_of(self.record_tag)
+
+
+def _label_of(tag: str) -> str:
+    """'{ns}local' -> 'local (namespace ns)'; 'local' stays."""
+    if tag.startswith("{"):
+        ns, local = tag[1:].split("}", 1)
+        return f"<{local}> (namespace {ns})"
+    return f"<{tag}>"
 
 
 def _clark(name: str, namespaces: dict[str, str]) -> str:
@@ -68,28 +129,99 @@ def _clark(name: str, namespaces: dict[str, str]) -> str:
     return name
 
 
-@lru_cache(maxsize=1)
-def field_maps() -> dict[str, FieldMap]:
-    """The declared field maps, by record tag."""
-    maps = {}
-    for path in sorted(FIELD_MAP_DIR.glob("*.toml")):
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
-        ns = spec.get("namespaces", {})
+def field_map_dirs() -> tuple[Path, ...]:
+    extra = [Path(p) for p in os.environ.get(FIELD_MAP_ENV, "").split(os.pathsep) if p.strip()]
+    return (FIELD_MAP_DIR, *extra)
 
-        def xpaths(paths):
-            return [etree.XPath(p, namespaces=ns) for p in paths]
-        fmap = FieldMap(
-            standard=spec["standard"], record_tag=_clark(spec["record"], ns),
-            version_attr=_clark(spec["version_attribute"], ns),
-            identifier={k: xpaths(v) for k, v in spec["identifier"].items()},
-            fields={name: (f["label"], xpaths(f["paths"])) for name, f in spec["fields"].items()})
-        maps[fmap.record_tag] = fmap
+
+def field_maps() -> dict[str, FieldMap]:
+    """The declared field maps, by record tag (the folders are read again when
+    $IPDX_FIELD_MAPS changes)."""
+    return _field_maps(field_map_dirs())
+
+
+def _read_map(path: Path) -> FieldMap:
+    """One field map; a map that is not usable is refused naming its file, key and value."""
+    def bad(key, value, expected):
+        raise LoadRejected([Problem(str(path), None, key, None if value is None else str(value),
+                                    expected)])
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        bad(None, None, f"a field map in UTF-8 TOML ({err})")
+    ns = spec.get("namespaces", {})
+    for key in ("dialect", "record"):
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            bad(key, spec.get(key), f"'{key}' (text): see docs/xml-dialects.md")
+
+    def xpaths(key, paths):
+        if isinstance(paths, str):
+            paths = [paths]
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            bad(key, paths, "a list of XPath 1.0 expressions")
+        out = []
+        for p in paths:
+            try:
+                out.append(etree.XPath(p, namespaces=ns))
+            except etree.XPathSyntaxError as err:
+                bad(key, p, f"an XPath 1.0 expression relative to the record ({err}); "
+                            "prefixes must be declared in [namespaces]")
+        return out
+
+    try:
+        record_tag = _clark(spec["record"], ns)
+        versions = spec.get("version_attributes", spec.get("version_attribute", []))
+        versions = [versions] if isinstance(versions, str) else versions
+        version_attrs = [_clark(v, ns) for v in versions]
+    except KeyError as err:
+        bad("namespaces", str(err), "every prefix used in 'record' and 'version_attributes' "
+                                    "declared in [namespaces]")
+    identifier = spec.get("identifier", {})
+    if not identifier.get("number"):
+        bad("identifier.number", None, "the XPath of the publication number ([identifier] number)")
+    unknown = sorted(set(identifier) - set(IDENTIFIER_PARTS))
+    if unknown:
+        bad("identifier", ", ".join(unknown), "only " + ", ".join(IDENTIFIER_PARTS))
+    fields_spec = spec.get("fields", {})
+    unknown = sorted(set(fields_spec) - set(FIELDS))
+    if unknown:
+        bad("fields", ", ".join(unknown), "measured field names: " + ", ".join(FIELDS))
+    fields = {}
+    for name, value in fields_spec.items():
+        # Either a list of paths, or a table with 'paths' (and an optional note).
+        paths = value.get("paths", []) if isinstance(value, dict) else value
+        fields[name] = xpaths(f"fields.{name}", paths)
+    notes = {k: str(v) for k, v in spec.get("notes", {}).items()}
+    return FieldMap(
+        dialect=spec["dialect"].strip(), standard=str(spec.get("standard", spec["dialect"])),
+        record_tag=record_tag, version_attrs=version_attrs,
+        identifier={k: xpaths(f"identifier.{k}", identifier.get(k, [])) for k in IDENTIFIER_PARTS},
+        fields=fields, notes=notes, source=path)
+
+
+@lru_cache(maxsize=8)
+def _field_maps(dirs: tuple[Path, ...]) -> dict[str, FieldMap]:
+    maps: dict[str, FieldMap] = {}
+    for i, directory in enumerate(dirs):
+        seen_here: dict[str, Path] = {}
+        for path in sorted(Path(directory).glob("*.toml")):
+            fmap = _read_map(path)
+            if fmap.record_tag in seen_here:
+                raise LoadRejected([Problem(str(path), None, "record", fmap.record_tag,
+                                            f"one field map per record element; {seen_here[fmap.record_tag]} "
+                                            "declares the same one")])
+            seen_here[fmap.record_tag] = path
+            maps[fmap.record_tag] = fmap  # a later folder replaces the project's map
     return maps
 
 
 def field_labels() -> dict[str, str]:
-    """Measured field name -> label, in field-map order (the same names in every map)."""
-    return {name: label for fmap in field_maps().values() for name, (label, _) in fmap.fields.items()}
+    """Measured field name -> label, in the fixed order."""
+    return dict(FIELDS)
+
+
+def known_dialects() -> str:
+    return "; ".join(f"{m.dialect} {m.record_label}" for m in field_maps().values())
 
 
 def _present(results) -> bool:
@@ -98,18 +230,18 @@ def _present(results) -> bool:
         if isinstance(r, str):
             if r.strip():
                 return True
-        elif isinstance(r, etree._Element):
-            if any(t.strip() for t in r.itertext()):
-                return True
+        elif isinstance(r, etree._Element) and any(t.strip() for t in r.itertext()):
+            return True
     return False
 
 
 def _first_text(record, paths: list[etree.XPath]) -> str | None:
     for xp in paths:
-        for r in xp(record):
+        result = xp(record)
+        for r in result if isinstance(result, list) else [result]:
             text = r if isinstance(r, str) else "".join(r.itertext())
             if text.strip():
-                return text.strip()
+                return " ".join(text.split())
     return None
 
 
@@ -130,7 +262,7 @@ def parse_date(text: str | None) -> date | None:
     if not text:
         return None
     digits = text.strip().replace("-", "")
-    if len(digits) != 8 or not digits.isdigit():
+    if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
         return None
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
@@ -140,18 +272,28 @@ def parse_date(text: str | None) -> date | None:
 
 # ------------------------------------------------------------------------------- safe parsing
 
+SAFE_PARSER = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+               "remove_comments": True, "remove_pis": True}
+
+
 def safe_iterparse(source, **kwargs):
     """lxml iterparse that never expands entities, loads a DTD or touches the network."""
-    return etree.iterparse(source, resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True, **kwargs)
+    return etree.iterparse(source, **SAFE_PARSER, **kwargs)
 
 
-def hostile_declarations(root, display: str) -> Problem | None:
-    """A problem when the document's DOCTYPE declares entities (entity expansion or XXE)."""
+def _is_unparsed(entity) -> bool:
+    """An unparsed (NDATA) entity: libxml2 keeps its notation name as the content and has no
+    replacement text; a parsed external entity has no content, an internal one has text."""
+    return bool(entity.system_url) and entity.content is not None and entity.orig is None
+
+
+def hostile_declarations(root, display: str, line: int = 1) -> Problem | None:
+    """A problem when the document's DOCTYPE declares parsed entities (entity expansion or XXE);
+    unparsed (NDATA) entities, which only name image files, are allowed."""
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is None:
         return None
-    entities = list(dtd.iterentities())
+    entities = [e for e in dtd.iterentities() if not _is_unparsed(e)]
     if not entities:
         return None
     external = [e.name for e in entities if e.system_url]
@@ -159,9 +301,10 @@ def hostile_declarations(root, display: str) -> Problem | None:
             "the network (XXE)" if external else
             f"declares entities ({', '.join(e.name for e in entities[:5])}), which could expand "
             "without bound (billion laughs)")
-    return Problem(display, 1, None, None,
-                   f"XML without entity declarations: this file's DOCTYPE {what}; DTDs and entities "
-                   "are refused for safety (nothing was expanded or fetched)")
+    return Problem(display, line, None, None,
+                   f"XML without parsed entity declarations (unparsed NDATA entities naming image "
+                   f"files are allowed): this document's DOCTYPE {what}; such DTDs are refused for "
+                   "safety (nothing was expanded or fetched)")
 
 
 # ------------------------------------------------------------------------------- measuring
@@ -169,18 +312,22 @@ def hostile_declarations(root, display: str) -> Problem | None:
 @dataclass
 class Measured:
     """What a batch contains; documents and problems are in temporary tables of `con`."""
-    files: list[dict] = field(default_factory=list)  # file, standard, version, records
+    files: list[dict] = field(default_factory=list)  # file, standard, version, records, dialect, ...
     records: int = 0
     populated: Counter = field(default_factory=Counter)
     not_well_formed: int = 0
     missing_identifier: int = 0
+    lost_documents: int = 0
+    lost_at: list[tuple[str, int | None, int]] = field(default_factory=list)  # file, line, lost
+    offices: Counter = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)  # symbolic links left out of a directory
     refused: ProblemList = field(default_factory=ProblemList)
 
 
 class _Sink:
     """Rows appended to a temporary table in chunks."""
 
-    def __init__(self, con, table: str, columns: list[str]):
+    def __init__(self, con, table: str, columns: list[tuple[str, str]]):
         self.con, self.table, self.columns, self.rows = con, table, columns, []
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(c + ' ' + t for c, t in columns)})")
 
@@ -199,127 +346,386 @@ class _Sink:
 DOC_COLUMNS = [("office", "VARCHAR"), ("publication_number", "VARCHAR"), ("number_key", "VARCHAR"),
                ("kind", "VARCHAR"), ("publication_date", "DATE"), ("file", "VARCHAR"), ("line", "INTEGER")]
 PROBLEM_COLUMNS = [("file", "VARCHAR"), ("line", "INTEGER"), ("problem", "VARCHAR"), ("detail", "VARCHAR")]
+#: Written by zip_directory in the zip's comment: the symbolic links it left out.
+SKIPPED_MARK = b"ipdx-skipped-links:"
 
 
-def batch_members(path: Path, display: str) -> Iterator[tuple[str, Callable[[], io.BufferedIOBase]]]:
+def _zip_guard(zf: zipfile.ZipFile, names: list[str], display: str) -> None:
+    """Refuse a zip bomb from the sizes the zip declares (zipfile never inflates a member past
+    its declared size, so these bound what reading can produce)."""
+    problems = ProblemList()
+    total = 0
+    for name in names:
+        info = zf.getinfo(name)
+        total += info.file_size
+        if info.file_size > MAX_MEMBER_BYTES:
+            problems.add(f"{display}/{name}", None, None, f"{info.file_size:,} bytes",
+                         f"a zip member of at most {MAX_MEMBER_BYTES:,} bytes uncompressed")
+        elif info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > (1 << 20):
+            problems.add(f"{display}/{name}", None, None,
+                         f"{info.compress_size:,} bytes inflating to {info.file_size:,}",
+                         f"a compression ratio of at most {MAX_RATIO}:1 (this looks like a zip bomb; "
+                         "nothing was inflated)")
+    if total > MAX_TOTAL_BYTES and not problems:
+        problems.add(display, None, None, f"{total:,} bytes",
+                     f"at most {MAX_TOTAL_BYTES:,} bytes of XML in one zip, uncompressed "
+                     "(split the batch; nothing was inflated)")
+    problems.raise_if_any("zip")
+
+
+def batch_members(path: Path, display: str, measured: Measured | None = None
+                  ) -> Iterator[tuple[str, Callable[[], io.BufferedIOBase]]]:
     """(name, opener) of every XML file in a batch: the file itself, or each *.xml of a zip."""
     with open(path, "rb") as fh:
         is_zip = fh.read(4) == b"PK\x03\x04"
     if not is_zip:
-        yield display, lambda: open(path, "rb")
+        yield display, lambda: open(path, "rb")  # noqa: SIM115 (the caller closes it)
         return
-    with zipfile.ZipFile(path) as zf:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as err:
+        raise LoadRejected([Problem(display, None, None, None, f"a readable zip ({err})")]) from None
+    with zf:
         names = sorted(i.filename for i in zf.infolist()
                        if not i.is_dir() and i.filename.lower().endswith(".xml"))
         if not names:
             raise LoadRejected([Problem(display, None, None, None,
                                         "a zip holding at least one .xml file (this one has none)")])
+        _zip_guard(zf, names, display)
+        if measured is not None and zf.comment.startswith(SKIPPED_MARK):
+            measured.skipped = zf.comment[len(SKIPPED_MARK):].decode("utf-8", "replace").split("\n")
         for name in names:
             yield f"{display}/{name}", (lambda n=name: zf.open(n))
 
 
-def _sniff(name: str, opener) -> Problem | None:
-    """Read up to the root element's start tag (the DOCTYPE comes before it) and refuse a file
-    that declares entities, before any of its content is parsed."""
-    with opener() as fh:
+#: An XML declaration: where a new document starts in a file of concatenated documents.
+DECLARATION = re.compile(rb"<\?xml[ \t\r\n]")
+
+
+def _split_documents(fh, reader: _DocumentReader) -> None:
+    """Feed a file to `reader` document by document: a new document starts at every XML
+    declaration that follows content (a declaration may only open a document, so a second one
+    means a second document)."""
+    pending = b""
+    base_line = 1            # line number of pending[0]
+    has_content = False      # the current document has had non-blank content
+    reader.start(1)
+    while True:
+        chunk = fh.read(READ_CHUNK)
+        data = pending + chunk
+        eof = not chunk
+        limit = len(data) if eof else max(0, len(data) - 6)  # a declaration may straddle chunks
+        pos = 0
+        for m in DECLARATION.finditer(data, 0, len(data)):
+            i = m.start()
+            if i >= limit:
+                break
+            before = data[pos:i]
+            if has_content or before.strip(b" \t\r\n\xef\xbb\xbf"):
+                reader.feed(before)
+                reader.end()
+                reader.start(base_line + data.count(b"\n", 0, i))
+                pos, has_content = i, False
+        rest = data[pos:limit]
+        if rest.strip(b" \t\r\n\xef\xbb\xbf"):
+            has_content = True
+        reader.feed(rest)
+        base_line += data.count(b"\n", 0, limit)
+        pending = data[limit:]
+        if eof:
+            reader.end()
+            return
+
+
+class _DocumentReader:
+    """Parses the documents of one file, one at a time, with a fresh safe pull parser each."""
+
+    def __init__(self, name: str, provider: str, measured: Measured, docs: _Sink, problems: _Sink):
+        self.name, self.provider, self.measured = name, provider, measured
+        self.docs, self.problems = docs, problems
+        self.maps = field_maps()
+        locals_ = sorted({t.rsplit("}", 1)[-1] for t in self.maps}, key=len, reverse=True)
+        # A record's start tag in raw bytes (any prefix): counts the records a broken document still held.
+        self.start_tag = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:" + b"|".join(
+            re.escape(n.encode()) for n in locals_) + rb")[\s/>]")
+        self.documents = self.records = 0
+        self.dialects: dict[str, None] = {}  # ordered sets
+        self.versions: dict[str, None] = {}
+        self.labels: dict[str, None] = {}    # 'dialect version', as the batch lists them
+        self.unknown_roots: list[tuple[int, str]] = []
+
+    # -- one document
+    def start(self, line: int) -> None:
+        self.offset = line - 1
+        self.first_line = line
+        self.head = bytearray()
+        self.sniffer = etree.XMLPullParser(events=("start",), **SAFE_PARSER)
+        self.parser = None
+        self.root_tag = None
+        self.failed = False
+        self.refused = False
+        self.blank = True
+        self.open_records = 0
+        self.doc_records = 0
+        self.tail = b""
+        self.lines_fed = 0  # newlines fed to this document so far
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.blank and data.strip(b" \t\r\n\xef\xbb\xbf"):
+            self.blank = False
+        if self.refused:
+            return
+        if self.failed:
+            self._count_lost(data)
+            return
         try:
-            for _, root in safe_iterparse(fh, events=("start",)):
-                return hostile_declarations(root, name)
+            if self.parser is None:
+                self.head += data
+                self.sniffer.feed(data)
+                if self._sniffed():
+                    self.parser = etree.XMLPullParser(events=("start", "end"), tag=list(self.maps),
+                                                      **SAFE_PARSER)
+                    head, self.head, self.sniffer = bytes(self.head), None, None
+                    self.parser.feed(head)
+                    self._drain()
+                elif len(self.head) > MAX_PROLOG_BYTES:
+                    self._fail(None, f"the root element within the first {MAX_PROLOG_BYTES:,} bytes "
+                                     "of the document (a prolog or DTD this long is refused)", b"")
+                    return
+            else:
+                self.parser.feed(data)
+                self._drain()
+        except etree.XMLSyntaxError as err:
+            if self.parser is not None:
+                self._drain_quietly()
+            elif self.sniffer is not None:
+                self._sniffed()  # the root's start may be queued before the error: check its DTD
+                if self.refused:
+                    return
+            self._fail(err.lineno, str(err.msg), data, err.lineno)
+        self.lines_fed += data.count(b"\n")
+
+    def _sniffed(self) -> bool:
+        for _, root in self.sniffer.read_events():
+            self.root_tag = root.tag
+            refused = hostile_declarations(root, self.name, self.first_line)
+            if refused:
+                self.measured.refused.extend([refused])
+                self.refused = True
+                return False
+            return True
+        return False
+
+    def end(self) -> None:
+        if self.blank or self.refused:
+            return
+        self.documents += 1
+        if not self.failed:
+            try:
+                if self.parser is None:
+                    self.sniffer.close()  # raises: the document ended before its root element
+                    self._fail(None, "a root element (the document ends before it)", b"")
+                else:
+                    self.parser.close()
+                    self._drain()
+            except etree.XMLSyntaxError as err:
+                if self.parser is not None:
+                    self._drain_quietly()
+                self._fail(err.lineno, str(err.msg), b"", err.lineno)
+        if not self.failed and not self.doc_records:
+            self.unknown_roots.append((self.first_line, self.root_tag))
+        if self.failed:
+            lost = self.lost + self.open_records
+            if not lost and not self.doc_records:
+                lost = 1  # nothing of the document could be read: it is one lost document
+            self.measured.lost_documents += lost
+            self.measured.lost_at.append((self.name, self.fail_line, lost))
+        self.parser = self.sniffer = None
+
+    # -- records
+    def _drain(self) -> None:
+        for event, record in self.parser.read_events():
+            if event == "start":
+                self.open_records += 1
+            else:
+                self.open_records -= 1
+                self._measure(record)
+
+    def _drain_quietly(self) -> None:
+        try:
+            self._drain()
         except etree.XMLSyntaxError:
-            return None  # the measuring pass reports it as not well-formed, with its line
-    return None
+            pass
+
+    def _measure(self, record) -> None:
+        fmap = self.maps[record.tag]
+        measured = self.measured
+        if fmap.dialect not in self.dialects:
+            self.dialects[fmap.dialect] = None
+        root = record.getroottree().getroot()
+        version = next((v for attr in fmap.version_attrs
+                        for v in (record.get(attr), root.get(attr)) if v), None)
+        if version:
+            self.versions[version] = None
+        self.labels[f"{fmap.dialect} {version}" if version else fmap.dialect] = None
+        self.records += 1
+        self.doc_records += 1
+        measured.records += 1
+        line = (record.sourceline or 1) + self.offset
+        for fname, paths in fmap.fields.items():
+            if any(_present(xp(record)) for xp in paths):
+                measured.populated[fname] += 1
+        ident = {k: _first_text(record, v) for k, v in fmap.identifier.items()}
+        office = (ident["office"] or self.provider).upper()
+        measured.offices[office] += 1
+        if not ident["number"]:
+            measured.missing_identifier += 1
+            self.problems.add(self.name, line, "missing_identifier",
+                              f"no publication number ({fmap.dialect} record)")
+        else:
+            self.docs.add(office, ident["number"], number_key(office, ident["number"]),
+                          (ident["kind"] or "").upper() or None, parse_date(ident["date"]), self.name, line)
+        # Constant memory: drop the record and everything before it.
+        record.clear(keep_tail=False)
+        parent = record.getparent()
+        if parent is not None:
+            while record.getprevious() is not None:
+                del parent[0]
+
+    # -- a document that cannot be read to its end
+    def _fail(self, rel_line: int | None, message: str, data: bytes, err_line: int | None = None) -> None:
+        self.failed = True
+        self.fail_line = (rel_line + self.offset) if rel_line else self.first_line
+        self.measured.not_well_formed += 1
+        self.problems.add(self.name, self.fail_line, "not_well_formed", message)
+        self.lost = 0
+        self.tail = b""
+        if data and err_line:
+            # Count record start tags after the error's line in the data being fed.
+            skip = max(0, err_line - self.lines_fed)  # lines of `data` up to the error's line
+            cut = 0
+            for _ in range(skip):
+                nxt = data.find(b"\n", cut)
+                if nxt < 0:
+                    cut = len(data)
+                    break
+                cut = nxt + 1
+            self._count_lost(data[cut:])
+
+    def _count_lost(self, data: bytes) -> None:
+        buf = self.tail + data
+        self.lost += sum(1 for m in self.start_tag.finditer(buf) if m.end() > len(self.tail))
+        self.tail = buf[-64:]
 
 
 def measure_file(name: str, opener, provider: str, measured: Measured, docs: _Sink, problems: _Sink) -> None:
-    """Stream one XML file: measure every record, list bad records, refuse hostile files."""
-    maps = field_maps()
-    records = 0
-    standard = version = None
-    refused = _sniff(name, opener)
-    if refused:
-        measured.refused.extend([refused])
+    """Stream one XML file (one document or many concatenated): measure every record, list bad
+    records and lost documents, refuse hostile documents and documents of an unknown dialect."""
+    reader = _DocumentReader(name, provider, measured, docs, problems)
+    try:
+        with opener() as fh:
+            _split_documents(fh, reader)
+    except (zipfile.BadZipFile, EOFError, OSError) as err:  # a damaged zip member (CRC, truncation)
+        measured.refused.add(name, None, None, None, f"a readable zip member ({err})")
         return
-    with opener() as fh:
-        context = safe_iterparse(fh, events=("end",), tag=list(maps))
-        try:
-            for _, record in context:
-                fmap = maps[record.tag]
-                if standard is None:
-                    root = record.getroottree().getroot()
-                    standard = fmap.standard
-                    version = root.get(fmap.version_attr) or record.get(fmap.version_attr)
-                records += 1
-                line = record.sourceline
-                for fname, (_, paths) in fmap.fields.items():
-                    if any(_present(xp(record)) for xp in paths):
-                        measured.populated[fname] += 1
-                ident = {k: _first_text(record, v) for k, v in fmap.identifier.items()}
-                if not ident["number"]:
-                    measured.missing_identifier += 1
-                    problems.add(name, line, "missing_identifier",
-                                 "no publication number (" + fmap.standard + " record)")
-                else:
-                    office = (ident["office"] or provider).upper()
-                    docs.add(office, ident["number"], number_key(office, ident["number"]),
-                             (ident["kind"] or "").upper() or None, parse_date(ident["date"]), name, line)
-                # Constant memory: drop the record and everything before it.
-                record.clear(keep_tail=False)
-                parent = record.getparent()
-                if parent is not None:
-                    while record.getprevious() is not None:
-                        del parent[0]
-        except etree.XMLSyntaxError as err:
-            measured.not_well_formed += 1
-            problems.add(name, err.lineno, "not_well_formed", str(err.msg))
-    measured.records += records
-    measured.files.append({"file": name, "standard": standard, "version": version, "records": records})
+    for line, root in reader.unknown_roots:
+        label = _label_of(root) if root else "no root element"
+        measured.refused.add(name, line, None, label,
+                             f"a patent document of a known XML dialect: the root element is {label} "
+                             f"and no record element of a known dialect is inside. Known dialects: "
+                             f"{known_dialects()}; {HOW_TO_ADD_A_MAP}")
+    measured.files.append({
+        "file": name, "standard": "; ".join(reader.dialects) or None,
+        "version": "; ".join(reader.versions) or None, "records": reader.records,
+        "labels": list(reader.labels),
+        "documents": reader.documents,
+        "lost_documents": sum(n for f, _, n in measured.lost_at if f == name)})
 
 
 def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     """Measure every XML file of a batch; documents go to temp table `xml_docs`, problems to
-    `xml_problems`. Raises LoadRejected for hostile files or a batch with no document at all."""
+    `xml_problems`. Raises LoadRejected for hostile files, a zip bomb, documents of an unknown
+    dialect, or a batch with no document at all."""
     measured = Measured()
     docs = _Sink(con, "xml_docs", DOC_COLUMNS)
     problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
-    for name, opener in batch_members(path, display):
+    for name, opener in batch_members(path, display, measured):
         measure_file(name, opener, provider, measured, docs, problems)
     docs.flush()
     problems.flush()
-    measured.refused.raise_if_any("hostile XML")
+    measured.refused.raise_if_any("XML batch")
     if not measured.records and not measured.not_well_formed:
-        tags = " or ".join(f"<{m.record_tag}> ({m.standard})" for m in field_maps().values())
         raise LoadRejected([Problem(display, None, None, None,
-                                    f"patent documents: elements {tags}; none were found")])
+                                    f"patent documents of a known dialect ({known_dialects()}); "
+                                    f"none were found; {HOW_TO_ADD_A_MAP}")])
     return measured
 
 
 def zip_directory(directory: Path) -> Path:
     """A deterministic zip of a directory's *.xml files (sorted names, fixed times), so that the
-    same directory always archives to the same bytes and a second load is 'already loaded'."""
+    same directory always archives to the same bytes and a second load is 'already loaded'.
+
+    Symbolic links (to files or folders) are left out and named in the zip's comment, so the
+    load says so: a link could make the archive copy a file from outside the batch. Each file
+    keeps its own permission bits, never more than rw-r--r--."""
     directory = Path(directory)
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+    files, skipped = [], []
+    for here, dirnames, filenames in os.walk(directory, followlinks=False):
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(here, d)):
+                skipped.append(Path(here, d).relative_to(directory).as_posix() + "/")
+                dirnames.remove(d)
+        for f in filenames:
+            p = Path(here, f)
+            if not f.lower().endswith(".xml"):
+                continue
+            if p.is_symlink():
+                skipped.append(p.relative_to(directory).as_posix())
+            elif stat.S_ISREG(os.lstat(p).st_mode):
+                files.append(p)
     fd, tmp = tempfile.mkstemp(prefix="xml-batch-", suffix=".zip")
     os.close(fd)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for p in files:
-            info = zipfile.ZipInfo(p.relative_to(directory).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            with open(p, "rb") as src, zf.open(info, "w") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    dst.write(chunk)
+        for p in sorted(files, key=lambda q: q.relative_to(directory).as_posix()):
+            # O_NOFOLLOW: a file swapped for a link after the listing is not followed either.
+            src_fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(src_fd, "rb") as src:
+                mode = stat.S_IMODE(os.fstat(src.fileno()).st_mode) & 0o644
+                info = zipfile.ZipInfo(p.relative_to(directory).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = (stat.S_IFREG | mode) << 16
+                with zf.open(info, "w") as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        dst.write(chunk)
+        if skipped:
+            zf.comment = SKIPPED_MARK + "\n".join(sorted(skipped)).encode("utf-8")[:60000]
     return Path(tmp)
 
 
 # ------------------------------------------------------------------------------- the load kind
 
+#: Columns added to the tables of schema.sql's tail after they were first declared; a snapshot
+#: made before gets them (empty) on its next XML or ST.37 load.
+ADDED_COLUMNS = {
+    "xml_batches": [("dialects", "VARCHAR"), ("lost_documents", "INTEGER"), ("incomplete", "BOOLEAN"),
+                    ("office_mismatch", "VARCHAR"), ("skipped_links", "VARCHAR")],
+    "xml_batch_files": [("documents", "INTEGER"), ("lost_documents", "INTEGER")],
+}
+
+
 def ensure_tables(scratch) -> None:
-    """Create this issue's tables in a snapshot made before they existed (schema.sql's tail)."""
+    """Create this issue's tables in a snapshot made before they existed (schema.sql's tail),
+    and add the columns declared since."""
     tail = SCHEMA_FILE.read_text().split(SCHEMA_MARKER, 1)[1].split("\n", 1)[1]
     code = "\n".join(line.split("--", 1)[0] for line in tail.splitlines())  # comments may hold ';'
     for body in code.split(";"):
         if "CREATE TABLE" in body:
             scratch.execute(body.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS nxt.", 1))
+    for table, columns in ADDED_COLUMNS.items():
+        for column, sql_type in columns:
+            scratch.execute(f"ALTER TABLE nxt.{table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
 
 
 def _resolve_recipient(scratch, request, provider: str, dataset: str, scheduled: date) -> str:
@@ -387,16 +793,26 @@ class XmlBatchHandler:
         for table in ("xml_batches", "xml_batch_files", "xml_record_problems", "delivered_documents"):
             scratch.execute(f"DELETE FROM nxt.{table} WHERE load_seq IN (SELECT unnest($old))", {"old": old})
         scratch.execute(f"DELETE FROM nxt.field_completeness WHERE source = 'measured' AND {where}", key)
-        standards = "; ".join(sorted({f"{f['standard']} {f['version']}" if f["version"] else f["standard"]
-                                      for f in m.files if f["standard"]}))
+        standards = "; ".join(sorted({label for f in m.files for label in f["labels"]}))
+        dialects = "; ".join(sorted({d for f in m.files if f["standard"] for d in f["standard"].split("; ")}))
+        mismatch = sorted(o for o in m.offices if o != key["provider"])
+        mismatch_text = ", ".join(f"{o} ({m.offices[o]})" for o in mismatch) or None
+        incomplete = bool(m.lost_documents or m.not_well_formed)
         scratch.execute(
-            "INSERT INTO nxt.xml_batches VALUES ($seq, $provider, $recipient, $dataset, $scheduled_date, "
-            "$name, $files, $records, $nwf, $missing, $standards)",
+            "INSERT INTO nxt.xml_batches (load_seq, provider, recipient, dataset, scheduled_date, "
+            "original_name, files, records, not_well_formed, missing_identifier, standards, dialects, "
+            "lost_documents, incomplete, office_mismatch, skipped_links) VALUES ($seq, $provider, "
+            "$recipient, $dataset, $scheduled_date, $name, $files, $records, $nwf, $missing, $standards, "
+            "$dialects, $lost, $incomplete, $mismatch, $skipped)",
             {**key, "seq": seq, "name": request.display, "files": len(m.files),
              "records": m.records, "nwf": m.not_well_formed, "missing": m.missing_identifier,
-             "standards": standards or None})
-        files = pd.DataFrame(m.files, columns=["file", "standard", "version", "records"])  # noqa: F841
-        scratch.execute(f"INSERT INTO nxt.xml_batch_files SELECT {int(seq)}, * FROM files")
+             "standards": standards or None, "dialects": dialects or None, "lost": m.lost_documents,
+             "incomplete": incomplete, "mismatch": mismatch_text,
+             "skipped": "; ".join(m.skipped) or None})
+        files = pd.DataFrame(m.files, columns=["file", "standard", "version", "records",  # noqa: F841
+                                               "documents", "lost_documents"])  # labels left out
+        scratch.execute("INSERT INTO nxt.xml_batch_files (load_seq, file, standard, version, records, "
+                        f"documents, lost_documents) SELECT {int(seq)}, * FROM files")
         scratch.execute(f"INSERT INTO nxt.xml_record_problems SELECT {int(seq)}, * FROM xml_problems")
         scratch.execute(f"INSERT INTO nxt.delivered_documents SELECT {int(seq)}, $provider, * FROM xml_docs",
                         {"provider": key["provider"]})
@@ -406,8 +822,18 @@ class XmlBatchHandler:
             "INSERT INTO nxt.field_completeness (provider, recipient, dataset, scheduled_date, field, "
             f"populated, source, load_seq) SELECT $provider, $recipient, $dataset, $scheduled_date, field, "
             f"populated, 'measured', {int(seq)} FROM completeness", key)
+        notes = [(f"{m.records} records in {len(m.files)} file(s); {m.not_well_formed} not "
+                  f"well-formed; {m.missing_identifier} without a publication number; "
+                  f"recipient {key['recipient']}; dialects: {standards or 'none'}")]
+        if incomplete:
+            where = "; ".join(f"{f}, line {line}: {n}" for f, line, n in m.lost_at[:20])
+            notes.append(f"INCOMPLETE: {m.lost_documents} document(s) could not be read to their end "
+                         f"and are lost ({where}); the batch holds fewer records than its files")
+        if mismatch_text:
+            notes.append(f"WARNING: the documents' office differs from --provider {key['provider']}: "
+                         f"{mismatch_text} record(s) (loaded as delivered by {key['provider']})")
+        if m.skipped:
+            notes.append("symbolic links were left out of the directory batch (never followed): "
+                         + "; ".join(m.skipped[:20]))
         return {"rows": m.records, "new": 0 if old else m.records, "corrected": m.records if old else 0,
-                "unchanged": 0,
-                "notes": [f"{m.records} records in {len(m.files)} file(s); {m.not_well_formed} not "
-                          f"well-formed; {m.missing_identifier} without a publication number; "
-                          f"recipient {key['recipient']}; standards: {standards or 'none'}"]}
+                "unchanged": 0, "notes": notes}

@@ -1,13 +1,18 @@
 """Command line: `python -m loaders --help`.
 
-Exit status: 0 on success, 1 when input is rejected (the report goes to stderr), 2 on a
-usage error.
+Exit status: 0 done, 1 input rejected (the report goes to stderr), 2 usage error, 3 busy
+(another load or rebuild held the database's lock for longer than IPDX_LOCK_WAIT seconds),
+4 unexpected error (one line on stderr; the traceback goes to a log file it names).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tempfile
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import store
@@ -40,7 +45,9 @@ def _request(args, path: str) -> store.LoadRequest:
     codebook = Path(args.codebook) if getattr(args, "codebook", None) else None
     if codebook is not None and not codebook.is_file():
         raise SystemExit(_usage(f"no such codebook: {args.codebook}"))
-    return store.LoadRequest(args.kind, p, p.name, getattr(args, "round", None), codebook, "cli")
+    sheet = getattr(args, "sheet", None)
+    return store.LoadRequest(args.kind, p, p.name, getattr(args, "round", None), codebook, "cli",
+                             options={"sheet": sheet} if sheet is not None else {})
 
 
 def _usage(message: str) -> int:
@@ -100,7 +107,7 @@ def cmd_status(args) -> int:
     con = store.connect_read_only(_db(args))
     summary = status_summary(con)
     if args.json:
-        print(json.dumps(summary, default=str, indent=2))
+        print(json.dumps(_without_nan(summary), default=str, indent=2))
         return 0
     print(f"database: {_db(args)}")
     print(f"rounds: {', '.join(r['round'] + (' (illustrative)' if r['bundled'] else '') for r in summary['rounds']) or 'none'}")
@@ -109,9 +116,27 @@ def cmd_status(args) -> int:
     print("loads:")
     for load in summary["loads"]:
         print(f"  #{load['seq']} {load['kind']:<12} {load['original_name']} rows={load['rows']} "
-              f"round={load['round'] or '-'} sha256={load['sha256'][:12]} "
+              f"round={_text_or_empty(load['round'])} sha256={load['sha256'][:12]} "
               f"{'bundled ' if load['bundled'] else ''}at {load['loaded_at']}")
     return 0
+
+
+def _missing(value) -> bool:
+    """None, or the NaN that a data frame puts where a load has no round."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text_or_empty(value) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _without_nan(value):
+    """`value` with every NaN as None, so that the JSON is valid (null, not NaN)."""
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nan(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def cmd_metrics(args) -> int:
@@ -155,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
                                help="the scheduled date of the delivery this batch is (YYYY-MM-DD)")
                 k.add_argument("--recipient", help="ST.3 code of the receiving office (default: the one "
                                                    "recipient the schedule names for provider and dataset)")
+            if kind not in ("xml", "authority"):
+                k.add_argument("--sheet", metavar="NAME",
+                               help="the worksheet of an XLSX workbook to read (default: the first visible one)")
             if kind == "survey":
                 k.add_argument("--round", required=False, help="survey round, e.g. 2026")
                 k.add_argument("--codebook", required=False, help="the round's codebook (TOML)")
@@ -179,15 +207,44 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Exit statuses, one meaning each.
+EXIT_DONE, EXIT_REJECTED, EXIT_USAGE, EXIT_BUSY, EXIT_UNEXPECTED = 0, 1, 2, 3, 4
+
+
+def _error_log(args) -> Path:
+    """Where an unexpected error's traceback goes: ipdx-errors.log beside the database, or a
+    temporary file when that folder cannot be written."""
+    text = "".join(traceback.format_exc())
+    entry = f"--- {datetime.now(UTC).isoformat()} python -m loaders {' '.join(sys.argv[1:])}\n{text}\n"
+    try:
+        log = _db(args).parent / "ipdx-errors.log"
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(entry)
+        return log
+    except OSError:
+        with tempfile.NamedTemporaryFile("w", prefix="ipdx-error-", suffix=".log", delete=False,
+                                         encoding="utf-8") as fh:
+            fh.write(entry)
+        return Path(fh.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
     except LoadRejected as err:
         print(err.report(), file=sys.stderr)
-        return 1
+        return EXIT_REJECTED
+    except store.DatabaseBusy as err:
+        print(f"busy: {err}; nothing was changed, try again later", file=sys.stderr)
+        return EXIT_BUSY
     except ValueError as err:
         return _usage(str(err))
+    except Exception as err:  # noqa: BLE001 - the one place that turns any failure into status 4
+        log = _error_log(args)
+        first = str(err).splitlines()[0] if str(err) else ""
+        print(f"unexpected error: {type(err).__name__}: {first} (details in {log})", file=sys.stderr)
+        return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

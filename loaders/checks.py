@@ -16,6 +16,11 @@ above, which lists every problem. So both modes apply the very same rule conditi
 """
 from __future__ import annotations
 
+import itertools
+import os
+import unicodedata
+from datetime import UTC, date, datetime
+
 import duckdb
 
 from .problems import MAX_LISTED_PROBLEMS, ProblemList
@@ -24,6 +29,72 @@ from .readers import MAX_CELL_CHARS, StagedTable, normalise_header
 #: What the guard of a screened load raises on a row that breaks a rule.
 SCREEN_ERROR = "ipdx screen: a row breaks a rule"
 ISO_TIMESTAMP_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]00:?00)?)?$"
+#: Earliest date of any kind accepted by default (IPDX_DATE_MIN overrides it): the exchanges the
+#: dashboard follows began in the 1990s, so an earlier year is a typing error (0001, 1025...).
+DEFAULT_DATE_MIN = date(1990, 1, 1)
+#: Latest date accepted by default: this many years after today (IPDX_DATE_MAX overrides it).
+#: A schedule runs some years ahead; year 9000 would grow the calendar to millions of rows.
+DEFAULT_YEARS_AHEAD = 5
+#: A delivery stamped more than this many days before its scheduled date is refused: an early
+#: batch is days or weeks early, one that is a year early has a wrong year in one of the dates.
+MAX_DAYS_EARLY = 365
+#: Prefix of the name of the SQL function (registered on the checking connection) that gives a
+#: label's plain form: Unicode NFKC with whitespace runs collapsed to one space.
+PLAIN_TEXT_FUNCTION = "ipdx_plain_text"
+
+
+def plain_text(text: str) -> str:
+    """A label's plain form: Unicode NFKC (a non-breaking or full-width character becomes its
+    ordinary twin) with every run of whitespace one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _env_date(name: str) -> date | None:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a date as YYYY-MM-DD (it is {text!r})") from None
+
+
+def date_bounds() -> tuple[date, date]:
+    """(earliest, latest) date accepted in any input: IPDX_DATE_MIN / IPDX_DATE_MAX, by default
+    1990-01-01 and today (UTC) plus five years. Raises ValueError for a malformed setting."""
+    today = datetime.now(UTC).date()
+    try:
+        ahead = today.replace(year=today.year + DEFAULT_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        ahead = today.replace(year=today.year + DEFAULT_YEARS_AHEAD, day=28)
+    low = _env_date("IPDX_DATE_MIN") or DEFAULT_DATE_MIN
+    high = _env_date("IPDX_DATE_MAX") or ahead
+    if high < low:
+        raise ValueError(f"IPDX_DATE_MAX ({high}) is before IPDX_DATE_MIN ({low})")
+    return low, high
+
+
+def date_range_text(low: date, high: date) -> str:
+    return f"a date between {low.isoformat()} and {high.isoformat()}"
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> str:
+    """Register the plain-text function on the connection that runs the rules, and return its
+    SQL name. A registration lives in the catalog, which a rolled-back transaction (a screened
+    load that fell back) undoes while the connection still holds the name: so a live one is
+    reused, and otherwise one is made under a new name."""
+    live = con.execute("SELECT function_name FROM duckdb_functions() WHERE starts_with(function_name, $n) "
+                       "LIMIT 1", {"n": PLAIN_TEXT_FUNCTION}).fetchall()
+    if live:
+        return live[0][0]
+    name = f"{PLAIN_TEXT_FUNCTION}_{next(_registrations)}"
+    con.create_function(name, plain_text, ["VARCHAR"], "VARCHAR", side_effects=False)
+    return name
+
+
+_registrations = itertools.count()
 
 
 def quote_ident(name: str) -> str:
@@ -35,6 +106,8 @@ class Checker:
                  required: list[str], optional: list[str], screen: bool = False,
                  source_params: dict | None = None):
         self.con = con
+        self.plain_text_sql = register_functions(con)
+        self.date_low, self.date_high = date_bounds()
         self.staged = staged  # in screen mode its `name` is a table function call (read_csv)
         self.display = display
         self.screen = screen
@@ -44,6 +117,9 @@ class Checker:
         #: The key that duplicate_keys was asked to check, in screen mode (checked by the caller
         #: on the loaded rows).
         self.unique_key: list[str] | None = None
+        #: (table, column) of the snapshot whose labels must have one spelling each, in screen
+        #: mode (checked by the caller on the loaded rows).
+        self.spelling_tables: list[tuple[str, str]] | None = None
         #: Columns whose rules refuse any value with surrounding spaces, and the empty text, as
         #: read (an anchored pattern or a fixed list): the screen need not check their edges.
         self._formatted: set[str] = set()
@@ -220,6 +296,10 @@ class Checker:
         self.rows_where(
             f"{ref} IS NOT NULL AND (strlen({ref}) <> 10 OR CAST({parsed} AS VARCHAR) IS DISTINCT FROM {ref})",
             name, "a date as YYYY-MM-DD (ISO 8601, e.g. 2026-03-31)")
+        self.rows_where(f"{parsed} NOT BETWEEN $low AND $high", name,
+                        date_range_text(self.date_low, self.date_high) +
+                        " (the bounds are set by IPDX_DATE_MIN and IPDX_DATE_MAX)",
+                        params={"low": self.date_low, "high": self.date_high})
         if not allow_future:
             self.rows_where(f"{parsed} > current_date + 1", name, "a date that is not in the future")
 
@@ -252,6 +332,9 @@ class Checker:
         self.rows_where(
             f"{self.timestamp_sql(name)} > now()::TIMESTAMP + INTERVAL 1 DAY", name,
             "a time that is not in the future (a delivery cannot have happened yet)")
+        self.rows_where(f"{self.timestamp_sql(name)} < $low", name,
+                        f"a time between {self.date_low.isoformat()} and now (the earliest date "
+                        "accepted is set by IPDX_DATE_MIN)", params={"low": datetime.combine(self.date_low, datetime.min.time())})
 
     def whole_number(self, name: str, required: bool = False) -> None:
         if not self.has(name):
@@ -289,6 +372,55 @@ class Checker:
                         "one of " + ", ".join(allowed) + " (or empty)", params={"allowed": allowed})
         if all(a and a == a.strip(" ") for a in allowed):
             self._formatted.add(name)
+
+    def plain_label(self, name: str) -> None:
+        """A label (dataset, field name) in plain form: NFKC, single spaces. Labels are matched
+        ignoring case, so two spellings of one label cannot load as two values; a spelling is
+        refused, never rewritten, so that what is stored is what the file says."""
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        # ASCII text is its own NFKC form: the Python function runs on the other values only.
+        self.rows_where(
+            f"{ref} IS NOT NULL AND (contains({ref}, '  ') OR (NOT regexp_full_match({ref}, '[ -~]*') "
+            f"AND {self.plain_text_sql}({ref}) IS DISTINCT FROM {ref}))", name,
+            "plain text: Unicode NFKC with single spaces (no non-breaking, full-width or other "
+            "look-alike characters, no doubled spaces)",
+            value_sql=f"{ref} || ' (plain form: ' || {self.plain_text_sql}({ref}) || ')'")
+
+    def same_spelling_as_loaded(self, name: str, known: list[tuple[str, str]]) -> None:
+        """A label that matches, ignoring case, a label already loaded (`known`: (table, column)
+        of the snapshot) must be spelt the same way."""
+        if not self.has(name):
+            return
+        ref = self.ref(name)
+        union = " UNION ".join(f"SELECT DISTINCT {c} AS label FROM nxt.{t}" for t, c in known)
+        self.rows_where(
+            f"{ref} IS NOT NULL AND {ref} NOT IN (SELECT label FROM ({union}) WHERE label IS NOT NULL) "
+            f"AND lower({ref}) IN (SELECT lower(label) FROM ({union}))", name,
+            "the spelling already loaded (labels are matched ignoring case)",
+            value_sql=f"{ref} || ' (loaded as ' || (SELECT string_agg(DISTINCT label, ', ' ORDER BY label) "
+                      f"FROM ({union}) WHERE lower(label) = lower({ref})) || ')'")
+        if self.screen:
+            self.spelling_tables = (self.spelling_tables or []) + [k for k in known if k not in (self.spelling_tables or [])]
+
+    def one_spelling_per_file(self, name: str) -> None:
+        """Within a file, a label is spelt one way (ignoring case it is the same label). In screen
+        mode checked by the caller on the loaded rows (`spelling_tables`)."""
+        if not self.has(name) or self.screen:
+            return
+        self._run_pending()  # keep the problems in the order the rules were called
+        ref = self.ref(name)
+        table = self.typed_source()
+        found = self.con.execute(
+            f"SELECT _row, label, first, first_row FROM (SELECT _row, {ref} AS label, first_value({ref}) OVER "
+            f"(PARTITION BY lower({ref}) ORDER BY _row) AS first, min(_row) OVER (PARTITION BY lower({ref})) "
+            f"AS first_row FROM {table} WHERE {ref} IS NOT NULL) WHERE label <> first ORDER BY _row "
+            f"LIMIT {MAX_LISTED_PROBLEMS}").fetchall()
+        for row, label, first, first_row in found:
+            self._problems.add(self.display, row, self.columns[name], label,
+                               f"one spelling of each label in a file (labels are matched ignoring case): "
+                               f"row {first_row} spells it {first!r}")
 
     def duplicate_keys(self, key: list[str]) -> None:
         if not all(self.has(k) for k in key):

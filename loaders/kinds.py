@@ -12,24 +12,37 @@ from pathlib import Path
 
 import duckdb
 
-from .checks import Checker
+from .checks import MAX_DAYS_EARLY, Checker
 from .readers import StagedTable, check_csv_text, detect_format, read_csv_sql, stage_file
 
 FREQUENCIES = ["weekly", "biweekly", "monthly", "quarterly"]
 YES_NO = ["yes", "no"]
+#: Where dataset names are stored: a new spelling of one of them is refused (matched ignoring case).
+DATASET_LABELS = [("delivery_schedule", "dataset"), ("deliveries", "dataset"), ("field_completeness", "dataset")]
+FIELD_LABELS = [("field_completeness", "field")]
+
+
+def label_rules(ck: Checker, name: str, known: list[tuple[str, str]]) -> None:
+    """A label column (dataset, field name): plain text, spelt as already loaded, one spelling
+    per file. Labels are matched ignoring case (see README, Input formats)."""
+    ck.plain_label(name)
+    ck.same_spelling_as_loaded(name, known)
+    ck.one_spelling_per_file(name)
 
 
 @dataclass
 class Prepared:
     table: str  # the typed, validated table in the scratch connection
     rows: int
+    sheet: str | None = None  # the worksheet read, for a workbook
 
 
 def _stage(scratch, request):
     """Stage the request's file into `staging`, from its bytes when load_file read them (then
     dropped here, so they live no longer than when the reader read the file itself)."""
     content, request.content = request.content, None
-    return stage_file(scratch, str(request.path), request.display, "staging", content)
+    return stage_file(scratch, str(request.path), request.display, "staging", content,
+                      sheet=(request.options or {}).get("sheet"))
 
 
 def _prepared(scratch, ck: Checker, staged) -> Prepared:
@@ -37,7 +50,7 @@ def _prepared(scratch, ck: Checker, staged) -> Prepared:
     rather than when the load ends, so they do not add to the memory of writing the snapshot."""
     scratch.execute(f"DROP TABLE IF EXISTS {ck.typed_table}")
     scratch.execute(f"DROP TABLE IF EXISTS {staged.name}")
-    return Prepared("clean", staged.rows)
+    return Prepared("clean", staged.rows, staged.sheet)
 
 
 def _counts(scratch, table: str, target: str, key: list[str], compare: list[str],
@@ -59,6 +72,14 @@ def _may_have_duplicates(scratch, target: str, key: list[str], seq: int) -> bool
     in 10^7 for a million rows) only sends the file to the exact path, which counts exactly."""
     return scratch.execute(f"SELECT count(*) > count(DISTINCT hash({', '.join(key)})) FROM nxt.{target} "
                            f"WHERE load_seq = {int(seq)}").fetchall()[0][0]
+
+
+def _has_two_spellings(scratch, known: list[tuple[str, str]]) -> bool:
+    """Whether some label of the snapshot (`known`: (table, column)) is spelt two ways, ignoring
+    case: a screened load that brought in a second spelling goes to the exact path, which names it."""
+    union = " UNION ".join(f"SELECT DISTINCT {c} AS label FROM nxt.{t}" for t, c in known)
+    return scratch.execute(f"SELECT count(DISTINCT label) <> count(DISTINCT lower(label)) FROM ({union})"
+                           ).fetchall()[0][0]
 
 
 def _counts_loaded(scratch, target: str, key: list[str], compare: list[str], seq: int) -> dict:
@@ -130,7 +151,7 @@ class _TableHandler:
         path makes none (issue #7)."""
         # load_file has read the bytes; a rebuild from the archive has not.
         content = request.content if request.content is not None else Path(request.path).read_bytes()
-        if detect_format(str(request.path), request.display, content) != "csv":
+        if detect_format(str(request.path), request.display, content) != "csv" or (request.options or {}).get("sheet"):
             return None
         text = check_csv_text(str(request.path), request.display, content)
         if not text.as_is:
@@ -152,6 +173,8 @@ class _TableHandler:
             return None
         malformed = scratch.execute("SELECT count(*) FROM screen_rejects").fetchall()[0][0]
         if malformed or not inserted or (ck.unique_key and _may_have_duplicates(scratch, self.target, ck.unique_key, seq)):
+            return None
+        if ck.spelling_tables and _has_two_spellings(scratch, ck.spelling_tables):
             return None
         counts = _counts_loaded(scratch, self.target, self.key, self.columns, seq)
         _drop_corrected(scratch, self.target, self.key, seq)
@@ -182,6 +205,7 @@ class ScheduleHandler(_TableHandler):
                       "a recipient other than the provider")
         ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",
                       "an end date on or after 'starts'")
+        label_rules(ck, "dataset", DATASET_LABELS)
         ck.duplicate_keys(self.key)
 
     def clean_select(self, ck: Checker) -> str:
@@ -214,6 +238,10 @@ class DeliveriesHandler(_TableHandler):
         ck.one_of("notice_given", YES_NO)
         ck.rows_where(f"{ck.ref('delivered_at')} IS NOT NULL AND {ck.ref('records')} IS NULL", "records",
                       "a record count for a delivered batch (delivered_at is set)")
+        ck.rows_where(f"{ck.timestamp_sql('delivered_at')} < {ck.date_sql('scheduled_date')} - INTERVAL {MAX_DAYS_EARLY} DAY",
+                      "delivered_at", f"a delivery at most {MAX_DAYS_EARLY} days before its scheduled_date "
+                      "(one delivered earlier has a wrong year in one of the two dates)")
+        label_rules(ck, "dataset", DATASET_LABELS)
         ck.duplicate_keys(self.key)
 
     def clean_select(self, ck: Checker) -> str:
@@ -248,6 +276,8 @@ class CompletenessHandler:
             ck.office_code("recipient")
             ck.iso_date("scheduled_date")
             ck.whole_number("populated")
+            label_rules(ck, "dataset", DATASET_LABELS)
+            label_rules(ck, "field", FIELD_LABELS)
             ck.duplicate_keys(self.key)
         ck.problems.raise_if_any()
         # Rules against the loaded deliveries need typed values, so they run on the typed table.

@@ -14,6 +14,8 @@ import codecs
 import csv
 import io
 import os
+import re
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +30,18 @@ MAX_CELL_CHARS = 10_000
 #: An XLSX whose parts unpack to more than this is refused before it is opened.
 MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 200
+#: No single part may unpack to more than this (openpyxl holds shared strings in memory)...
+MAX_XLSX_MEMBER_BYTES = 256 * 1024 * 1024
+#: ... nor, above MEMBER_RATIO_FROM bytes, at a ratio above this: a worksheet that Excel or a
+#: library writes packs at about 5-30:1, so stored (uncompressed) padding cannot hide a part
+#: that packs at 1000:1 behind a modest archive-wide ratio.
+MAX_XLSX_MEMBER_RATIO = 100
+MEMBER_RATIO_FROM = 1024 * 1024
+#: Most columns a file may have (a wide survey export has some hundreds).
+MAX_COLUMNS = 4096
+#: The longest physical line DuckDB reads (see read_csv_sql).
+MAX_LINE_BYTES = 4_000_000
+FORMULA_RE = re.compile(rb"<(?:\w+:)?f[ >/]")
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -38,6 +52,7 @@ class StagedTable:
     columns: list[str]  # header names as in the file, in file order
     rows: int
     kind: str  # "csv" or "xlsx"
+    sheet: str | None = None  # the worksheet read, for a workbook
 
 
 def normalise_header(name: str) -> str:
@@ -84,7 +99,8 @@ def _check_text(raw: bytes, display: str) -> bytes:
     nul = raw.find(b"\x00")
     if nul >= 0:
         row = raw.count(b"\n", 0, nul) + 1
-        raise LoadRejected([Problem(display, row, None, None,
+        column, _ = _cell_at(raw, nul)
+        raise LoadRejected([Problem(display, row, column, None,
                                     "CSV text; the file contains binary data (a NUL byte)")])
     try:
         if not raw.isascii():  # ASCII is valid UTF-8; the check is ten times faster than decoding
@@ -115,26 +131,61 @@ def _cell_at(raw: bytes, offset: int) -> tuple[str | None, str | None]:
         return None, None  # the bad byte is in the header itself
     end = raw.find(b"\n", offset)
     line = raw[start:end if end >= 0 else len(raw)].decode("cp1252", errors="replace").rstrip("\r")
-    before = next(csv.reader([raw[start:offset].decode("cp1252", errors="replace")]), [""])
-    cells = next(csv.reader([line]), [])
-    header = next(csv.reader([raw[:raw.find(b"\n")].decode("utf-8", errors="replace")]), [])
+    try:
+        with _long_fields():
+            before = next(csv.reader([raw[start:offset].decode("cp1252", errors="replace")]), [""])
+            cells = next(csv.reader([line]), [])
+            header = next(csv.reader([raw[:raw.find(b"\n")].decode("utf-8", errors="replace")]), [])
+    except csv.Error:
+        return None, None
     index = max(len(before) - 1, 0)
     column = header[index].replace("\ufeff", "").strip() if index < len(header) else None
     return column, cells[index] if index < len(cells) else None
 
 
-def _header(text_head: str, display: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text_head))
+class _long_fields:
+    """Lift the csv module's 128 KiB field limit while a known-bounded text is parsed."""
+
+    def __enter__(self):
+        self.previous = csv.field_size_limit(sys.maxsize)
+
+    def __exit__(self, *exc):
+        csv.field_size_limit(self.previous)
+
+
+def _header_end(raw: bytes) -> int:
+    """Offset of the newline that ends the header record (quoted newlines skipped), or len(raw)."""
+    quotes, position = 0, 0
+    while True:
+        newline = raw.find(b"\n", position)
+        if newline < 0:
+            return len(raw)
+        quotes += raw.count(b'"', position, newline)
+        if quotes % 2 == 0:
+            return newline
+        position = newline + 1
+
+
+def _header(raw: bytes, display: str) -> list[str]:
+    """The header record, read whole however long it is (a wide export has a long one)."""
+    end = _header_end(raw)
+    if end > MAX_LINE_BYTES:
+        raise LoadRejected([Problem(display, 1, None, f"{end} bytes",
+                                    f"a header row of at most {MAX_LINE_BYTES} bytes")])
     try:
-        header = next(reader)
-    except StopIteration:
-        header = []
+        with _long_fields():
+            header = next(csv.reader(io.StringIO(raw[:end].decode("utf-8", errors="replace"))), [])
+    except csv.Error as err:
+        raise LoadRejected([Problem(display, 1, None, None, f"a header row that can be parsed as CSV ({err})")])
     if not header or all(not h.strip() for h in header):
         raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
     return header
 
 
 def _check_header(header: list[str], display: str) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise LoadRejected([Problem(display, 1, None, f"{len(header)} columns",
+                                    f"a header of at most {MAX_COLUMNS} columns")])
     problems = []
     if len(header) == 1:
         for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
@@ -157,15 +208,36 @@ def _check_header(header: list[str], display: str) -> None:
         raise LoadRejected(problems)
 
 
+def _longest_cell(raw: bytes, line: int, header: list[str]) -> tuple[str | None, int]:
+    """(header of the longest cell, its length) in physical line `line` (header = 1) of `raw`."""
+    start = 0
+    for _ in range(line - 1):
+        start = raw.find(b"\n", start) + 1
+        if start == 0:
+            return None, 0
+    end = raw.find(b"\n", start)
+    text = raw[start:end if end >= 0 else len(raw)].decode("utf-8", errors="replace")
+    try:
+        with _long_fields():
+            cells = next(csv.reader([text]), [])
+    except csv.Error:
+        cells = text.split(",")
+    if not cells:
+        return None, 0
+    index = max(range(len(cells)), key=lambda i: len(cells[i]))
+    return (header[index] if index < len(header) else None), len(cells[index])
+
+
 def _record_start_lines(text: str) -> list[int]:
     """Physical start line of each non-blank record (for files with quoted newlines)."""
     reader = csv.reader(io.StringIO(text))
     starts: list[int] = []
     previous_end = 0
-    for record in reader:
-        if record:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
+    with _long_fields():  # DuckDB has read every line already: each is at most MAX_LINE_BYTES
+        for record in reader:
+            if record:
+                starts.append(previous_end + 1)
+            previous_end = reader.line_num
     return starts[1:]  # without the header
 
 
@@ -183,7 +255,7 @@ def check_csv_text(path: str, display: str, content: bytes | None = None) -> Csv
         with open(path, "rb") as fh:
             content = fh.read()
     raw = _check_text(content, display)
-    header = _header(raw[:65536].decode("utf-8", errors="ignore"), display)
+    header = _header(raw, display)
     _check_header(header, display)
     return CsvText(raw, header, raw is content)  # _check_text returns its input when unchanged
 
@@ -193,7 +265,7 @@ def read_csv_sql(path_param: str, columns_param: str, rejects: str) -> str:
     malformed rows kept in the rejects table `rejects` (a name made by the loader) so that
     each can be reported with its line. Parameters: the path and the columns map."""
     return (f"read_csv(${path_param}, columns=${columns_param}, header=true, auto_detect=false, "
-            "delim=',', quote='\"', escape='\"', strict_mode=true, max_line_size=4000000, "
+            f"delim=',', quote='\"', escape='\"', strict_mode=true, max_line_size={MAX_LINE_BYTES}, "
             f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan')")
 
 
@@ -229,6 +301,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: st
         problems = []
         for line, column_name, error_type, csv_line in rejected:
             col = header[int(column_name[1:])] if column_name and column_name[1:].isdigit() and int(column_name[1:]) < len(header) else None
+            if error_type == "LINE SIZE OVER MAXIMUM":
+                col, length = _longest_cell(raw, int(line), header)
+                problems.append(Problem(display, int(line), col, (csv_line or "")[:80],
+                                        f"a row of at most {MAX_LINE_BYTES} bytes (this row is longer; "
+                                        f"its longest cell has {length} characters, and a cell may have "
+                                        f"at most {MAX_CELL_CHARS})"))
+                continue
             what = {
                 "MISSING COLUMNS": f"{len(header)} columns as in the header; the row has fewer (truncated?)",
                 "TOO MANY COLUMNS": f"{len(header)} columns as in the header; the row has more (a stray comma, or another delimiter?)",
@@ -274,35 +353,100 @@ def _cell_text(value) -> str | None:
     return text if text.strip() else None
 
 
-def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str) -> StagedTable:
-    import openpyxl
-    import pandas as pd
-
+def _check_zip(path: str, display: str) -> None:
+    """Refuse a possible zip bomb before openpyxl unpacks anything: the whole archive, and each
+    part, must unpack to a bounded size at a bounded ratio (the declared sizes bound what the
+    reader unpacks: zipfile stops at a part's declared size)."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            unpacked = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise LoadRejected([Problem(display, None, None, None,
                                     "an Excel .xlsx workbook (the zip container is damaged or truncated)")])
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    bomb = ("(refused as a possible zip bomb)")
     if unpacked > MAX_XLSX_UNPACKED_BYTES or unpacked / packed > MAX_XLSX_RATIO:
         raise LoadRejected([Problem(display, None, None, f"{unpacked} bytes unpacked",
                                     f"an .xlsx workbook that unpacks to at most {MAX_XLSX_UNPACKED_BYTES} "
-                                    f"bytes at a ratio of at most {MAX_XLSX_RATIO}:1 (refused as a possible zip bomb)")])
+                                    f"bytes at a ratio of at most {MAX_XLSX_RATIO}:1 {bomb}")])
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_XLSX_MEMBER_BYTES or (info.file_size > MEMBER_RATIO_FROM
+                                                       and ratio > MAX_XLSX_MEMBER_RATIO):
+            raise LoadRejected([Problem(display, None, None,
+                                        f"part {info.filename}: {info.file_size} bytes unpacked, {ratio:.0f}:1",
+                                        f"an .xlsx workbook whose every part unpacks to at most "
+                                        f"{MAX_XLSX_MEMBER_BYTES} bytes, and (above {MEMBER_RATIO_FROM} bytes) "
+                                        f"at a ratio of at most {MAX_XLSX_MEMBER_RATIO}:1 {bomb}")])
+
+
+def _choose_sheet(workbook, display: str, sheet: str | None):
+    """The worksheet named `sheet`, or the first visible one (a hidden sheet is never read unless named)."""
+    if sheet is not None:
+        for ws in workbook.worksheets:
+            if ws.title == sheet:
+                return ws
+        raise LoadRejected([Problem(display, None, None, sheet,
+                                    "a worksheet of that name; the workbook has " +
+                                    ", ".join(repr(ws.title) for ws in workbook.worksheets))])
+    for ws in workbook.worksheets:
+        if getattr(ws, "sheet_state", "visible") == "visible":
+            return ws
+    raise LoadRejected([Problem(display, None, None, None, "a workbook with a visible worksheet")])
+
+
+def _formula_cells(path: str, sheet_title: str, member: str | None) -> set[tuple[int, int]]:
+    """(row, column index) of the cells of the sheet that hold a formula; read only when the
+    sheet's XML has formulas at all (a second pass over the sheet)."""
+    import openpyxl
+
+    if member:
+        with zipfile.ZipFile(path) as zf, zf.open(member.lstrip("/")) as part:
+            tail = b""
+            while chunk := part.read(1 << 20):
+                if FORMULA_RE.search(tail + chunk):
+                    break
+                tail = chunk[-16:]
+            else:
+                return set()
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = set()
+        for number, cells in enumerate(workbook[sheet_title].iter_rows(values_only=True), start=1):
+            for index, value in enumerate(cells):
+                if (isinstance(value, str) and value.startswith("=")) or type(value).__name__.endswith("Formula"):
+                    found.add((number, index))
+        return found
+    finally:
+        workbook.close()
+
+
+def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
+               sheet: str | None = None) -> StagedTable:
+    import openpyxl
+    import pandas as pd
+
+    _check_zip(path, display)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a broken workbook
         raise LoadRejected([Problem(display, None, None, None,
                                     f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")])
+    problems: list[Problem] = []
     try:
-        sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
+        ws = _choose_sheet(workbook, display, sheet)
+        title = ws.title
+        try:
+            formulas = _formula_cells(path, title, getattr(ws, "_worksheet_path", None))
+        except Exception:  # noqa: BLE001 - the values are read as they are; only the formula report is lost
+            formulas = set()
+        rows_iter = ws.iter_rows(values_only=True)
         try:
             header_cells = next(rows_iter)
         except StopIteration:
-            raise LoadRejected([Problem(display, None, None, None,
-                                        "a header row in the first sheet (the sheet is empty)")])
+            raise LoadRejected([Problem(display, None, None, title,
+                                        f"a header row in worksheet {title!r} (the sheet is empty)")])
         while header_cells and header_cells[-1] is None:
             header_cells = header_cells[:-1]
         header = [_cell_text(h) or "" for h in header_cells]
@@ -312,29 +456,46 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
         records, numbers = [], []
         for number, cells in enumerate(rows_iter, start=2):
             values = [_cell_text(c) for c in cells[: len(header)]]
+            if formulas:
+                for index, value in enumerate(values):
+                    if value is None and (number, index) in formulas:
+                        problems.append(Problem(display, number, header[index], None,
+                                                "a value: the cell holds a formula with no cached value; save "
+                                                "the file in Excel or export values"))
             if all(v is None for v in values):
                 continue  # blank spreadsheet rows are not records
             values += [None] * (len(header) - len(values))
             records.append(values)
             numbers.append(number)
+    except LoadRejected:
+        raise
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a sheet it cannot read to its end
+        raise LoadRejected([Problem(display, None, None, None,
+                                    f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")])
     finally:
         workbook.close()
+    if problems:
+        raise LoadRejected(problems)
     frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(len(header))], dtype=object)
     frame["_row"] = pd.Series(numbers, dtype="int64")
     con.register(f"{table}_frame", frame)
     select_cols = ", ".join(f'CAST(c{i} AS VARCHAR) AS "{_ident(h)}"' for i, h in enumerate(header))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, _row FROM {table}_frame")
     con.unregister(f"{table}_frame")
-    return StagedTable(table, header, len(records), "xlsx")
+    return StagedTable(table, header, len(records), "xlsx", title)
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
-               content: bytes | None = None) -> StagedTable:
+               content: bytes | None = None, sheet: str | None = None) -> StagedTable:
     """Stage `path` (shown to people as `display`) into temp table `table`; `content`: its
-    bytes, when the caller read them already (the load hashes them), so they are read once."""
+    bytes, when the caller read them already (the load hashes them), so they are read once.
+    `sheet`: the worksheet of a workbook to read (default: the first visible one)."""
     kind = detect_format(path, display, content)
     if kind == "xlsx":
-        staged = stage_xlsx(con, path, display, table)
+        staged = stage_xlsx(con, path, display, table, sheet)
+    elif sheet is not None:
+        raise LoadRejected([Problem(display, None, None, sheet,
+                                    "an Excel .xlsx workbook (a sheet was named, but this file is CSV text)")])
     else:
         staged = stage_csv(con, path, display, table, content)
     if staged.rows == 0:

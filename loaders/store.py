@@ -113,6 +113,9 @@ class LoadResult:
     seq: int | None = None
     round: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The worksheet read, for a workbook (the one named by the `sheet` option, or the first
+    #: visible one); None for CSV text.
+    sheet: str | None = None
 
     def summary(self) -> str:
         text = (f"{self.status}: {self.kind} {self.file} ({self.rows} rows: {self.new_rows} new, "
@@ -150,10 +153,34 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+class DatabaseBusy(TimeoutError):
+    """Another writer held the database's lock for longer than a load waits (exit status 3)."""
+
+
+#: How long a writer waits for the lock by default, in seconds (IPDX_LOCK_WAIT overrides it).
+DEFAULT_LOCK_WAIT = 600.0
+
+
+def lock_wait() -> float:
+    """Seconds a writer waits for the lock: IPDX_LOCK_WAIT, or DEFAULT_LOCK_WAIT."""
+    text = os.environ.get("IPDX_LOCK_WAIT", "").strip()
+    if not text:
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses NaN
+        raise ValueError(f"IPDX_LOCK_WAIT must be a number of seconds (it is {text!r})")
+    return seconds
+
+
 @contextlib.contextmanager
-def writer_lock(paths: Paths, timeout: float = 600.0) -> Iterator[None]:
-    """One writer at a time per database (across processes and threads)."""
+def writer_lock(paths: Paths, timeout: float | None = None) -> Iterator[None]:
+    """One writer at a time per database (across processes and threads). Raises DatabaseBusy
+    after `timeout` seconds (default: lock_wait())."""
     paths.db.parent.mkdir(parents=True, exist_ok=True)
+    timeout = lock_wait() if timeout is None else timeout
     with open(paths.lock, "a+") as fh:
         deadline = time.monotonic() + timeout
         while True:
@@ -162,7 +189,8 @@ def writer_lock(paths: Paths, timeout: float = 600.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"another load holds {paths.lock}")
+                    raise DatabaseBusy(f"another load or rebuild holds {paths.lock} (waited {timeout:g} s; "
+                                       "IPDX_LOCK_WAIT sets how long)") from None
                 time.sleep(0.05)
         try:
             yield
@@ -380,6 +408,7 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
             raise
         if counts is None:
             scratch.execute("ROLLBACK")
+    prepared = None
     if counts is None:
         prepared = handler.validate(scratch, request)
         scratch.execute("BEGIN TRANSACTION")
@@ -406,9 +435,13 @@ def _apply(scratch: duckdb.DuckDBPyConnection, request: LoadRequest, sha: str,
     except BaseException:
         scratch.execute("ROLLBACK")
         raise
+    sheet = getattr(prepared, "sheet", None)
+    notes = list(counts.get("notes", []))
+    if sheet is not None:
+        notes.insert(0, f"read worksheet {sheet!r}" + ("" if (request.options or {}).get("sheet")
+                                                        else " (the first visible one)"))
     return LoadResult("loaded", request.kind, request.display, sha, counts["rows"], counts["new"],
-                      counts["corrected"], counts["unchanged"], seq, request.round,
-                      counts.get("notes", []))
+                      counts["corrected"], counts["unchanged"], seq, request.round, notes, sheet)
 
 
 def _already_loaded(scratch: duckdb.DuckDBPyConnection, sha: str, request: LoadRequest,

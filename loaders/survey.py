@@ -12,6 +12,8 @@ known option texts, not split blindly.
 """
 from __future__ import annotations
 
+import datetime
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -65,55 +67,163 @@ class Codebook:
     questions: list[Question]
 
     @classmethod
-    def from_file(cls, path: Path, display: str | None = None) -> "Codebook":
+    def from_file(cls, path: Path, display: str | None = None) -> Codebook:
         display = display or Path(path).name
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise LoadRejected([Problem(display, None, None, None, f"a valid TOML codebook ({err})")])
         problems = ProblemList()
-        survey = data.get("survey", {})
-        office_columns = survey.get("office_column") or []
-        if isinstance(office_columns, str):
-            office_columns = [office_columns]
+        check = _KeyChecker(display, problems)
+        check.known_keys(data, "", TOP_KEYS)
+        survey = check.table(data, "survey", "")
+        check.known_keys(survey, "survey.", SURVEY_KEYS)
+        office_columns = check.texts(survey, "office_column", "survey.office_column")
         if not office_columns:
             problems.add(display, None, "survey.office_column", None, "the header(s) of the office code column")
+        title = check.text(survey, "title", "survey.title") or ""
+        fielded = {key: check.date(survey, key, f"survey.{key}") for key in ("fielded_from", "fielded_to")}
+        if fielded["fielded_from"] and fielded["fielded_to"] and fielded["fielded_to"] < fielded["fielded_from"]:
+            problems.add(display, None, "survey.fielded_to", fielded["fielded_to"].isoformat(),
+                         "a date on or after survey.fielded_from")
+        ignore_columns = check.texts(survey, "ignore_columns", "survey.ignore_columns")
         questions, seen = [], set()
-        for i, q in enumerate(data.get("questions", []), start=1):
-            qid = str(q.get("id", "")).strip()
+        for i, q in enumerate(check.tables(data, "questions", "questions", "questions") or [], start=1):
+            raw_id = q.get("id", "")
+            qid = raw_id.strip() if isinstance(raw_id, str) else ""
             where = f"questions[{i}]" + (f" ({qid})" if qid else "")
-            if not qid:
+            check.known_keys(q, f"{where}.", QUESTION_KEYS)
+            if not isinstance(raw_id, str):
+                problems.add(display, None, f"{where}.id", repr(raw_id), "an id (a text)")
+            elif not qid:
                 problems.add(display, None, where, None, "an id")
             elif qid in seen:
                 problems.add(display, None, where, qid, "a unique question id")
             seen.add(qid)
-            headers = q.get("headers") or ([q["header"]] if q.get("header") else [])
-            if not headers:
+            headers = check.texts(q, "headers", f"{where}.headers")
+            header = check.text(q, "header", f"{where}.header")
+            if not headers and header:
+                headers = [header]
+            if not headers and "headers" not in q:
                 problems.add(display, None, where, None, "headers = [\"the export's column header\"]")
             qtype = q.get("type")
             if qtype not in QUESTION_TYPES:
-                problems.add(display, None, where, str(qtype), "type one of " + ", ".join(QUESTION_TYPES))
+                problems.add(display, None, where, repr(qtype) if not isinstance(qtype, str) else qtype,
+                             "type one of " + ", ".join(QUESTION_TYPES))
+            section = check.text(q, "section", f"{where}.section")
+            direction = check.text(q, "direction", f"{where}.direction")
             options = []
             codes = set()
-            for o in q.get("options", []):
-                code = str(o.get("code", "")).strip()
+            option_tables = check.tables(q, "options", f"{where}.options", "questions.options")
+            for j, o in enumerate(option_tables or [], start=1):
+                owhere = f"{where}.options[{j}]"
+                check.known_keys(o, f"{owhere}.", OPTION_KEYS, prefixes=("label_",))
+                code = (check.text(o, "code", f"{owhere}.code") or "").strip()
                 if not code or code in codes:
                     problems.add(display, None, where, code, "options with unique, non-empty codes")
                 codes.add(code)
-                options.append(Option(code, str(o.get("label", code)), o.get("category"),
-                                      [str(a) for a in o.get("aliases", [])],
-                                      {k[len("label_"):]: str(v) for k, v in o.items()
-                                       if k.startswith("label_") and str(v).strip()}))
-            if qtype in ("single_choice", "multiple_choice") and not options:
+                label = check.text(o, "label", f"{owhere}.label")
+                translations = {k[len("label_"):]: v for k in o if k.startswith("label_")
+                                if (v := check.text(o, k, f"{owhere}.{k}")) and v.strip()}
+                options.append(Option(code, label if label is not None else code,
+                                      check.text(o, "category", f"{owhere}.category"),
+                                      check.texts(o, "aliases", f"{owhere}.aliases"), translations))
+            if qtype in ("single_choice", "multiple_choice") and not options and option_tables is not None:
                 problems.add(display, None, where, None, "options for a choice question")
-            questions.append(Question(qid, [str(h) for h in headers], str(qtype), q.get("section"),
-                                      q.get("direction"), options))
-        if not questions:
+            questions.append(Question(qid, headers, str(qtype), section, direction, options))
+        if not questions and "questions" not in data:
             problems.add(display, None, "questions", None, "at least one [[questions]] table")
         problems.raise_if_any()
-        return cls(str(survey.get("title", "")), survey.get("fielded_from"), survey.get("fielded_to"),
-                   [str(c) for c in office_columns], [str(c) for c in survey.get("ignore_columns", [])],
-                   questions)
+        return cls(title, *(d.isoformat() if d else None for d in fielded.values()),
+                   office_columns, ignore_columns, questions)
+
+
+TOP_KEYS = ("survey", "questions")
+SURVEY_KEYS = ("title", "office_column", "fielded_from", "fielded_to", "ignore_columns")
+QUESTION_KEYS = ("id", "headers", "header", "type", "section", "direction", "options")
+OPTION_KEYS = ("code", "label", "category", "aliases")
+
+
+class _KeyChecker:
+    """Reads codebook keys by type: a key of the wrong type is a problem naming the key (its
+    path, e.g. 'questions[3] (ip_rights).options') and the type expected, never a traceback."""
+
+    def __init__(self, display: str, problems: ProblemList):
+        self.display, self.problems = display, problems
+
+    def _wrong(self, where: str, value, expected: str) -> None:
+        self.problems.add(self.display, None, where, _shown(value), expected)
+
+    def known_keys(self, table: dict, prefix: str, known: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> None:
+        for key in table:
+            if key not in known and not key.startswith(prefixes):
+                self.problems.add(self.display, None, f"{prefix}{key}", None,
+                                  "only known keys (" + ", ".join(known + tuple(p + "<language>" for p in prefixes))
+                                  + "); an unknown key is refused rather than ignored (a misspelt key)")
+
+    def table(self, data: dict, key: str, prefix: str) -> dict:
+        value = data.get(key, {})
+        if isinstance(value, dict):
+            return value
+        self._wrong(prefix + key, value, f"a [{key}] table")
+        return {}
+
+    def tables(self, data: dict, key: str, where: str, header: str) -> list[dict] | None:
+        """The array of tables `key` ([[header]] in TOML), or None (reported) when it is another type."""
+        value = data.get(key, [])
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return value
+        self._wrong(where, value, f"a list of [[{header}]] tables")
+        return None
+
+    def text(self, data: dict, key: str, where: str) -> str | None:
+        value = data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self._wrong(where, value, "a text in quotes")
+        return None
+
+    def texts(self, data: dict, key: str, where: str) -> list[str]:
+        """A text or a list of texts (a single text stands for a list of one where that reads
+        naturally: office_column)."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str) and key == "office_column":
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        self._wrong(where, value, "a list of texts in quotes, e.g. [\"...\"]" +
+                    (" (or one text)" if key == "office_column" else ""))
+        return []
+
+    def date(self, data: dict, key: str, where: str):
+        from .checks import date_bounds, date_range_text
+
+        value = data.get(key)
+        if value is None:
+            return None
+        parsed = None
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            parsed = value
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                parsed = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            self._wrong(where, value, "a date as YYYY-MM-DD (ISO 8601, e.g. 2026-03-31)")
+            return None
+        low, high = date_bounds()
+        if not low <= parsed <= high:
+            self._wrong(where, value, date_range_text(low, high) +
+                        " (the bounds are set by IPDX_DATE_MIN and IPDX_DATE_MAX)")
+            return None
+        return parsed
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else repr(value)
 
 
 def parse_multiple_choice(cell: str, question: Question) -> tuple[list[str], list[str]]:
@@ -146,7 +256,8 @@ class SurveyHandler:
     def validate(self, scratch, request) -> Prepared:
         codebook_name = Path(request.codebook).name
         codebook = Codebook.from_file(Path(request.codebook), codebook_name)
-        staged = stage_file(scratch, str(request.path), request.display, "staging")
+        staged = stage_file(scratch, str(request.path), request.display, "staging",
+                            sheet=(request.options or {}).get("sheet"))
         display = request.display
         problems = ProblemList()
         headers = staged.columns
@@ -248,7 +359,7 @@ class SurveyHandler:
         scratch.execute("CREATE OR REPLACE TEMP TABLE clean_respondents (office VARCHAR, source_row INTEGER)")
         scratch.executemany("INSERT INTO clean_respondents VALUES (?, ?)", respondents)
         self.codebook = codebook
-        return Prepared("clean_answers", len(respondents))
+        return Prepared("clean_answers", len(respondents), staged.sheet)
 
     @staticmethod
     def _answers(q: Question, kind, where, cells, office, row_no, display, problems):
@@ -299,7 +410,9 @@ class SurveyHandler:
             try:
                 number = float(cell.replace(" ", ""))
             except ValueError:
-                problems.add(display, row_no, where, cell, "a number")
+                number = None
+            if number is None or not math.isfinite(number):
+                problems.add(display, row_no, where, cell, "a number (finite: not NaN or infinity)")
                 return []
             return [(office, q.id, None, "answered", None, number)]
         return [(office, q.id, None, "answered", cell, None)]

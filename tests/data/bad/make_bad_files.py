@@ -9,8 +9,14 @@ or a zip bomb, where there is no row or column to name). `outcome = "loaded"` ca
 tolerated by design (a UTF-8 BOM, mixed line ends, a scheduled date in the future).
 
 Survey files are the bundled 2025 export (data/bundled/survey-2025.csv, read with
-data/bundled/codebook-2025.toml) with one thing broken. Completeness files refer to deliveries
-of the bundled log, so they are loaded against the bundled database.
+data/bundled/codebook-2025.toml, or with the codebook a case names in `codebook`) with one thing
+broken. Codebook cases (kind "codebook") are the bundled 2025 codebook with one key broken, read
+with the bundled 2025 export; they name the key (its path) as the column. Completeness files
+refer to deliveries of the bundled log, so they are loaded against the bundled database.
+
+Dates: the default bounds are 1990-01-01 and today + 5 years, so the fragments name the lower
+bound only (the upper one moves with the calendar). A line longer than the CSV reader's limit
+(4 MB) cannot be a corpus file (they stay under 1 MB): tests/test_hostile_inputs.py writes one.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 SURVEY = list(csv.reader(open(ROOT / "data" / "bundled" / "survey-2025.csv", encoding="utf-8")))
+CODEBOOK = (ROOT / "data" / "bundled" / "codebook-2025.toml").read_text(encoding="utf-8")
 OFFICE, SHARES, IP_RIGHTS = SURVEY[0][0], SURVEY[0][1], SURVEY[0][3]
 
 DELIVERY_HEADER = "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes"
@@ -76,14 +83,37 @@ ONE_CELL = [
     ("completeness-percentage.csv", "completeness", 1, "populated", "95%", "a whole number"),
     ("completeness-unknown-delivery.csv", "completeness", 1, "scheduled_date", "2025-01-17",
      "the key of a loaded delivery"),
+    # Dates out of bounds (default 1990-01-01 .. today + 5 years; IPDX_DATE_MIN / IPDX_DATE_MAX).
+    ("schedule-starts-year-9999.csv", "schedule", 0, "starts", "9999-01-01", "a date between 1990-01-01 and"),
+    ("schedule-ends-year-9000.csv", "schedule", 1, "ends", "9000-06-27", "a date between 1990-01-01 and"),
+    ("date-year-0001.csv", "deliveries", 0, "scheduled_date", "0001-02-17", "a date between 1990-01-01 and"),
+    ("delivered-at-year-0001.csv", "deliveries", 1, "delivered_at", "0001-02-25T10:30:00Z",
+     "a time between 1990-01-01 and now"),
+    ("delivered-years-early.csv", "deliveries", 1, "delivered_at", "2019-02-25T10:30:00Z",
+     "at most 365 days before its scheduled_date"),
+    ("completeness-year-0001.csv", "completeness", 0, "scheduled_date", "0001-01-16",
+     "a date between 1990-01-01 and"),
+    # Near-duplicate labels: spelt otherwise than loaded, or not in plain (NFKC) form.
+    ("dataset-other-case.csv", "deliveries", 1, "dataset", "Patent-Bibliographic", "the spelling already loaded"),
+    ("dataset-nbsp.csv", "deliveries", 2, "dataset", "patent\u00a0fulltext", "plain text: Unicode NFKC"),
+    ("schedule-dataset-double-space.csv", "schedule", 1, "dataset", "patent  fulltext", "plain text: Unicode NFKC"),
+    ("completeness-field-fullwidth.csv", "completeness", 1, "field", "\uff41\uff42\uff53\uff54\uff52\uff41\uff43\uff54",
+     "plain text: Unicode NFKC"),
+    ("completeness-field-other-case.csv", "completeness", 1, "field", "Abstract", "the spelling already loaded"),
 ]
 
 
 def case(name: str, kind: str, content: bytes, row: int, column: str, fragment: str,
-         outcome: str = "rejected", why: str = "") -> None:
+         outcome: str = "rejected", why: str = "", codebook: str = "") -> None:
     (HERE / name).write_bytes(content)
     CASES.append({"file": name, "kind": kind, "outcome": outcome, "row": row, "column": column,
-                  "fragment": fragment, "why": why})
+                  "fragment": fragment, "why": why, **({"codebook": codebook} if codebook else {})})
+
+
+def codebook_with(old: str, new: str, count: int = 1) -> bytes:
+    """The bundled 2025 codebook with the first `count` occurrences of `old` replaced."""
+    assert old in CODEBOOK, old
+    return CODEBOOK.replace(old, new, count).encode("utf-8")
 
 
 def lines(header: str, rows: list[str], eol: str = "\n") -> bytes:
@@ -124,10 +154,18 @@ def per_option_survey() -> list[list[str]]:
     return table
 
 
-def xlsx_bytes(rows: list[list]) -> bytes:
+def xlsx_bytes(rows: list[list], hidden_first: list[list] | None = None) -> bytes:
+    """A workbook of `rows`; with `hidden_first`, a hidden first sheet holding those rows."""
     import openpyxl
     wb = openpyxl.Workbook()
     ws = wb.active
+    if hidden_first is not None:
+        ws.title = "Old"
+        for r in hidden_first:
+            ws.append(r)
+        ws.sheet_state = "hidden"
+        ws = wb.create_sheet("Deliveries")
+        wb.active = 1
     for r in rows:
         ws.append(r)
     buf = io.BytesIO()
@@ -153,6 +191,33 @@ def zip_bomb() -> bytes:
             for _ in range(200):
                 part.write(chunk)
     return buf.getvalue()
+
+
+def zip_bomb_behind_padding() -> bytes:
+    """A workbook-shaped zip whose sheet unpacks to 100 MB (about 1000:1), padded with a stored
+    (uncompressed) part so that the archive as a whole unpacks at only about 150:1: a guard of
+    the whole archive passes it; one per part does not."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            chunk = b" " * (1 << 20)
+            for _ in range(100):
+                part.write(chunk)
+        padding = random.Random(5).randbytes(560_000)
+        zf.writestr(zipfile.ZipInfo("xl/media/padding.bin", date_time=(2025, 1, 1, 0, 0, 0)), padding,
+                    zipfile.ZIP_STORED)
+    return buf.getvalue()
+
+
+NUMBER_CODEBOOK = """[survey]
+title = "A round with a number question"
+office_column = "Office code"
+
+[[questions]]
+id = "staff"
+headers = ["How many staff work on data exchange?"]
+type = "number"
+"""
 
 
 def make() -> None:
@@ -243,6 +308,60 @@ def make() -> None:
          xlsx_bytes([list(r) for r in SURVEY[:10]] + [SURVEY[10][:9] + ["y" * 100_000] + SURVEY[10][10:]]), 11,
          "Comments", "at most 10000 characters")
 
+    # ---- survey: a number question refuses NaN and infinities (float() would read them)
+    (HERE / "survey-number-codebook.toml").write_text(NUMBER_CODEBOOK, encoding="utf-8")
+    number_rows = [["Office code", "How many staff work on data exchange?"], ["AU", "12"], ["CA", "NaN"],
+                   ["JP", "inf"], ["US", "-Infinity"]]
+    case("survey-number-nan.csv", "survey", survey_csv(number_rows), 3, number_rows[0][1], "finite: not NaN",
+         codebook="survey-number-codebook.toml")
+
+    # ---- codebook keys of the wrong type, unknown keys, dates (read with the bundled 2025 export)
+    case("codebook-office-column-number.toml", "codebook",
+         codebook_with('office_column = ["Office code", "ST.3 code", "Office"]', "office_column = 3"), 0,
+         "survey.office_column", "a list of texts")
+    case("codebook-options-string.toml", "codebook",
+         codebook_with('headers = ["Comments"]', 'headers = ["Comments"]\noptions = "none; some"'), 0,
+         "questions[9] (comments).options", "a list of [[questions.options]] tables")
+    case("codebook-headers-string.toml", "codebook",
+         codebook_with('headers = ["Comments"]', 'headers = "Comments"'), 0, "questions[9] (comments).headers",
+         "a list of texts")
+    case("codebook-fielded-from-not-date.toml", "codebook",
+         codebook_with('fielded_from = "2025-01-27"', 'fielded_from = "spring 2025"'), 0, "survey.fielded_from",
+         "a date as YYYY-MM-DD")
+    case("codebook-fielded-from-number.toml", "codebook",
+         codebook_with('fielded_from = "2025-01-27"', "fielded_from = 2025"), 0, "survey.fielded_from",
+         "a date as YYYY-MM-DD")
+    case("codebook-fielded-year-0001.toml", "codebook",
+         codebook_with('fielded_from = "2025-01-27"', "fielded_from = 0001-01-27"), 0, "survey.fielded_from",
+         "a date between 1990-01-01 and", why="a TOML date, out of bounds")
+    case("codebook-unknown-key.toml", "codebook",
+         codebook_with('headers = ["Comments"]', 'heders = ["Comments"]'), 0, "questions[9] (comments).heders",
+         "only known keys")
+    case("codebook-id-number.toml", "codebook", codebook_with('id = "comments"', "id = 9"), 0,
+         "questions[9].id", "an id (a text)")
+
+    # ---- workbooks: a hidden first sheet is not read; a part that packs too well; formulas
+    visible = [DELIVERY_HEADER.split(","), *[r.split(",") for r in with_cell(D, 1, 0, "ZZ")]]
+    case("hidden-first-sheet.xlsx", "deliveries",
+         xlsx_bytes(visible, hidden_first=[DELIVERY_HEADER.split(","), *[r.split(",") for r in D]]), 3, "provider",
+         "a known WIPO ST.3 office code",
+         why="the first sheet is hidden (good rows): the first visible sheet, with a bad row 3, is read")
+    case("zip-bomb-stored-padding.xlsx", "deliveries", zip_bomb_behind_padding(), 0, "", "possible zip bomb",
+         why="the archive-wide ratio is modest; the sheet's own is about 1000:1")
+    formula_rows = [DELIVERY_HEADER.split(","), *[r.split(",") for r in D]]
+    formula_rows[1][7] = "=5000+1"
+    case("formula-no-cached-value.xlsx", "deliveries", xlsx_bytes(formula_rows), 2, "records",
+         "a formula with no cached value", why="openpyxl writes formulas without cached values, as some tools do")
+
+    # ---- a NUL byte inside a cell names its column
+    case("nul-in-cell.csv", "deliveries", lines(DELIVERY_HEADER, with_cell(D, 1, 9, "late\x00by one day")), 3,
+         "notes", "a NUL byte")
+
+    # ---- one file, two spellings of a new dataset (neither loaded before)
+    two = ["JP,US,design-images,XML,ST.96,2025-02-17,2025-02-17,50,,", "JP,US,Design-Images,XML,ST.96,2025-02-24,,,,"]
+    case("dataset-two-spellings.csv", "deliveries", lines(DELIVERY_HEADER, two), 3, "dataset",
+         "one spelling of each label in a file")
+
     # ---- tolerated by design: these load
     case("tolerated-bom.csv", "deliveries", b"\xef\xbb\xbf" + lines(DELIVERY_HEADER, D), 0, "", "", "loaded",
          why="a UTF-8 BOM (Excel's 'CSV UTF-8') is stripped")
@@ -250,8 +369,8 @@ def make() -> None:
     case("tolerated-mixed-line-endings.csv", "deliveries", mixed, 0, "", "", "loaded",
          why="CRLF and LF line ends are normalised (the archive keeps the original bytes)")
     case("tolerated-scheduled-in-future.csv", "deliveries",
-         lines(DELIVERY_HEADER, ["JP,US,patent-bibliographic,XML,ST.96,2999-01-04,,,,"]), 0, "", "", "loaded",
-         why="a scheduled date in the future is a pending delivery, not an error")
+         lines(DELIVERY_HEADER, ["JP,US,patent-bibliographic,XML,ST.96,2029-01-01,,,,"]), 0, "", "", "loaded",
+         why="a scheduled date in the future (within the bound, today + 5 years) is a pending delivery, not an error")
 
     with open(HERE / "EXPECTED.toml", "w", encoding="utf-8") as fh:
         fh.write("# Generated by make_bad_files.py: what loading each file must produce.\n"

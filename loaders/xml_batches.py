@@ -65,6 +65,8 @@ CHUNK_ROWS = 20_000
 SCHEMA_MARKER = "-- ---------------------------------------------------------------- issue 9"
 #: Bytes read from a file at a time.
 READ_CHUNK = 1 << 20
+#: Bytes fed at a time to the parser that reads a document's prolog (kept small: they are parsed twice).
+SNIFF_SLICE = 4096
 #: The prolog (declaration, DOCTYPE) of a document must end within this many bytes.
 MAX_PROLOG_BYTES = 1 << 20
 #: Zip bomb guard: a member's uncompressed size, its ratio to the compressed size, and the
@@ -482,30 +484,48 @@ class _DocumentReader:
             return
         try:
             if self.parser is None:
-                self.head += data
-                self.sniffer.feed(data)
-                if self._sniffed():
-                    self.parser = etree.XMLPullParser(events=("start", "end"), tag=list(self.maps),
-                                                      **SAFE_PARSER)
-                    head, self.head, self.sniffer = bytes(self.head), None, None
-                    self.parser.feed(head)
-                    self._drain()
-                elif len(self.head) > MAX_PROLOG_BYTES:
-                    self._fail(None, f"the root element within the first {MAX_PROLOG_BYTES:,} bytes "
-                                     "of the document (a prolog or DTD this long is refused)", b"")
-                    return
+                self._sniff_then_parse(data)
             else:
                 self.parser.feed(data)
                 self._drain()
         except etree.XMLSyntaxError as err:
             if self.parser is not None:
                 self._drain_quietly()
-            elif self.sniffer is not None:
-                self._sniffed()  # the root's start may be queued before the error: check its DTD
-                if self.refused:
-                    return
-            self._fail(err.lineno, str(err.msg), data, err.lineno)
+            if not self.refused:
+                self._fail(err.lineno, str(err.msg), data, err.lineno)
         self.lines_fed += data.count(b"\n")
+
+    def _sniff_then_parse(self, data: bytes) -> None:
+        """Read up to the root element's start tag (the DOCTYPE comes before it) in small
+        slices, refuse a document whose DTD declares parsed entities before any of its content
+        is parsed, then hand everything read so far to the record parser."""
+        for i in range(0, len(data), SNIFF_SLICE):
+            piece = data[i:i + SNIFF_SLICE]
+            self.head += piece
+            error = None
+            try:
+                self.sniffer.feed(piece)
+            except etree.XMLSyntaxError as err:
+                error = err
+            found = self._sniffed()
+            if self.refused:
+                return
+            if found:
+                self.parser = etree.XMLPullParser(events=("start", "end"), tag=list(self.maps), **SAFE_PARSER)
+                head, self.head, self.sniffer = bytes(self.head), None, None
+                self.parser.feed(head)
+                self._drain()
+                rest = data[i + SNIFF_SLICE:]
+                if rest:
+                    self.parser.feed(rest)
+                    self._drain()
+                return
+            if error is not None:
+                raise error
+        if len(self.head) > MAX_PROLOG_BYTES:
+            raise etree.XMLSyntaxError(f"the root element within the first {MAX_PROLOG_BYTES:,} bytes "
+                                       "of the document (a prolog or DTD this long is refused)",
+                                       None, 1, 1)
 
     def _sniffed(self) -> bool:
         for _, root in self.sniffer.read_events():
@@ -599,7 +619,10 @@ class _DocumentReader:
         self.failed = True
         self.fail_line = (rel_line + self.offset) if rel_line else self.first_line
         self.measured.not_well_formed += 1
-        self.problems.add(self.name, self.fail_line, "not_well_formed", message)
+        # libxml2 ends its message with the line within this document: say where in the file.
+        message = re.sub(r",? line \d+, column \d+$", "", message)
+        self.problems.add(self.name, self.fail_line, "not_well_formed",
+                          f"{message} (in the XML document that starts at line {self.first_line})")
         self.lost = 0
         self.tail = b""
         if data and err_line:

@@ -60,12 +60,12 @@ ST96_DOCS = [
 
 def st36_document(n, number, kind, date, gaps, filler: str = "") -> str:
     title = "" if "empty_title" in gaps else f"Synthetic invention number {n}"
-    parts = [f'<patent-document dtd-version="v1.6" lang="en">\n<bibliographic-data>\n'
+    parts = [(f'<patent-document dtd-version="v1.6" lang="en">\n<bibliographic-data>\n'
              f'<publication-reference><document-id><country>EP</country>'
              f'<doc-number>{number or ""}</doc-number><kind>{kind}</kind><date>{date}</date>'
              f'</document-id></publication-reference>\n'
              f'<application-reference><document-id><country>EP</country><doc-number>2{n:07d}.5</doc-number>'
-             f'<date>2022{n % 12 + 1:02d}01</date></document-id></application-reference>\n']
+             f'<date>2022{n % 12 + 1:02d}01</date></document-id></application-reference>\n')]
     if "classification" not in gaps:
         parts.append('<classifications-ipcr><classification-ipcr><text>G06F 16/00</text>'
                      '</classification-ipcr></classifications-ipcr>\n')
@@ -93,7 +93,7 @@ def st36_document(n, number, kind, date, gaps, filler: str = "") -> str:
 
 def st96_document(n, number, kind, date, gaps) -> str:
     number_xml = f"<pat:PublicationNumber>{number}</pat:PublicationNumber>" if number else ""
-    parts = [f'<pat:PatentPublication com:st96Version="V6_0">\n<pat:BibliographicData>\n'
+    parts = [(f'<pat:PatentPublication com:st96Version="V6_0">\n<pat:BibliographicData>\n'
              f'<pat:PatentPublicationIdentification><com:IPOfficeCode>JP</com:IPOfficeCode>{number_xml}'
              f'<com:PatentDocumentKindCode>{kind}</com:PatentDocumentKindCode>'
              f'<com:PublicationDate>{date}</com:PublicationDate></pat:PatentPublicationIdentification>\n'
@@ -108,7 +108,7 @@ def st96_document(n, number, kind, date, gaps) -> str:
              '<pat:PatentClassificationText>H04W 12/04</pat:PatentClassificationText>'
              '</pat:IPCRClassification></pat:IPCRClassificationBag></pat:PatentClassificationBag>\n'
              f'<pat:InventionTitleBag><pat:InventionTitle com:languageCode="en">Synthetic device {n}'
-             '</pat:InventionTitle></pat:InventionTitleBag>\n<pat:PartyBag>\n']
+             '</pat:InventionTitle></pat:InventionTitleBag>\n<pat:PartyBag>\n')]
     if "applicant" not in gaps:
         parts.append(f'<pat:ApplicantBag><pat:Applicant><com:Contact><com:Name><com:EntityName>Example KK {n}'
                      '</com:EntityName></com:Name></com:Contact></pat:Applicant></pat:ApplicantBag>\n')
@@ -223,6 +223,195 @@ def write_fixtures(out: Path = OUT) -> None:
         "EP,,A1,20240101,,\n", encoding="utf-8")  # line 7: no publication number
 
 
+# ------------------------------------------------------------------ office dialects (illustrative)
+# Documents in the office dialects that data/reference/field-maps/ declares, written by this
+# script from the element names of each dialect (docs/xml-dialects.md). Every value is made up;
+# nothing is copied from a real document. The tests assert the gaps listed with each one.
+
+US_V45 = "v4.5 2014-04-03"
+US_V40 = "v40 2004-12-02"
+
+
+def us_document(number, kind, date, gaps=(), version=US_V45, kind_of="grant", images=0) -> str:
+    """A USPTO us-patent-grant / us-patent-application with its own declaration and DOCTYPE (as
+    in the weekly bulk files). v40 lists the inventors among the applicants
+    (app-type="applicant-inventor"); v4.x has us-parties with us-applicants and inventors.
+    `images` declares that many unparsed (NDATA) image entities, as older files do."""
+    root, biblio = f"us-patent-{kind_of}", f"us-bibliographic-data-{kind_of}"
+    entities = "".join(f'<!ENTITY US{number}-{date}-D{i:05d}.TIF SYSTEM "US{number}-{date}-D{i:05d}.TIF" '
+                       'NDATA TIF>\n' for i in range(images))
+    subset = f" [\n<!NOTATION TIF SYSTEM \"image/tiff\">\n{entities}]" if images else " [ ]"
+    dtd = f"{root}-{version.split()[0].replace('.', '')}.dtd"
+    parts = [(f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {root} SYSTEM "{dtd}"{subset}>\n'
+             f'<{root} lang="EN" dtd-version="{version}" file="US{number}-{date}.XML" country="US" '
+             f'date-publ="{date}">\n<{biblio}>\n'
+             f'<publication-reference><document-id><country>US</country><doc-number>{number}</doc-number>'
+             f'<kind>{kind}</kind><date>{date}</date></document-id></publication-reference>\n'
+             f'<application-reference appl-type="utility"><document-id><country>US</country>'
+             f'<doc-number>1{number[-7:]}</doc-number><date>20200102</date></document-id></application-reference>\n')]
+    if "priority_claims" not in gaps:
+        parts.append('<priority-claims><priority-claim sequence="01" kind="national"><country>JP</country>'
+                     f'<doc-number>2019-{number[-6:]}</doc-number><date>20190301</date></priority-claim></priority-claims>\n')
+    if "classification" not in gaps:
+        if version == US_V40:
+            parts.append('<classification-ipc><edition>7</edition><main-classification>G06F 17/30'
+                         '</main-classification></classification-ipc>\n')
+        else:
+            parts.append('<classifications-ipcr><classification-ipcr><section>G</section><class>06</class>'
+                         '<subclass>F</subclass><main-group>16</main-group><subgroup>00</subgroup>'
+                         '</classification-ipcr></classifications-ipcr>\n')
+    parts.append(f'<invention-title id="t1">Illustrative apparatus {number}</invention-title>\n')
+    if version == US_V40:
+        inventor = ("" if "inventor" in gaps else
+                    '<applicant sequence="001" app-type="applicant-inventor" designation="us-only">'
+                    '<addressbook><last-name>Example</last-name><first-name>Ada</first-name></addressbook>'
+                    '</applicant>')
+        parts.append(f'<parties><applicants>{inventor}</applicants></parties>\n')
+    else:
+        applicant = ("" if "applicant" in gaps else
+                     '<us-applicants><us-applicant sequence="001" app-type="applicant" designation="us-only">'
+                     '<addressbook><orgname>Example Devices Inc.</orgname></addressbook></us-applicant>'
+                     '</us-applicants>')
+        inventor = ("" if "inventor" in gaps else
+                    '<inventors><inventor sequence="001"><addressbook><last-name>Example</last-name>'
+                    '<first-name>Ada</first-name></addressbook></inventor></inventors>')
+        parts.append(f'<us-parties>{applicant}{inventor}</us-parties>\n')
+    parts.append(f'</{biblio}>\n')
+    if "abstract" not in gaps:
+        parts.append(f'<abstract id="abstract"><p id="p-0001" num="0000">An illustrative apparatus {number}.</p></abstract>\n')
+    if "description" not in gaps:
+        parts.append(f'<description id="description"><p id="p-0002" num="0001">Described {number}.</p></description>\n')
+    if "claims" not in gaps:
+        parts.append('<claims id="claims"><claim id="CLM-00001" num="00001"><claim-text>1. An apparatus.'
+                     '</claim-text></claim></claims>\n')
+    parts.append(f'</{root}>\n')
+    return "".join(parts)
+
+
+def ep_document(number, kind, date, gaps=()) -> str:
+    """An EPO ep-patent-document (SDOBI B-tags). A B publication has proprietors (B730) and no
+    abstract; an A publication applicants (B710) and an abstract."""
+    granted = kind.startswith("B")
+    party = ("<B730><B731><snm>Example Proprietor SA</snm></B731></B730>" if granted else
+             "<B710><B711><snm>Example Applicant GmbH</snm></B711></B710>")
+    inventor = "" if "inventor" in gaps else "<B720><B721><snm>Example, Inventor</snm></B721></B720>"
+    priority = ("" if "priority_claims" in gaps else
+                "<B300><B310>2019-000001</B310><B320><date>20190101</date></B320><B330><ctry>JP</ctry></B330></B300>")
+    parts = [('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<!DOCTYPE ep-patent-document PUBLIC "-//EPO//EP PATENT DOCUMENT 1.5//EN" "ep-patent-document-v1-5.dtd">\n'
+             f'<ep-patent-document id="EP{number}{kind}" lang="en" country="EP" doc-number="{number}" kind="{kind}" '
+             f'date-publ="{date}" dtd-version="ep-patent-document-v1-5">\n'
+             f'<SDOBI lang="en"><B100><B110>{number}</B110><B130>{kind}</B130><B140><date>{date}</date></B140>'
+             f'<B190>EP</B190></B100><B200><B210>20{number[-6:]}.1</B210><B220><date>20200115</date></B220></B200>'
+             f'{priority}<B500><B510EP><classification-ipcr sequence="1"><text>H04L 9/00 20060101AFI</text>'
+             '</classification-ipcr></B510EP><B540><B541>en</B541><B542>Illustrative method</B542></B540></B500>'
+             f'<B700>{party}{inventor}</B700></SDOBI>\n')]
+    if not granted and "abstract" not in gaps:
+        parts.append('<abstract id="abst" lang="en"><p id="pa01" num="0001">An illustrative method.</p></abstract>\n')
+    parts.append('<description id="desc" lang="en"><p id="p0001" num="0001">Described.</p></description>\n'
+                 '<claims id="claims01" lang="en"><claim id="c-en-0001" num="0001"><claim-text>A method.'
+                 '</claim-text></claim></claims>\n</ep-patent-document>\n')
+    return "".join(parts)
+
+
+def docdb_documents(docs) -> str:
+    """An EPO DOCDB exchange file: exch:exchange-documents holding one exch:exchange-document per
+    (office, number, kind, date, gaps). DOCDB has no description or claims."""
+    out = [('<?xml version="1.0" encoding="UTF-8"?>\n<exch:exchange-documents '
+           'xmlns:exch="http://www.epo.org/exchange" dtd-version="2.5.8" date-of-exchange="20240105">\n')]
+    for office, number, kind, date, gaps in docs:
+        out.append(f'<exch:exchange-document system="www.epo.org" country="{office}" doc-number="{number}" '
+                   f'kind="{kind}" date-publ="{date}" status="N">\n<exch:bibliographic-data>\n'
+                   '<exch:publication-reference data-format="docdb"><document-id><country>'
+                   f'{office}</country><doc-number>{number}</doc-number><kind>{kind}</kind><date>{date}</date>'
+                   '</document-id></exch:publication-reference>\n'
+                   '<exch:application-reference data-format="docdb"><document-id><country>'
+                   f'{office}</country><doc-number>{number}</doc-number><kind>A</kind><date>20220301</date>'
+                   '</document-id></exch:application-reference>\n')
+        if "classification" not in gaps:
+            out.append('<exch:classifications-ipcr><classification-ipcr sequence="1"><text>A61K 9/00 A I'
+                       '</text></classification-ipcr></exch:classifications-ipcr>\n')
+        out.append('<exch:parties><exch:applicants><exch:applicant sequence="1" data-format="docdb">'
+                   '<exch:applicant-name><name>EXAMPLE CORP</name></exch:applicant-name></exch:applicant>'
+                   '</exch:applicants>')
+        if "inventor" not in gaps:
+            out.append('<exch:inventors><exch:inventor sequence="1" data-format="docdb"><exch:inventor-name>'
+                       '<name>EXAMPLE ADA</name></exch:inventor-name></exch:inventor></exch:inventors>')
+        out.append('</exch:parties>\n<exch:invention-title lang="en" data-format="docdb">Illustrative compound'
+                   '</exch:invention-title>\n</exch:bibliographic-data>\n')
+        if "abstract" not in gaps:
+            out.append('<exch:abstract lang="en" data-format="docdba"><exch:p>An illustrative compound.</exch:p>'
+                       '</exch:abstract>\n')
+        out.append('</exch:exchange-document>\n')
+    out.append('</exch:exchange-documents>\n')
+    return "".join(out)
+
+
+def kr_document(number, kind, date) -> str:
+    """A KIPO kr-patent-document (ST.36 structure with the kr- bibliographic wrapper)."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<kr-patent-document lang="ko" country="KR" dtd-version="1.0">\n<kr-bibliographic-data>\n'
+            f'<publication-reference><document-id><country>KR</country><doc-number>{number}</doc-number>'
+            f'<kind>{kind}</kind><date>{date}</date></document-id></publication-reference>\n'
+            '<application-reference><document-id><country>KR</country><doc-number>1020230000001</doc-number>'
+            '<date>20230102</date></document-id></application-reference>\n'
+            '<classifications-ipcr><classification-ipcr><text>H01M 10/05</text></classification-ipcr>'
+            '</classifications-ipcr>\n<invention-title lang="ko">예시 전지</invention-title>\n'
+            '<parties><applicants><applicant sequence="1"><addressbook><name>예시 주식회사</name></addressbook>'
+            '</applicant></applicants><inventors><inventor sequence="1"><addressbook><name>홍길동</name>'
+            '</addressbook></inventor></inventors></parties>\n</kr-bibliographic-data>\n'
+            '<abstract><p>예시 요약.</p></abstract>\n<description><p>설명.</p></description>\n'
+            '<claims><claim num="1"><claim-text>전지.</claim-text></claim></claims>\n</kr-patent-document>\n')
+
+
+def st96_standalone(n, number, date) -> str:
+    """One ST.96 PatentPublication as a document of its own (declaration and namespaces)."""
+    doc = st96_document(n, number, "A", date, set())
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + doc.replace(
+        "<pat:PatentPublication ", f'<pat:PatentPublication xmlns:pat="{ST96_PAT}" xmlns:com="{ST96_COM}" ', 1))
+
+
+#: The US weekly bulk file of the fixtures: (number, kind, date, gaps, version, images).
+US_BULK = [
+    ("11000001", "B2", "20240102", (), US_V45, 2),
+    ("11000002", "B1", "20240102", ("priority_claims",), US_V45, 0),
+    ("11000003", "B2", "20240102", ("abstract",), US_V45, 1),
+]
+
+
+def write_dialect_fixtures(out: Path) -> None:
+    """tests/data/xml/dialects/ (what each file holds is asserted in tests/test_xml_batches.py):
+
+    - us-bulk-ipg.xml: 3 US grants v4.5 concatenated, each with its own declaration and DOCTYPE,
+      two declaring NDATA image entities; 2 lacks priority claims, 3 the abstract.
+    - us-bulk-truncated.xml: the same 3, the second cut off in its description: 1 lost.
+    - us-v40-grant.xml: a v40 (2004) grant whose inventor is listed among the applicants.
+    - us-application.xml: a us-patent-application (A1), no classification.
+    - ep-b1.xml: an EP B1 (no abstract: B publications have none), no inventor.
+    - docdb.xml: 3 DOCDB exchange documents (EP, EP, WO); the WO one has no abstract.
+    - kr.xml: one KR document, every field.
+    - st96-joined.xml: 2 ST.96 documents, each with its own declaration.
+    """
+    d = out / "dialects"
+    d.mkdir(parents=True, exist_ok=True)
+    bulk = [us_document(n, k, dt, g, v, images=i) for n, k, dt, g, v, i in US_BULK]
+    (d / "us-bulk-ipg.xml").write_text("".join(bulk), encoding="utf-8")
+    cut = bulk[1].index("<description")
+    (d / "us-bulk-truncated.xml").write_text(bulk[0] + bulk[1][:cut + 30] + "\n" + bulk[2], encoding="utf-8")
+    (d / "us-v40-grant.xml").write_text(us_document("06800001", "B1", "20041221", version=US_V40),
+                                        encoding="utf-8")
+    (d / "us-application.xml").write_text(
+        us_document("20240000001", "A1", "20240104", ("classification",), kind_of="application"),
+        encoding="utf-8")
+    (d / "ep-b1.xml").write_text(ep_document("3900001", "B1", "20240103", ("inventor",)), encoding="utf-8")
+    (d / "docdb.xml").write_text(docdb_documents([
+        ("EP", "4000001", "A1", "20240103", ()), ("EP", "4000002", "A2", "20240103", ("inventor",)),
+        ("WO", "2024000001", "A1", "20240104", ("abstract",))]), encoding="utf-8")
+    (d / "kr.xml").write_text(kr_document("1020240000001", "A", "20240105"), encoding="utf-8")
+    (d / "st96-joined.xml").write_text(st96_standalone(1, "2024-000201", "2024-01-11")
+                                       + st96_standalone(2, "2024-000202", "2024-01-18"), encoding="utf-8")
+
+
 def write_large_batch(size_mb: float, directory: Path | None = None) -> Path:
     """A single ST.36 file of about `size_mb` MB (every 10th record lacks an abstract), streamed
     to disk so that writing it needs no memory either."""
@@ -252,6 +441,7 @@ def main(argv=None) -> int:
         print(write_large_batch(args.size_mb, Path(args.out) if args.out else None))
     else:
         write_fixtures()
+        write_dialect_fixtures(OUT)
         print(f"wrote fixtures to {OUT}")
     return 0
 

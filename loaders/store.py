@@ -477,6 +477,8 @@ def load_file(request: LoadRequest, db_path: Path | None = None, dry_run: bool =
         raise ValueError(f"unknown kind {request.kind!r}; expected one of {', '.join(KINDS)}")
     if request.kind == "survey" and (not request.round or request.codebook is None):
         raise ValueError("a survey load needs --round and --codebook")
+    from .checks import date_bounds
+    date_bounds()  # a malformed IPDX_DATE_MIN / IPDX_DATE_MAX is a usage error, even for a file loaded before
     progress(0.05, "hashing")
     if request.kind in READ_ONCE_KINDS and request.content is None:
         request = dataclasses.replace(request, content=Path(request.path).read_bytes())

@@ -117,3 +117,55 @@ def test_hostile_authority_xml_is_refused(empty_db, name):
         load(empty_db, "authority", XML / "bad" / name)
     assert "refused for safety" in err.value.report() and "EntitiesForbidden" in err.value.report()
     assert table_checksums(empty_db) == before
+
+
+def test_epo_style_semicolon_csv_with_quotes_notes_and_extra_columns(empty_db, tmp_path):
+    # As the EPO publishes its file: ';'-separated, quoted, headers with notes, more columns than
+    # ST.37's elements (ignored, and the load says which), and the exception code E.
+    epo = tmp_path / "EP_authority_file.csv"
+    epo.write_text('"Country_Code";"Publication_Number";"Kind_Code";"Publication_Date (YYYYMMDD)";'
+                   '"Exception_Code";"Application_Number"\n'
+                   '"EP";"0000001";"A1";"19781220";"";"78300001"\n'
+                   '"EP";"0000002";"A1";"19781220";"E";"78300002"\n', encoding="utf-8")
+    result = load(empty_db, "authority", epo)
+    assert result.rows == 2
+    assert "ignored: Application_Number" in " ".join(result.notes)
+    con = open_snapshot(empty_db)
+    assert con.execute("SELECT publication_number, number_key, exception_code, expected FROM "
+                       "authority_documents ORDER BY 1").fetchall() == [
+        ("0000001", "1", None, True), ("0000002", "2", "E", False)]
+    con.close()
+
+
+def test_exception_codes_come_from_the_table(empty_db, tmp_path, monkeypatch):
+    from loaders import st37
+    entry = tmp_path / "ep.txt"
+    entry.write_text("office;publication number;kind;publication date;exception code\nEP;1;A1;20240101;X\n")
+    with pytest.raises(LoadRejected) as err:
+        load(empty_db, "authority", entry)
+    report = err.value.report()
+    # The refusal lists the allowed codes and says where an office's own code goes.
+    assert "row 2, column 'exception code': value 'X'" in report and "W (withdrawn" in report
+    assert "data/reference/st37-exception-codes.csv" in report
+    table = tmp_path / "codes.csv"
+    table.write_text(st37.EXCEPTION_CODES_FILE.read_text(encoding="utf-8")
+                     + "X,office-specific: number reserved,no,reserved\n", encoding="utf-8")
+    monkeypatch.setattr(st37, "EXCEPTION_CODES_FILE", table)
+    assert load(empty_db, "authority", entry).rows == 1
+    con = open_snapshot(empty_db)
+    assert con.execute("SELECT exception_code, expected FROM authority_documents").fetchall() == [("X", False)]
+    con.close()
+
+
+def test_ranges_expand_in_sql_keeping_zero_padding(empty_db, tmp_path):
+    ranges = tmp_path / "ranges.txt"
+    ranges.write_text("office;publication number;kind;publication date;exception code;range end\n"
+                      "EP;0099998;A1;20240101;;0100001\nEP;7;B1;20240101;withdrawn;9\n")
+    assert load(empty_db, "authority", ranges).rows == 7
+    con = open_snapshot(empty_db)
+    assert con.execute("SELECT publication_number, number_key, kind, exception_code FROM authority_documents "
+                       "ORDER BY number_key::BIGINT").fetchall() == [
+        ("7", "7", "B1", "W"), ("8", "8", "B1", "W"), ("9", "9", "B1", "W"),
+        ("0099998", "99998", "A1", None), ("0099999", "99999", "A1", None),
+        ("0100000", "100000", "A1", None), ("0100001", "100001", "A1", None)]
+    con.close()

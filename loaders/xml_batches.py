@@ -68,7 +68,7 @@ READ_CHUNK = 1 << 20
 #: Bytes fed at a time to the parser that reads a document's prolog (kept small: they are parsed twice).
 SNIFF_SLICE = 4096
 #: The prolog (declaration, DOCTYPE) of a document must end within this many bytes.
-MAX_PROLOG_BYTES = 1 << 20
+MAX_PROLOG_BYTES = 512 << 10
 #: Zip bomb guard: a member's uncompressed size, its ratio to the compressed size, and the
 #: total uncompressed size of the .xml members. Real batches (USPTO's weekly ~1 GB files,
 #: EPO's full-text) compress 8-20 times; 100 leaves room for repetitive XML.
@@ -368,7 +368,7 @@ def _zip_guard(zf: zipfile.ZipFile, names: list[str], display: str) -> None:
                          f"{info.compress_size:,} bytes inflating to {info.file_size:,}",
                          f"a compression ratio of at most {MAX_RATIO}:1 (this looks like a zip bomb; "
                          "nothing was inflated)")
-    if total > MAX_TOTAL_BYTES and not problems:
+    if total > MAX_TOTAL_BYTES:
         problems.add(display, None, None, f"{total:,} bytes",
                      f"at most {MAX_TOTAL_BYTES:,} bytes of XML in one zip, uncompressed "
                      "(split the batch; nothing was inflated)")
@@ -522,10 +522,11 @@ class _DocumentReader:
                 return
             if error is not None:
                 raise error
-        if len(self.head) > MAX_PROLOG_BYTES:
-            raise etree.XMLSyntaxError(f"the root element within the first {MAX_PROLOG_BYTES:,} bytes "
-                                       "of the document (a prolog or DTD this long is refused)",
-                                       None, 1, 1)
+        if len(self.head) > MAX_PROLOG_BYTES:  # a DTD this long is an attack, not a patent document
+            self.refused = True
+            self.measured.refused.add(self.name, self.first_line, None, None,
+                                      f"the root element within the first {MAX_PROLOG_BYTES:,} bytes of the "
+                                      "document (a prolog or DTD this long is refused for safety)")
 
     def _sniffed(self) -> bool:
         for _, root in self.sniffer.read_events():

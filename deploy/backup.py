@@ -73,12 +73,8 @@ def _check_copy(path: Path, sha: str) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
-    for path in [*folder.rglob("*"), folder]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    for path in [*folder.rglob("*"), folder]:  # files and folders alike
+        store._fsync_dir(path)
 
 
 def backup(db: Path, dest: Path) -> Path:

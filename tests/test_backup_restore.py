@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, file_digest, rows, table_checksums
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from test_concurrency import NEW_DELIVERIES, _start_load, _wait_for_pause
 
 BACKUP = [sys.executable, str(ROOT / "deploy" / "backup.py")]
 HEALTHCHECK = [sys.executable, str(ROOT / "deploy" / "healthcheck.py")]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-NEW_DELIVERIES = (
-    "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes\n"
-    "JP,US,backup-test,XML,ST.96,2026-01-05,2026-01-05,5000,,\n"
-    "JP,US,backup-test,XML,ST.96,2026-01-12,2026-01-13,5100,yes,one day late\n"
-)
 #: How long the paused load holds the writer lock: ample for a backup process to start and
 #: reach the lock on a busy machine (the test checks that it did).
 PAUSE_SECONDS = 10
@@ -50,29 +44,8 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
                           env={**os.environ, "IPDX_DB": ""}, **kwargs)
 
 
-def _start_load(db: Path, source: Path, pause_at: str, seconds: float) -> subprocess.Popen:
-    env = {**os.environ, "IPDX_TEST_PAUSE_AT": pause_at, "IPDX_TEST_PAUSE_SECONDS": str(seconds), "IPDX_DB": ""}
-    return subprocess.Popen([sys.executable, "-m", "loaders", "load", "deliveries", str(source), "--db", str(db)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait_for_pause(proc: subprocess.Popen, point: str) -> None:
-    seen = []
-    for line in proc.stderr:
-        seen.append(line)
-        if line.startswith(f"IPDX_TEST_PAUSE_AT {point} "):
-            return
-    raise AssertionError(f"the load never reached {point!r}: {''.join(seen)}")
-
-
 def _manifest_seqs(archive: Path) -> list[int]:
     return [json.loads(line)["seq"] for line in (archive / "manifest.jsonl").read_text().splitlines() if line.strip()]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -105,7 +78,7 @@ def reader(running_app):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         tab = browser.new_page()
         tab.set_default_timeout(90_000)
 
@@ -155,7 +128,7 @@ def test_backup_during_a_load_while_the_app_serves_restores_to_the_live_database
     restore = _run([*BACKUP, "restore", str(made), "--db", str(restored)])
     assert restore.returncode == 0, restore.stderr
     assert contents(restored) == live
-    assert rows(restored, "SELECT count(*) FROM deliveries WHERE dataset = 'backup-test'") == [(2,)]
+    assert rows(restored, "SELECT count(*) FROM deliveries WHERE dataset = 'test-extra'") == [(2,)]
     # The raw files came back byte for byte.
     for name, in rows(db, "SELECT archived_as FROM loads"):
         assert file_digest(restored.parent / "archive" / name) == file_digest(db.parent / "archive" / name)
@@ -176,7 +149,7 @@ def test_backup_after_a_load_killed_between_swap_and_manifest_has_the_swapped_in
     restored = tmp_path / "restored" / "ipdx.duckdb"
     assert _run([*BACKUP, "restore", made.stdout.strip(), "--db", str(restored)]).returncode == 0
     assert contents(restored) == contents(db)
-    assert rows(restored, "SELECT count(*) FROM deliveries WHERE dataset = 'backup-test'") == [(2,)]
+    assert rows(restored, "SELECT count(*) FROM deliveries WHERE dataset = 'test-extra'") == [(2,)]
 
 
 def test_database_built_without_the_bundled_data_restores_without_it(empty_db, tmp_path):

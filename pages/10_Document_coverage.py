@@ -75,10 +75,29 @@ mine = batches[batches["provider"] == office]
 if mine.empty:
     st.info(_("No XML batch of {office} is loaded.").format(office=common.plain(common.office_label(office, names))))
     st.stop()
+incomplete = mine[mine["incomplete"]]
+if not incomplete.empty:
+    st.warning(_("Incomplete batches: {count}. Documents could not be read to their end, so these batches hold "
+                 "fewer records than their files; the lost documents are listed with file and line below.").format(
+        count=i18n.number(len(incomplete))), icon=":material/warning:")
 common.show_table(mine.drop(columns=["bundled"]), width="stretch", key="batches-table")
 labels = {int(r.load_seq): f"{r.dataset} · {r.recipient} · {r.scheduled_date} ({r.original_name})"
           for r in mine.itertuples()}
 batch = common.url_select(_("Batch"), list(labels), key="batch", format_func=lambda s: labels[s])
+chosen = mine[mine["load_seq"] == int(batch)].iloc[0]
+if chosen["incomplete"]:
+    st.warning(_("This batch is incomplete: documents lost: {lost}; not well-formed: {not_well_formed}. Its "
+                 "measured completeness covers only the records that could be read.").format(
+        lost=i18n.number(int(chosen["lost_documents"])), not_well_formed=i18n.number(int(chosen["not_well_formed"]))),
+        icon=":material/warning:")
+if isinstance(chosen["office_mismatch"], str):
+    st.warning(_("The documents' office differs from the provider {provider}: {offices} (records per office). "
+                 "They are counted as delivered by {provider}.").format(
+        provider=common.plain(chosen["provider"]), offices=common.plain(chosen["office_mismatch"])),
+        icon=":material/warning:")
+if isinstance(chosen["skipped_links"], str):
+    st.info(_("Symbolic links were left out of this directory batch and never followed: {links}.").format(
+        links=common.plain(chosen["skipped_links"])))
 measured = data.query(coverage.measured_completeness, load_seq=int(batch))
 fig = go.Figure(go.Bar(x=measured["completeness"], y=[common.chart_text(f) for f in measured["field"]],
                        orientation="h", marker_color=common.SERIES_COLOURS[0],

@@ -28,6 +28,15 @@ st.caption(_("Period: scheduled dates {since} to {until}, inclusive, UTC. Comple
 names = common.office_names()
 
 st.subheader(_("Provider office x field"))
+caveats = data.query(completeness.xml_batch_warnings, **period)
+if caveats["incomplete"].any():
+    st.warning(_("Incomplete XML batches: {count}. Their measured completeness covers only the documents that "
+                 "could be read to their end (see the Document coverage page).").format(
+        count=i18n.number(int(caveats["incomplete"].sum()))), icon=":material/warning:")
+if caveats["office_mismatch"].notna().any():
+    st.warning(_("XML batches holding documents of an office other than their provider: {count} (see the "
+                 "Document coverage page).").format(count=i18n.number(int(caveats["office_mismatch"].notna().sum()))),
+               icon=":material/warning:")
 fields = data.query(completeness.field_completeness, threshold=threshold, **period)
 if fields.empty:
     st.info(_("No completeness figures are loaded for these filters."))

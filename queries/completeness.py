@@ -140,3 +140,21 @@ def volume_anomalies(con, since=None, until=None, providers=None, recipients=Non
                      window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """The deliveries of `delivery_volumes` whose record count is outside their band."""
     return _volumes(con, since, until, providers, recipients, datasets, window, min_history, k, True)
+
+
+def xml_batch_warnings(con, since=None, until=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+    """XML batches whose measured completeness needs a caveat, in the page's filters: incomplete
+    (documents lost, i.e. not read to their end, or documents not well-formed: the batch holds
+    fewer records than its files) or with documents of an office other than the provider."""
+    return con.execute("""
+        SELECT b.provider, b.recipient, b.dataset, b.scheduled_date, b.original_name, b.records,
+               coalesce(b.lost_documents, 0) AS lost_documents, b.not_well_formed,
+               coalesce(b.incomplete, false) AS incomplete, b.office_mismatch
+        FROM xml_batches b
+        WHERE (coalesce(b.incomplete, false) OR b.office_mismatch IS NOT NULL)
+          AND ($since IS NULL OR b.scheduled_date >= $since) AND ($until IS NULL OR b.scheduled_date <= $until)
+          AND ($providers IS NULL OR list_contains($providers, b.provider))
+          AND ($recipients IS NULL OR list_contains($recipients, b.recipient))
+          AND ($datasets IS NULL OR list_contains($datasets, b.dataset))
+        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""",
+        _params(since, until, providers, recipients, datasets)).df()

@@ -84,10 +84,15 @@ def authority_files(con) -> pd.DataFrame:
 
 def xml_batch_summary(con, provider: str | None = None) -> pd.DataFrame:
     """One row per loaded XML batch: delivery key, file, files, records, records or files not
-    well-formed, records without a publication number, standards and versions seen."""
+    well-formed, records without a publication number, dialects and versions seen, documents
+    lost (could not be read to their end), whether the batch is incomplete (documents lost or not
+    well-formed), the documents' offices other than the provider (with their record counts) and
+    the symbolic links left out of a directory batch."""
     return con.execute("""
         SELECT b.load_seq, b.provider, b.recipient, b.dataset, b.scheduled_date, b.original_name,
-               b.files, b.records, b.not_well_formed, b.missing_identifier, b.standards, l.bundled
+               b.files, b.records, b.not_well_formed, b.missing_identifier, b.standards,
+               coalesce(b.lost_documents, 0) AS lost_documents, coalesce(b.incomplete, false) AS incomplete,
+               b.office_mismatch, b.skipped_links, l.bundled
         FROM xml_batches b JOIN loads l ON l.seq = b.load_seq
         WHERE $provider IS NULL OR b.provider = $provider
         ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", {"provider": provider}).df()
@@ -112,3 +117,27 @@ def measured_completeness(con, load_seq: int | None = None) -> pd.DataFrame:
         JOIN xml_batches b ON b.load_seq = c.load_seq
         WHERE c.source = 'measured' AND ($seq IS NULL OR b.load_seq = $seq)
         ORDER BY b.load_seq, c.field""", {"seq": load_seq}).df()
+
+
+def xml_batches_contract(con) -> list[dict]:
+    """For scripts (`python -m loaders metrics --json`, key `xml_batches`): one row per loaded XML
+    batch: provider, recipient, dataset, scheduled date, files, records, documents lost, dialects
+    and versions seen, offices of the documents other than the provider (NULL when none)."""
+    frame = con.execute("""
+        SELECT provider, recipient, dataset, scheduled_date::VARCHAR AS scheduled_date, files, records,
+               coalesce(lost_documents, 0) AS lost_documents, standards AS dialects, office_mismatch
+        FROM xml_batches ORDER BY scheduled_date, provider, recipient, dataset""").df()
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def measured_completeness_contract(con) -> list[dict]:
+    """For scripts (key `measured_completeness`): one row per delivery (XML batch) and field:
+    provider, recipient, dataset, scheduled date, field, populated records (the field present and
+    non-empty) and the batch's records (the denominator)."""
+    frame = con.execute("""
+        SELECT c.provider, c.recipient, c.dataset, c.scheduled_date::VARCHAR AS scheduled_date, c.field,
+               c.populated, b.records
+        FROM field_completeness c JOIN xml_batches b ON b.load_seq = c.load_seq
+        WHERE c.source = 'measured'
+        ORDER BY c.scheduled_date, c.provider, c.recipient, c.dataset, c.field""").df()
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -140,10 +140,13 @@ def _without_nan(value):
 
 
 def cmd_metrics(args) -> int:
-    from queries import metrics_summary
+    from queries import coverage, metrics_summary
     con = store.connect_read_only(_db(args))
-    print(json.dumps(metrics_summary(con, as_of=args.as_of), default=str, sort_keys=True,
-                     indent=None if args.json else 2))
+    summary = metrics_summary(con, as_of=args.as_of)
+    # XML batches and the completeness measured from them (per delivery and field), for scripts.
+    summary["xml_batches"] = coverage.xml_batches_contract(con)
+    summary["measured_completeness"] = coverage.measured_completeness_contract(con)
+    print(json.dumps(summary, default=str, sort_keys=True, indent=None if args.json else 2))
     return 0
 
 

@@ -428,3 +428,22 @@ def test_ndata_entities_are_allowed_but_parsed_ones_still_refused(db, tmp_path):
     with pytest.raises(LoadRejected) as err:
         load_file(xml_request(mixed, provider="US", recipient="EP", dataset="d", scheduled_date="2024-01-08"), db)
     assert "external entities (xxe)" in err.value.report()
+
+
+def test_metrics_json_lists_batches_and_measured_completeness_per_delivery_and_field(db, capsys):
+    import json
+    load_dialect(db, "us-bulk-truncated.xml", "EP", recipient="JP", dataset="patent-fulltext",
+                 scheduled_date="2024-06-03")
+    capsys.readouterr()
+    assert main(["metrics", "--json", "--db", str(db)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["xml_batches"] == [{
+        "provider": "EP", "recipient": "JP", "dataset": "patent-fulltext", "scheduled_date": "2024-06-03",
+        "files": 1, "records": 2, "lost_documents": 1, "dialects": "US grant v4.5 2014-04-03",
+        "office_mismatch": "US (2)"}]
+    rows_ = summary["measured_completeness"]
+    assert len(rows_) == 13 and {r["field"] for r in rows_} == set(ALL_FIELDS)
+    abstract = next(r for r in rows_ if r["field"] == "abstract")
+    # Documents 1 and 3 were read; 3 has no abstract.
+    assert abstract == {"provider": "EP", "recipient": "JP", "dataset": "patent-fulltext",
+                        "scheduled_date": "2024-06-03", "field": "abstract", "populated": 1, "records": 2}

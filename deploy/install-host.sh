@@ -25,18 +25,18 @@ python=python3
 systemd_dir=/etc/systemd/system
 enable=no
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --prefix) prefix=$2; shift 2 ;;
-    --state) state=$2; shift 2 ;;
-    --user) user=$2; shift 2 ;;
-    --port) port=$2; shift 2 ;;
-    --python) python=$2; shift 2 ;;
-    --systemd-dir) systemd_dir=$2; shift 2 ;;
+    --prefix) prefix=${2:?--prefix needs a value}; shift 2 ;;
+    --state) state=${2:?--state needs a value}; shift 2 ;;
+    --user) user=${2:?--user needs a value}; shift 2 ;;
+    --port) port=${2:?--port needs a value}; shift 2 ;;
+    --python) python=${2:?--python needs a value}; shift 2 ;;
+    --systemd-dir) systemd_dir=${2:?--systemd-dir needs a value}; shift 2 ;;
     --no-systemd) systemd_dir=; shift ;;
     --enable) enable=yes; shift ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) echo "install-host.sh: unknown argument $1" >&2; usage ;;
   esac
 done

@@ -40,7 +40,8 @@ while [ $# -gt 0 ]; do
     *) echo "install-host.sh: unknown argument $1" >&2; usage ;;
   esac
 done
-case "$prefix$state" in *@*) echo "install-host.sh: paths may not contain @" >&2; exit 2 ;; esac
+# Both go into the unit and the commands unquoted and through sed.
+case "$prefix$state" in *@*|*[[:space:]]*|*'|'*) echo "install-host.sh: --prefix and --state may not contain @, | or spaces" >&2; exit 2 ;; esac
 case "$port" in ''|*[!0-9]*) echo "install-host.sh: --port must be a number" >&2; exit 2 ;; esac
 mkdir -p "$prefix" "$state"
 prefix=$(cd "$prefix" && pwd)
@@ -88,6 +89,7 @@ install -m 0755 "$src/deploy/start.sh" "$prefix/bin/ipdx-dashboard"
 # Operators' commands, with this installation's database unless IPDX_DB says otherwise.
 write_command() {  # name, then the command line (run in the app folder)
   local name=$1; shift
+  # shellcheck disable=SC2016  # $IPDX_DB and $@ are the wrapper's, expanded when it runs
   printf '#!/bin/sh\n# Made by deploy/install-host.sh.\nset -eu\nexport IPDX_DB="${IPDX_DB:-%s}"\ncd "%s"\nexec %s "$@"\n' \
     "$state/ipdx.duckdb" "$prefix/app" "$*" >"$prefix/bin/$name"
   chmod 0755 "$prefix/bin/$name"

@@ -55,6 +55,15 @@ BUNDLED_LOADS = (
     ("deliveries", "deliveries.csv", None, None),
     ("completeness", "completeness.csv", None, None),
 )
+#: The bundled illustrative XML batches and ST.37 authority file (data/bundled/xml/, written by
+#: scripts/make_xml_fixtures.py --bundled), loaded after the above: (kind, file, load options).
+BUNDLED_XML_LOADS = (
+    ("xml", "xml/us-grants-illustrative.xml", {"provider": "US", "recipient": "JP",
+                                               "dataset": "patent-xml-sample", "scheduled_date": "2026-11-19"}),
+    ("xml", "xml/ep-illustrative.zip", {"provider": "EP", "recipient": "WO",
+                                        "dataset": "patent-xml-sample", "scheduled_date": "2026-11-18"}),
+    ("authority", "xml/ep-authority-illustrative.csv", {}),
+)
 
 Progress = Callable[[float, str], None]
 
@@ -556,6 +565,11 @@ def _bundled_requests() -> list[tuple[LoadRequest, dict]]:
         if path.exists():
             out.append((LoadRequest(kind, path, name, rnd, BUNDLED_DIR / codebook if codebook else None,
                                     "bundled", True), {}))
+    for kind, name, options in BUNDLED_XML_LOADS:
+        path = BUNDLED_DIR / name
+        if path.exists():
+            out.append((LoadRequest(kind, path, Path(name).name, None, None, "bundled", True,
+                                    options=dict(options)), {}))
     return out
 
 

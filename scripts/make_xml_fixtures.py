@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -412,6 +413,46 @@ def write_dialect_fixtures(out: Path) -> None:
                                        + st96_standalone(2, "2024-000202", "2024-01-18"), encoding="utf-8")
 
 
+# ------------------------------------------------------------------ the bundled illustrative batches
+BUNDLED_XML = ROOT / "data" / "bundled" / "xml"
+
+
+def write_bundled(out: Path = BUNDLED_XML) -> None:
+    """data/bundled/xml/: ILLUSTRATIVE XML batches and an ST.37 authority file for the embedded
+    default (loaded by `python -m loaders build`, see loaders/store.py BUNDLED_XML_LOADS), so the
+    Document coverage page has something to show on a fresh start. Written by this script in
+    the offices' dialects; every number, name and text is made up.
+
+    - us-grants-illustrative.xml: a USPTO-style weekly file, 24 us-patent-grant v4.5 documents
+      concatenated (some declare NDATA image entities); the 13th is cut off (1 lost document,
+      so the batch is incomplete); 1 lacks the abstract.
+    - ep-illustrative.zip: 20 EP documents (19 A1, 1 B1 without abstract, as B publications have
+      none) in two files.
+    - ep-authority-illustrative.csv: the EP authority file, EPO-style semicolon CSV: 24 numbers,
+      4 of them never delivered, 1 withdrawn (W) and 1 with the office-defined code E.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    us = [us_document(f"{11500000 + n}", "B2" if n % 5 else "B1", "20261117",
+                      ("abstract",) if n == 7 else (), US_V45, images=n % 3) for n in range(1, 25)]
+    cut = us[12].index("<description")
+    us[12] = us[12][:cut + 20] + "\n"
+    (out / "us-grants-illustrative.xml").write_text("".join(us), encoding="utf-8")
+    ep = [ep_document(f"{4100000 + n}", "B1" if n == 20 else "A1", "20261118") for n in range(1, 21)]
+    zip_path = out / "ep-illustrative.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, docs in (("EP-2026-47-part1.xml", ep[:10]), ("EP-2026-47-part2.xml", ep[10:])):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, "".join(docs))
+    lines = ['"Country_Code";"Publication_Number";"Kind_Code";"Publication_Date (YYYYMMDD)";"Exception_Code"']
+    for n in range(1, 25):
+        kind = "B1" if n == 20 else "A1"
+        code = {21: "W", 22: "E"}.get(n, "")
+        lines.append(f'"EP";"{4100000 + n}";"{kind}";"20261118";"{code}"')
+    (out / "ep-authority-illustrative.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def write_large_batch(size_mb: float, directory: Path | None = None) -> Path:
     """A single ST.36 file of about `size_mb` MB (every 10th record lacks an abstract), streamed
     to disk so that writing it needs no memory either."""
@@ -436,9 +477,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size-mb", type=float, help="write one large ST.36 batch of this size to a temp dir")
     p.add_argument("--out", help="directory for --size-mb (default: a new temp dir)")
+    p.add_argument("--bundled", action="store_true",
+                   help="write the bundled illustrative XML batches and authority file to data/bundled/xml/")
     args = p.parse_args(argv)
     if args.size_mb:
         print(write_large_batch(args.size_mb, Path(args.out) if args.out else None))
+    elif args.bundled:
+        write_bundled()
+        print(f"wrote the bundled illustrative XML to {BUNDLED_XML}")
     else:
         write_fixtures()
         write_dialect_fixtures(OUT)

@@ -22,7 +22,8 @@ def test_first_start_builds_from_bundled_data_and_archives_it(tmp_path):
     ensure_database(db)
     manifest = read_manifest(Paths(db))
     assert [m["original_name"] for m in manifest] == [
-        "survey-2025.csv", "survey-2026.xlsx", "schedule.csv", "deliveries.csv", "completeness.csv"]
+        "survey-2025.csv", "survey-2026.xlsx", "schedule.csv", "deliveries.csv", "completeness.csv",
+        "us-grants-illustrative.xml", "ep-illustrative.zip", "ep-authority-illustrative.csv"]
     assert all(m["bundled"] for m in manifest)
     for m in manifest:
         archived = tmp_path / "archive" / m["archived_as"]
@@ -154,12 +155,13 @@ def test_readers_never_see_a_half_loaded_snapshot(fresh_bundled_db, tmp_path):
 
 
 def test_cli_remove_rebuilds_without_the_load(fresh_bundled_db):
-    # Load #5 is the bundled completeness file: removing it empties field_completeness only.
+    # Load #5 is the bundled completeness file: removing it empties the reported completeness
+    # only (the bundled XML batches' measured rows stay).
     run = cli("remove", "5", db=fresh_bundled_db)
     assert run.returncode == 0, run.stderr
     assert "removed load #5" in run.stdout
     con = open_snapshot(fresh_bundled_db)
-    assert con.execute("SELECT count(*) FROM field_completeness").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM field_completeness WHERE source = 'reported'").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM deliveries").fetchall() == [(1630,)]
     con.close()
     assert cli("remove", "99", db=fresh_bundled_db).returncode == 2

@@ -36,8 +36,6 @@ from loaders import store
 
 FORMAT = 1
 INFO = "backup.json"
-#: How long a backup waits for a running load to finish before giving up.
-LOCK_TIMEOUT = 1800.0
 
 
 class BackupError(Exception):
@@ -86,7 +84,7 @@ def backup(db: Path, dest: Path) -> Path:
     partial, final = dest / f".partial-{name}", dest / name
     (partial / "archive").mkdir(parents=True)
     try:
-        with store.writer_lock(paths, timeout=LOCK_TIMEOUT):
+        with store.writer_lock(paths):  # waits as long as a load would (IPDX_LOCK_WAIT)
             # A crash between a swap and its manifest write leaves the manifest behind the live
             # snapshot: repaired first, as the next start of the app would.
             store.recover(paths)
@@ -157,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except (BackupError, store.LoadRejected, TimeoutError) as err:
         print(f"{args.command} failed: {err}", file=sys.stderr)
         return 1
+    except ValueError as err:  # a malformed setting, such as IPDX_LOCK_WAIT
+        print(f"usage error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

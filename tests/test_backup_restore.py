@@ -178,3 +178,20 @@ def test_backup_of_a_missing_database_fails_and_leaves_no_folder(tmp_path):
     missing = _run([*BACKUP, "backup", str(tmp_path / "backups"), "--db", str(tmp_path / "none" / "ipdx.duckdb")])
     assert missing.returncode == 1 and "there is no database" in missing.stderr
     assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
+
+
+def test_backup_gives_up_on_a_load_that_holds_the_lock_too_long_and_leaves_no_folder(fresh_bundled_db, tmp_path):
+    source = tmp_path / "new-deliveries.csv"
+    source.write_text(NEW_DELIVERIES, encoding="utf-8")
+    load = _start_load(fresh_bundled_db, source, "applied", 3600)
+    try:
+        _wait_for_pause(load, "applied")
+        dest = tmp_path / "backups"
+        waited = subprocess.run([*BACKUP, "backup", str(dest), "--db", str(fresh_bundled_db)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120, check=False,
+                                env={**os.environ, "IPDX_DB": "", "IPDX_LOCK_WAIT": "1"})
+        assert waited.returncode == 1 and "IPDX_LOCK_WAIT" in waited.stderr
+        assert list(dest.iterdir()) == []
+    finally:
+        load.kill()
+        load.wait(timeout=30)

@@ -35,6 +35,9 @@ DEFAULT_DATE_MIN = date(1990, 1, 1)
 #: Latest date accepted by default: this many years after today (IPDX_DATE_MAX overrides it).
 #: A schedule runs some years ahead; year 9000 would grow the calendar to millions of rows.
 DEFAULT_YEARS_AHEAD = 5
+#: What IPDX_DATE_MIN / IPDX_DATE_MAX may be set to: beyond them the calendar would grow without
+#: use (and near year 9999 date arithmetic overflows).
+OUTERMOST_DATES = (date(1800, 1, 1), date(2199, 12, 31))
 #: A delivery stamped more than this many days before its scheduled date is refused: an early
 #: batch is days or weeks early, one that is a year early has a wrong year in one of the dates.
 MAX_DAYS_EARLY = 365
@@ -73,6 +76,9 @@ def date_bounds() -> tuple[date, date]:
     high = _env_date("IPDX_DATE_MAX") or ahead
     if high < low:
         raise ValueError(f"IPDX_DATE_MAX ({high}) is before IPDX_DATE_MIN ({low})")
+    if low < OUTERMOST_DATES[0] or high > OUTERMOST_DATES[1]:
+        raise ValueError(f"IPDX_DATE_MIN and IPDX_DATE_MAX must lie between {OUTERMOST_DATES[0]} and "
+                         f"{OUTERMOST_DATES[1]} (the calendar of occurrences is built up to the latest date)")
     return low, high
 
 

@@ -396,7 +396,7 @@ def _choose_sheet(workbook, display: str, sheet: str | None):
     raise LoadRejected([Problem(display, None, None, None, "a workbook with a visible worksheet")])
 
 
-def _formula_cells(path: str, sheet_title: str, member: str | None) -> set[tuple[int, int]]:
+def _formula_cells(path: str, sheet_title: str, member: str | None, columns: int) -> set[tuple[int, int]]:
     """(row, column index) of the cells of the sheet that hold a formula; read only when the
     sheet's XML has formulas at all (a second pass over the sheet)."""
     import openpyxl
@@ -413,7 +413,7 @@ def _formula_cells(path: str, sheet_title: str, member: str | None) -> set[tuple
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         found = set()
-        for number, cells in enumerate(workbook[sheet_title].iter_rows(values_only=True), start=1):
+        for number, cells in enumerate(workbook[sheet_title].iter_rows(max_col=columns, values_only=True), start=1):
             for index, value in enumerate(cells):
                 if (isinstance(value, str) and value.startswith("=")) or type(value).__name__.endswith("Formula"):
                     found.add((number, index))
@@ -437,13 +437,9 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
     try:
         ws = _choose_sheet(workbook, display, sheet)
         title = ws.title
+        # Columns beyond the header are never read: a sheet may claim 16,384 columns per row.
         try:
-            formulas = _formula_cells(path, title, getattr(ws, "_worksheet_path", None))
-        except Exception:  # noqa: BLE001 - the values are read as they are; only the formula report is lost
-            formulas = set()
-        rows_iter = ws.iter_rows(values_only=True)
-        try:
-            header_cells = next(rows_iter)
+            header_cells = next(ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True))
         except StopIteration:
             raise LoadRejected([Problem(display, None, None, title,
                                         f"a header row in worksheet {title!r} (the sheet is empty)")])
@@ -453,8 +449,12 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
         if not header:
             raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
         _check_header(header, display)
+        try:
+            formulas = _formula_cells(path, title, getattr(ws, "_worksheet_path", None), len(header))
+        except Exception:  # noqa: BLE001 - the values are read as they are; only the formula report is lost
+            formulas = set()
         records, numbers = [], []
-        for number, cells in enumerate(rows_iter, start=2):
+        for number, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
             values = [_cell_text(c) for c in cells[: len(header)]]
             if formulas:
                 for index, value in enumerate(values):

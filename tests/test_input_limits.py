@@ -229,3 +229,38 @@ def test_exit_4_unexpected_error_prints_one_line_and_logs_the_traceback(tmp_path
     log = tmp_path / "ipdx-errors.log"
     assert done.stderr.startswith("unexpected error: ") and f"(details in {log})" in done.stderr
     assert "Traceback (most recent call last)" in log.read_text()
+
+
+def test_date_bounds_cannot_be_set_beyond_what_the_calendar_can_hold(fresh_bundled_db):
+    done = _cli("load", "deliveries", str(BUNDLED / "deliveries.csv"), "--db", str(fresh_bundled_db),
+                env={"IPDX_DATE_MAX": "9999-12-31"})
+    assert done.returncode == 2
+    assert "must lie between 1800-01-01 and 2199-12-31" in done.stderr
+
+
+def test_every_non_finite_number_of_a_survey_is_listed(fresh_bundled_db):
+    bad = Path(__file__).resolve().parent / "data" / "bad"
+    with pytest.raises(LoadRejected) as caught:
+        load(fresh_bundled_db, "survey", bad / "survey-number-nan.csv", round="2025",
+             codebook=bad / "survey-number-codebook.toml")
+    assert [(p.row, p.value) for p in caught.value.problems] == [(3, "NaN"), (4, "inf"), (5, "-Infinity")]
+
+
+def test_a_label_with_a_tab_inside_is_not_plain(fresh_bundled_db, tmp_path):
+    path = _deliveries(tmp_path / "tab.csv", "JP,US,patent\tfulltext,XML,ST.96,2026-11-30,,,,")
+    with pytest.raises(LoadRejected) as caught:
+        load(fresh_bundled_db, "deliveries", path)
+    assert caught.value.problems[0].value == "patent\tfulltext (plain form: patent fulltext)"
+
+
+def test_a_workbook_cell_far_beyond_the_header_is_not_read(fresh_bundled_db, tmp_path):
+    """A sheet may claim 16,384 columns and a million rows with one cell: only the header's
+    columns are read, and the empty rows are skipped."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(DELIVERY_HEADER.split(","))
+    ws.append(ROW_B)
+    ws.cell(row=1_048_576, column=16_384, value="far away")
+    wb.save(tmp_path / "far.xlsx")
+    result = load(fresh_bundled_db, "deliveries", tmp_path / "far.xlsx", dry_run=True)
+    assert (result.status, result.rows) == ("would load", 1)

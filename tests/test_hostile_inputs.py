@@ -98,7 +98,9 @@ def test_tolerated_file_loads(fresh_bundled_db, case):
         assert loaded[-1][3] is None and str(loaded[1][2]) == "2025-02-25 10:30:00"
 
 
-CLI_CASES = ["latin1.csv", "zip-bomb.xlsx", "survey-unknown-option.csv", "completeness-populated-above-records.csv"]
+CLI_CASES = ["latin1.csv", "zip-bomb.xlsx", "survey-unknown-option.csv", "completeness-populated-above-records.csv",
+             # These crashed with a traceback, or took minutes, before they were refused.
+             "schedule-starts-year-9999.csv", "codebook-office-column-number.toml", "zip-bomb-stored-padding.xlsx"]
 
 
 @pytest.mark.parametrize("name", CLI_CASES)
@@ -106,12 +108,16 @@ def test_cli_rejects_with_exit_1_and_report_on_stderr(fresh_bundled_db, name):
     case = next(c for c in CASES if c["file"] == name)
     before = _state(fresh_bundled_db)
     manifest = (fresh_bundled_db.parent / "archive" / "manifest.jsonl").read_bytes()
-    extra = ["--round", "2025", "--codebook", str(CODEBOOK)] if case["kind"] == "survey" else []
-    done = subprocess.run([sys.executable, "-m", "loaders", "load", case["kind"], str(BAD / name),
+    kind, path, codebook = case["kind"], BAD / name, CODEBOOK
+    if kind == "codebook":
+        kind, path, codebook = "survey", BUNDLED / "survey-2025.csv", BAD / name
+    extra = ["--round", "2025", "--codebook", str(codebook)] if kind == "survey" else []
+    done = subprocess.run([sys.executable, "-m", "loaders", "load", kind, str(path),
                            "--db", str(fresh_bundled_db), *extra],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "IPDX_DB": ""})
     assert done.returncode == 1, done.stderr
     assert name in done.stderr and case["fragment"] in done.stderr
+    assert "Traceback" not in done.stderr
     if case["row"]:
         assert f"row {case['row']}" in done.stderr
     assert done.stdout.strip() == ""

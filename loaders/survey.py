@@ -88,7 +88,8 @@ class Codebook:
                          "a date on or after survey.fielded_from")
         ignore_columns = check.texts(survey, "ignore_columns", "survey.ignore_columns")
         questions, seen = [], set()
-        for i, q in enumerate(check.tables(data, "questions", "questions", "questions") or [], start=1):
+        question_tables = check.tables(data, "questions", "questions", "questions")
+        for i, q in enumerate(question_tables or [], start=1):
             raw_id = q.get("id", "")
             qid = raw_id.strip() if isinstance(raw_id, str) else ""
             where = f"questions[{i}]" + (f" ({qid})" if qid else "")
@@ -96,19 +97,20 @@ class Codebook:
             if not isinstance(raw_id, str):
                 problems.add(display, None, f"{where}.id", repr(raw_id), "an id (a text)")
             elif not qid:
-                problems.add(display, None, where, None, "an id")
+                problems.add(display, None, f"{where}.id", None, "an id")
             elif qid in seen:
-                problems.add(display, None, where, qid, "a unique question id")
+                problems.add(display, None, f"{where}.id", qid, "a unique question id")
             seen.add(qid)
-            headers = check.texts(q, "headers", f"{where}.headers")
+            before = problems.total
+            headers = [h for h in check.texts(q, "headers", f"{where}.headers") if h.strip()]
             header = check.text(q, "header", f"{where}.header")
-            if not headers and header:
+            if not headers and header and header.strip():
                 headers = [header]
-            if not headers and "headers" not in q:
-                problems.add(display, None, where, None, "headers = [\"the export's column header\"]")
+            if not headers and problems.total == before:  # absent, or only empty texts
+                problems.add(display, None, f"{where}.headers", None, "headers = [\"the export's column header\"]")
             qtype = q.get("type")
             if qtype not in QUESTION_TYPES:
-                problems.add(display, None, where, repr(qtype) if not isinstance(qtype, str) else qtype,
+                problems.add(display, None, f"{where}.type", _shown(qtype) if qtype is not None else None,
                              "type one of " + ", ".join(QUESTION_TYPES))
             section = check.text(q, "section", f"{where}.section")
             direction = check.text(q, "direction", f"{where}.direction")
@@ -120,7 +122,7 @@ class Codebook:
                 check.known_keys(o, f"{owhere}.", OPTION_KEYS, prefixes=("label_",))
                 code = (check.text(o, "code", f"{owhere}.code") or "").strip()
                 if not code or code in codes:
-                    problems.add(display, None, where, code, "options with unique, non-empty codes")
+                    problems.add(display, None, f"{owhere}.code", code, "options with unique, non-empty codes")
                 codes.add(code)
                 label = check.text(o, "label", f"{owhere}.label")
                 translations = {k[len("label_"):]: v for k in o if k.startswith("label_")
@@ -129,9 +131,9 @@ class Codebook:
                                       check.text(o, "category", f"{owhere}.category"),
                                       check.texts(o, "aliases", f"{owhere}.aliases"), translations))
             if qtype in ("single_choice", "multiple_choice") and not options and option_tables is not None:
-                problems.add(display, None, where, None, "options for a choice question")
+                problems.add(display, None, f"{where}.options", None, "options for a choice question")
             questions.append(Question(qid, headers, str(qtype), section, direction, options))
-        if not questions and "questions" not in data:
+        if not questions and question_tables is not None:
             problems.add(display, None, "questions", None, "at least one [[questions]] table")
         problems.raise_if_any()
         return cls(title, *(d.isoformat() if d else None for d in fielded.values()),

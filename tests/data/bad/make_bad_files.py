@@ -337,6 +337,10 @@ def make() -> None:
     case("codebook-unknown-key.toml", "codebook",
          codebook_with('headers = ["Comments"]', 'heders = ["Comments"]'), 0, "questions[9] (comments).heders",
          "only known keys")
+    case("codebook-headers-empty-text.toml", "codebook", codebook_with('headers = ["Comments"]', 'headers = [""]'), 0,
+         "questions[9] (comments).headers", "the export's column header")
+    case("codebook-type-list.toml", "codebook", codebook_with('type = "free_text"', 'type = ["free_text"]'), 0,
+         "questions[9] (comments).type", "type one of yes_no")
     case("codebook-id-number.toml", "codebook", codebook_with('id = "comments"', "id = 9"), 0,
          "questions[9].id", "an id (a text)")
 

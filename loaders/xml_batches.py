@@ -492,7 +492,7 @@ class _DocumentReader:
             if self.parser is not None:
                 self._drain_quietly()
             if not self.refused:
-                self._fail(err.lineno, str(err.msg), data, err.lineno)
+                self._fail(err.lineno, str(err.msg), data, err.position)
         self.lines_fed += data.count(b"\n")
 
     def _sniff_then_parse(self, data: bytes) -> None:
@@ -554,7 +554,7 @@ class _DocumentReader:
             except etree.XMLSyntaxError as err:
                 if self.parser is not None:
                     self._drain_quietly()
-                self._fail(err.lineno, str(err.msg), b"", err.lineno)
+                self._fail(err.lineno, str(err.msg), b"", err.position)
         if not self.failed and not self.doc_records:
             self.unknown_roots.append((self.first_line, self.root_tag))
         if self.failed:
@@ -616,7 +616,8 @@ class _DocumentReader:
                 del parent[0]
 
     # -- a document that cannot be read to its end
-    def _fail(self, rel_line: int | None, message: str, data: bytes, err_line: int | None = None) -> None:
+    def _fail(self, rel_line: int | None, message: str, data: bytes,
+              position: tuple[int, int] | None = None) -> None:
         self.failed = True
         self.fail_line = (rel_line + self.offset) if rel_line else self.first_line
         self.measured.not_well_formed += 1
@@ -626,16 +627,21 @@ class _DocumentReader:
                           f"{message} (in the XML document that starts at line {self.first_line})")
         self.lost = 0
         self.tail = b""
-        if data and err_line:
-            # Count record start tags after the error's line in the data being fed.
-            skip = max(0, err_line - self.lines_fed)  # lines of `data` up to the error's line
+        if data and position and position[0]:
+            # Count the record start tags from the error's position on, in the data being fed
+            # (the record open at the error started before it and is counted apart).
+            line, column = position
             cut = 0
-            for _ in range(skip):
+            for _ in range(max(0, line - 1 - self.lines_fed)):  # to the start of the error's line
                 nxt = data.find(b"\n", cut)
                 if nxt < 0:
                     cut = len(data)
                     break
                 cut = nxt + 1
+            if line - 1 >= self.lines_fed and column and column > 1:
+                end = data.find(b"\n", cut)
+                text = data[cut:end if end >= 0 else len(data)].decode("utf-8", "replace")
+                cut += len(text[:column - 1].encode("utf-8"))
             self._count_lost(data[cut:])
 
     def _count_lost(self, data: bytes) -> None:

@@ -447,3 +447,16 @@ def test_metrics_json_lists_batches_and_measured_completeness_per_delivery_and_f
     # Documents 1 and 3 were read; 3 has no abstract.
     assert abstract == {"provider": "EP", "recipient": "JP", "dataset": "patent-fulltext",
                         "scheduled_date": "2024-06-03", "field": "abstract", "populated": 1, "records": 2}
+
+
+def test_documents_joined_without_declarations_are_counted_lost(db, tmp_path):
+    # Three ST.36 documents one after the other, the declaration only at the top: the first is
+    # read, the two after it ("extra content") are lost, with the line where the second starts.
+    fx = _fixture_script()
+    docs = [fx.st36_document(n, f"20000{n}", "A1", "20240101", set()) for n in range(1, 4)]
+    path = tmp_path / "joined.xml"
+    path.write_text(fx.ST36_PROLOG + "".join(docs))
+    load_file(xml_request(path, provider="EP", recipient="JP", dataset="d", scheduled_date="2024-01-08"), db)
+    assert rows(db, "SELECT records, lost_documents, incomplete FROM xml_batches") == [(1, 2, True)]
+    second = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if line.startswith("<patent-document")][1]
+    assert rows(db, "SELECT line FROM xml_record_problems WHERE problem = 'not_well_formed'") == [(second,)]

@@ -45,6 +45,11 @@ def _stage(scratch, request):
                       sheet=(request.options or {}).get("sheet"))
 
 
+def sheet_summary(staged: StagedTable) -> str:
+    """What a rejection's first line says about the source: the worksheet read, for a workbook."""
+    return f"worksheet {staged.sheet!r}" if staged.sheet else ""
+
+
 def _prepared(scratch, ck: Checker, staged) -> Prepared:
     """The clean table is built: the staged text and the typed staging table are dropped now
     rather than when the load ends, so they do not add to the memory of writing the snapshot."""
@@ -128,7 +133,7 @@ class _TableHandler:
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
         if not ck.problems:
             self.rules(ck)
-        ck.problems.raise_if_any()
+        ck.problems.raise_if_any(sheet_summary(staged))
         scratch.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {self.clean_select(ck)} ORDER BY _row")
         return _prepared(scratch, ck, staged)
 
@@ -279,7 +284,7 @@ class CompletenessHandler:
             label_rules(ck, "dataset", DATASET_LABELS)
             label_rules(ck, "field", FIELD_LABELS)
             ck.duplicate_keys(self.key)
-        ck.problems.raise_if_any()
+        ck.problems.raise_if_any(sheet_summary(staged))
         # Rules against the loaded deliveries need typed values, so they run on the typed table.
         scratch.execute(f"""
             CREATE OR REPLACE TEMP TABLE clean AS
@@ -304,7 +309,7 @@ class CompletenessHandler:
                         f"({records})" if records is not None else
                         "a delivery that was delivered (this one has no records)")
             ck.problems.add(request.display, row, "populated", str(populated), expected)
-        ck.problems.raise_if_any()
+        ck.problems.raise_if_any(sheet_summary(staged))
         return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:

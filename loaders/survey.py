@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .kinds import Prepared
+from .kinds import Prepared, sheet_summary
 from .problems import LoadRejected, Problem, ProblemList
 from .readers import MAX_CELL_CHARS, normalise_header, stage_file
 
@@ -316,7 +316,7 @@ class SurveyHandler:
             if h not in used and normalise_header(h) not in ignored:
                 problems.add(display, 1, h, h, "only columns that the codebook declares "
                              f"({codebook_name}); add it to ignore_columns if it should be skipped")
-        problems.raise_if_any()
+        problems.raise_if_any(sheet_summary(staged))
 
         offices = {r[0] for r in scratch.execute("SELECT code FROM nxt.offices").fetchall()}
         names = [office_header] + sorted({h for kind, v in layout.values()
@@ -352,7 +352,7 @@ class SurveyHandler:
             for q in codebook.questions:
                 kind, where = layout[q.id]
                 answers.extend(self._answers(q, kind, where, cells, office, row_no, display, problems))
-        problems.raise_if_any()
+        problems.raise_if_any(sheet_summary(staged))
 
         scratch.execute("CREATE OR REPLACE TEMP TABLE clean_answers (office VARCHAR, question_id VARCHAR, "
                         "option_code VARCHAR, status VARCHAR, value_text VARCHAR, value_num DOUBLE)")

@@ -264,3 +264,10 @@ def test_a_workbook_cell_far_beyond_the_header_is_not_read(fresh_bundled_db, tmp
     wb.save(tmp_path / "far.xlsx")
     result = load(fresh_bundled_db, "deliveries", tmp_path / "far.xlsx", dry_run=True)
     assert (result.status, result.rows) == ("would load", 1)
+
+
+def test_a_rejected_workbook_says_which_sheet_was_read(fresh_bundled_db):
+    bad = Path(__file__).resolve().parent / "data" / "bad"
+    with pytest.raises(LoadRejected) as caught:
+        load(fresh_bundled_db, "deliveries", bad / "hidden-first-sheet.xlsx")
+    assert str(caught.value).splitlines()[0] == "rejected: 1 problem (worksheet 'Deliveries')"

@@ -70,11 +70,40 @@ def hidden_by_round(withheld: list[str] | None) -> dict[str, frozenset[str]]:
     return {r: frozenset(o) for r, o in found.items()}
 
 
+#: Releases and answer cells already worked out, by snapshot id and round (and hidden offices):
+#: every figure of a page needs them, and a snapshot never changes.
+_RELEASES: dict[tuple, RoundRelease] = {}
+_CELLS: dict[tuple, pd.DataFrame] = {}
+
+
+def _snapshot(con) -> str | None:
+    return con.execute("SELECT max(value) FROM meta WHERE key = 'snapshot_id'").fetchone()[0]
+
+
+def _cells(con, round: str) -> pd.DataFrame:
+    """`survey.answer_cells` of `round`, kept per snapshot (callers must not change it)."""
+    key = (_snapshot(con), str(round))
+    if key[0] is None or key not in _CELLS:
+        if len(_CELLS) > 64:
+            _CELLS.clear()
+        _CELLS[key] = survey.answer_cells(con, str(round))
+    return _CELLS[key]
+
+
 def round_release(con, round: str, hidden: list[str] | None = None) -> RoundRelease:
     """The release of `round` for a viewer from whom `hidden` is hidden (rule in the module
     docstring): which cells and totals complementary suppression withholds."""
-    round = str(round)
-    cells = survey.answer_cells(con, round)
+    snapshot = _snapshot(con)
+    key = (snapshot, str(round), tuple(sorted(hidden or ())))
+    if snapshot is None or key not in _RELEASES:
+        if len(_RELEASES) > 256:
+            _RELEASES.clear()
+        _RELEASES[key] = _work_out_release(con, str(round), key[2])
+    return _RELEASES[key]
+
+
+def _work_out_release(con, round: str, hidden) -> RoundRelease:
+    cells = _cells(con, round)
     respondents = frozenset(con.execute("SELECT office FROM survey_respondents WHERE round = $r",
                                         {"r": round}).df()["office"])
     hidden_set = frozenset(hidden or ()) & respondents
@@ -144,8 +173,8 @@ def _nullable(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame
 
 
-def public_option_counts(con, section: str, direction: str | None = None, offices: list[str] | None = None,
-                         withheld: list[str] | None = None) -> pd.DataFrame:
+def public_option_counts(con, section: str | None, direction: str | None = None,
+                         offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.option_counts` as a viewer may see it. No office filter (`offices` None): the
     round totals over every respondent, with the totals that complementary suppression
     withholds set to NULL. With a filter: over the released respondents in it only, a count
@@ -156,20 +185,24 @@ def public_option_counts(con, section: str, direction: str | None = None, office
     counts["suppressed"] = False
     if not withheld or counts.empty:
         return counts
-    for round_, release in _releases(con, withheld, counts["round"].unique()).items():
-        in_round = counts["round"] == round_
+    no_ticks, no_blanks = [], []
+    releases = _releases(con, withheld, counts["round"].unique())
+    withheld_cells = {}
+    for round_, rel in releases.items():
         if filtered:
-            cells, whole = _masked_options(release, release.released & set(offices))
-            no_ticks = [(q, c) in cells or q in whole for q, c in zip(counts["question_id"], counts["code"])]
-            no_blanks = counts["question_id"].isin(whole)
+            withheld_cells[round_] = _masked_options(rel, rel.released & set(offices))
         else:
-            no_ticks = [(q, c) in release.suppressed_totals for q, c in zip(counts["question_id"], counts["code"])]
-            no_blanks = counts["question_id"].isin(release.suppressed_blank_totals)
-        no_ticks = in_round & pd.Series(no_ticks, index=counts.index)
-        no_blanks = in_round & no_blanks
-        counts.loc[no_ticks, ["offices", "share"]] = pd.NA
-        counts.loc[no_blanks, "no_answer"] = pd.NA
-        counts.loc[no_ticks | no_blanks, "suppressed"] = True
+            withheld_cells[round_] = (rel.suppressed_totals, rel.suppressed_blank_totals)
+    for round_, question, code in zip(counts["round"], counts["question_id"], counts["code"]):
+        cells, questions = withheld_cells[round_]
+        blank_hidden = question in questions
+        no_ticks.append((question, code) in cells or (filtered and blank_hidden))
+        no_blanks.append(blank_hidden)
+    no_ticks, no_blanks = pd.Series(no_ticks, index=counts.index), pd.Series(no_blanks, index=counts.index)
+    counts["offices"] = counts["offices"].mask(no_ticks)
+    counts["share"] = counts["share"].mask(no_ticks)
+    counts["no_answer"] = counts["no_answer"].mask(no_blanks)
+    counts["suppressed"] = no_ticks | no_blanks
     return counts
 
 
@@ -190,7 +223,7 @@ def public_option_matrix(con, section: str, round: str, direction: str | None = 
 
 def _question_ids(con, round: str, section: str) -> dict[tuple, str]:
     """(direction, option code) -> question id, for the options of `round` tagged `section`."""
-    cells = survey.answer_cells(con, round)
+    cells = _cells(con, round)
     cells = cells[cells["section"] == section].drop_duplicates(["direction", "code"])
     return {(d if isinstance(d, str) else None, c): q
             for d, c, q in zip(cells["direction"], cells["code"], cells["question_id"])}
@@ -208,7 +241,7 @@ def public_category_counts(con, offices: list[str] | None = None,
         return counts
     for round_, release in _releases(con, withheld, counts["round"].unique()).items():
         base = release.released & (set(offices) if offices is not None else release.released)
-        cells = survey.answer_cells(con, round_)
+        cells = _cells(con, round_)
         cells = cells[(cells["section"] == "challenges") & cells["office"].isin(base)]
         if cells.empty:
             continue
@@ -301,7 +334,7 @@ def public_contradictions(con, round: str, withheld: list[str] | None = None) ->
 
 def _masked_facts(con, release: RoundRelease) -> dict[str, set[str]]:
     """Per office, the facts (`consistency` names) of its suppressed cells."""
-    cells = survey.answer_cells(con, release.round)
+    cells = _cells(con, release.round)
     facts: dict[str, set[str]] = {}
     for o, q, s, d, c in zip(cells["office"], cells["question_id"], cells["section"], cells["direction"],
                              cells["code"]):
@@ -339,7 +372,7 @@ def _rule_reads_whole(con, release: RoundRelease, facts) -> bool:
     """Whether a wholly suppressed question answers one of `facts`."""
     if not release.masked_questions:
         return False
-    cells = survey.answer_cells(con, release.round)
+    cells = _cells(con, release.round)
     whole = {q for _o, q in release.masked_questions}
     names = {":".join([s] + ([d] if isinstance(d, str) else []) + [c])
              for q, s, d, c in zip(cells["question_id"], cells["section"], cells["direction"], cells["code"])
@@ -354,7 +387,7 @@ def public_peer_values(con, round: str | None = None, as_of=None, withheld: list
     if not withheld or round is None or values.empty:
         return values
     release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
-    cells = survey.answer_cells(con, str(round))
+    cells = _cells(con, str(round))
     masked = pd.Series([release.cell_masked(o, q, c) for o, q, c in
                         zip(cells["office"], cells["question_id"], cells["code"])], index=cells.index, dtype=bool)
     sections_of = cells[masked].groupby("office")["section"].agg(set).to_dict()

@@ -25,9 +25,10 @@ def survey_rounds(con) -> pd.DataFrame:
         GROUP BY ALL ORDER BY r.round""")
 
 
-def option_counts(con, section: str, direction: str | None = None,
+def option_counts(con, section: str | None, direction: str | None = None,
                   offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
-    """Per round and option of the questions tagged `section` (and `direction`): offices that
+    """Per round and option of the questions tagged `section` (None: every section) and
+    `direction`: offices that
     ticked it (`offices`), offices that left the question blank (`no_answer`), and the
     respondents of the round within the office filter (`base`); `share` = offices / base.
     `offices` = None means every respondent. `withheld` ('round/office' keys) are respondents
@@ -49,7 +50,8 @@ def option_counts(con, section: str, direction: str | None = None,
         JOIN base b USING (round)
         LEFT JOIN (SELECT a.* FROM survey_answers a JOIN resp USING (round, office)) a
                ON a.round = q.round AND a.question_id = q.question_id AND a.option_code = o.option_code
-        WHERE q.section = $section AND ($direction IS NULL OR q.direction = $direction)
+        WHERE ($section IS NULL OR q.section = $section) AND ($direction IS NULL OR q.direction = $direction)
+          AND q.type = 'multiple_choice'
         GROUP BY ALL ORDER BY q.round, q.direction, o.ord""",
         {"section": section, "direction": direction, "offices": offices, "withheld": withheld})
 

@@ -271,3 +271,16 @@ def test_a_rejected_workbook_says_which_sheet_was_read(fresh_bundled_db):
     with pytest.raises(LoadRejected) as caught:
         load(fresh_bundled_db, "deliveries", bad / "hidden-first-sheet.xlsx")
     assert str(caught.value).splitlines()[0] == "rejected: 1 problem (worksheet 'Deliveries')"
+
+
+def test_a_header_of_too_many_columns_or_bytes_is_refused_at_row_1(fresh_bundled_db, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("x" for _ in range(5000)) + "\n")
+    with pytest.raises(LoadRejected) as caught:
+        load(fresh_bundled_db, "deliveries", wide)
+    assert (caught.value.problems[0].row, caught.value.problems[0].expected) == (1, "a header of at most 4096 columns")
+    long = tmp_path / "long-header.csv"
+    long.write_text("provider," + "h" * 4_100_000 + "\nJP,x\n")
+    with pytest.raises(LoadRejected) as caught:
+        load(fresh_bundled_db, "deliveries", long)
+    assert (caught.value.problems[0].row, caught.value.problems[0].expected) == (1, "a header row of at most 4000000 bytes")

@@ -417,7 +417,7 @@ def _split_documents(fh, reader: _DocumentReader) -> None:
         data = pending + chunk
         eof = not chunk
         limit = len(data) if eof else max(0, len(data) - 6)  # a declaration may straddle chunks
-        pos = 0
+        pos = counted = 0    # counted: newlines of data[:counted] are in base_line
         for m in DECLARATION.finditer(data, 0, len(data)):
             i = m.start()
             if i >= limit:
@@ -426,17 +426,36 @@ def _split_documents(fh, reader: _DocumentReader) -> None:
             if has_content or before.strip(b" \t\r\n\xef\xbb\xbf"):
                 reader.feed(before)
                 reader.end()
-                reader.start(base_line + data.count(b"\n", 0, i))
+                base_line += data.count(b"\n", counted, i)
+                counted = i
+                reader.start(base_line)
                 pos, has_content = i, False
         rest = data[pos:limit]
         if rest.strip(b" \t\r\n\xef\xbb\xbf"):
             has_content = True
         reader.feed(rest)
-        base_line += data.count(b"\n", 0, limit)
+        base_line += data.count(b"\n", counted, limit)
         pending = data[limit:]
         if eof:
             reader.end()
             return
+
+
+#: The prolog's markup before the root element: XML declaration / PIs, comments, a DOCTYPE.
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE\s[^\[>]*(?:\[\s*\])?\s*>)", re.DOTALL)
+
+
+def _plain_prolog(head: bytes) -> bool:
+    """True when `head` shows the root element's start after a prolog without internal DTD
+    subset (or with an empty one, `[ ]`, as USPTO files have): no entity can be declared."""
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        m = _PROLOG_ITEM.match(head, pos)
+        if not m:
+            break
+        pos = m.end()
+    rest = head[pos:].lstrip()
+    return len(rest) > 1 and rest[:1] == b"<" and rest[1:2] not in (b"!", b"?")
 
 
 class _DocumentReader:
@@ -498,7 +517,15 @@ class _DocumentReader:
     def _sniff_then_parse(self, data: bytes) -> None:
         """Read up to the root element's start tag (the DOCTYPE comes before it) in small
         slices, refuse a document whose DTD declares parsed entities before any of its content
-        is parsed, then hand everything read so far to the record parser."""
+        is parsed, then hand everything read so far to the record parser. A prolog without an
+        internal DTD subset (nearly every document) cannot declare entities: it goes straight
+        to the record parser."""
+        if _plain_prolog(bytes(self.head) + data if self.head else data):
+            self.parser = etree.XMLPullParser(events=("start", "end"), tag=list(self.maps), **SAFE_PARSER)
+            head, self.head, self.sniffer = bytes(self.head), None, None
+            self.parser.feed(head + data if head else data)
+            self._drain()
+            return
         for i in range(0, len(data), SNIFF_SLICE):
             piece = data[i:i + SNIFF_SLICE]
             self.head += piece
@@ -549,8 +576,10 @@ class _DocumentReader:
                     self.sniffer.close()  # raises: the document ended before its root element
                     self._fail(None, "a root element (the document ends before it)", b"")
                 else:
-                    self.parser.close()
+                    root = self.parser.close()
                     self._drain()
+                    if self.root_tag is None and root is not None:
+                        self.root_tag = root.tag
             except etree.XMLSyntaxError as err:
                 if self.parser is not None:
                     self._drain_quietly()

@@ -27,11 +27,13 @@ from .problems import LoadRejected, Problem
 
 #: Longest cell accepted; longer values are an error (free text is short in a survey).
 MAX_CELL_CHARS = 10_000
-#: An XLSX whose parts unpack to more than this is refused before it is opened.
-MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
+#: An XLSX whose parts unpack to more than this is refused before it is opened: openpyxl reads
+#: about 4 MB of sheet XML a second, so this bounds the read to about a minute (some 350,000
+#: rows of the log in one sheet; a larger log comes as CSV).
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 #: No single part may unpack to more than this (openpyxl holds shared strings in memory)...
-MAX_XLSX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_XLSX_MEMBER_BYTES = 192 * 1024 * 1024
 #: ... nor, above MEMBER_RATIO_FROM bytes, at a ratio above this: a worksheet that Excel or a
 #: library writes packs at about 5-30:1, so stored (uncompressed) padding cannot hide a part
 #: that packs at 1000:1 behind a modest archive-wide ratio.

@@ -110,6 +110,15 @@ class FieldMap:
     fields: dict[str, list[etree.XPath]]
     notes: dict[str, str]            # field -> how this dialect holds it (exceptions, absences)
     source: Path
+    #: The short fields tested in one XPath call per record (a string of 0/1 flags, in the
+    #: order of `combined_names`); the full-text fields stay in `fields`, tested path by path
+    #: with an early exit (a description can be megabytes).
+    combined: etree.XPath | None = None
+    combined_names: tuple[str, ...] = ()
+    #: The identifier's paths in one XPath call: their texts joined by _SEPARATOR, part by part and
+    #: path by path in order (the first non-blank one of a part wins); None: path by path.
+    identifier_xpath: etree.XPath | None = None
+    identifier_counts: tuple[int, ...] = ()
 
     @property
     def record_label(self) -> str:
@@ -194,11 +203,73 @@ def _read_map(path: Path) -> FieldMap:
         paths = value.get("paths", []) if isinstance(value, dict) else value
         fields[name] = xpaths(f"fields.{name}", paths)
     notes = {k: str(v) for k, v in spec.get("notes", {}).items()}
+    combined, names = _combined_test({name: value.get("paths", []) if isinstance(value, dict) else value
+                                      for name, value in fields_spec.items() if name not in FULL_TEXT}, ns)
+    if combined is not None:
+        fields = {name: paths for name, paths in fields.items() if name not in names}
     return FieldMap(
         dialect=spec["dialect"].strip(), standard=str(spec.get("standard", spec["dialect"])),
         record_tag=record_tag, version_attrs=version_attrs,
         identifier={k: xpaths(f"identifier.{k}", identifier.get(k, [])) for k in IDENTIFIER_PARTS},
-        fields=fields, notes=notes, source=path)
+        fields=fields, notes=notes, source=path, combined=combined, combined_names=names,
+        **_combined_identifier({k: identifier.get(k, []) for k in IDENTIFIER_PARTS}, ns))
+
+
+#: Joins the identifier's texts (a private-use character: never in a publication number).
+_SEPARATOR = "\ue000"
+
+
+def _combined_identifier(parts: dict[str, list[str]], ns: dict) -> dict:
+    paths = [p if isinstance(p, str) else "" for k in IDENTIFIER_PARTS
+             for p in ([parts[k]] if isinstance(parts[k], str) else parts[k])]
+    counts = tuple(len([parts[k]] if isinstance(parts[k], str) else parts[k]) for k in IDENTIFIER_PARTS)
+    if not paths:
+        return {}
+    pieces = f", '{_SEPARATOR}', ".join(f"string(({p})[1])" for p in paths)
+    try:
+        return {"identifier_xpath": etree.XPath(f"concat({pieces}, '')", namespaces=ns),
+                "identifier_counts": counts}
+    except (etree.XPathSyntaxError, ValueError):
+        return {}
+
+
+def _identifier(fmap: FieldMap, record) -> dict[str, str | None]:
+    """office, number, kind, date of a record: per part, the first path with non-blank text."""
+    if fmap.identifier_xpath is None:
+        return {k: _first_text(record, v) for k, v in fmap.identifier.items()}
+    texts = iter(fmap.identifier_xpath(record).split(_SEPARATOR))
+    out = {}
+    for part, count in zip(IDENTIFIER_PARTS, fmap.identifier_counts):
+        values = [next(texts, "") for _ in range(count)]
+        out[part] = next((" ".join(v.split()) for v in values if v.strip()), None)
+    return out
+
+
+#: Fields whose element can be very large: tested path by path, stopping at the first text.
+FULL_TEXT = ("abstract", "description", "claims")
+#: Blanks that Python's str.strip() removes and XPath's normalize-space() does not.
+_EXTRA_BLANKS = "\u00a0\u3000\u2007\u202f"
+
+
+def _combined_test(fields: dict[str, list[str]], ns: dict) -> tuple[etree.XPath | None, tuple[str, ...]]:
+    """One XPath that tests every short field of a record at once: for each field '1' when one
+    of its paths selects an attribute with a non-blank value or an element with non-blank text
+    inside it (the same rule as `_present`), else '0'. None when a path is not a node-set
+    expression (then every field is tested path by path)."""
+    blank = f"translate(., '{_EXTRA_BLANKS}', '{' ' * len(_EXTRA_BLANKS)}')"
+
+    def test(path: str) -> str:
+        if re.search(r"@[\w:.-]+$", path):
+            return f"({path})[normalize-space({blank})]"
+        return f"({path})/descendant-or-self::text()[normalize-space({blank})]"
+    names = tuple(name for name, paths in fields.items() if paths)
+    if not names:
+        return None, ()
+    parts = [f"number(boolean({' | '.join(test(p) for p in fields[name])}))" for name in names]
+    try:
+        return etree.XPath(f"concat({', '.join(parts)}, '')", namespaces=ns), names
+    except etree.XPathSyntaxError:
+        return None, ()
 
 
 @lru_cache(maxsize=8)
@@ -624,10 +695,14 @@ class _DocumentReader:
         self.doc_records += 1
         measured.records += 1
         line = (record.sourceline or 1) + self.offset
+        if fmap.combined is not None:
+            for fname, flag in zip(fmap.combined_names, fmap.combined(record)):
+                if flag == "1":
+                    measured.populated[fname] += 1
         for fname, paths in fmap.fields.items():
             if any(_present(xp(record)) for xp in paths):
                 measured.populated[fname] += 1
-        ident = {k: _first_text(record, v) for k, v in fmap.identifier.items()}
+        ident = _identifier(fmap, record)
         office = (ident["office"] or self.provider).upper()
         measured.offices[office] += 1
         if not ident["number"]:

@@ -413,7 +413,8 @@ class Checker:
             value_sql=f"{ref} || ' (loaded as ' || (SELECT string_agg(DISTINCT label, ', ' ORDER BY label) "
                       f"FROM ({union}) WHERE lower(label) = lower({ref})) || ')'")
         if self.screen:
-            self.spelling_tables = (self.spelling_tables or []) + [k for k in known if k not in (self.spelling_tables or [])]
+            tables = self.spelling_tables or []
+            self.spelling_tables = tables + [k for k in known if k not in tables]
 
     def one_spelling_per_file(self, name: str) -> None:
         """Within a file, a label is spelt one way (ignoring case it is the same label). In screen
@@ -428,15 +429,19 @@ class Checker:
         if not self.con.execute(f"SELECT count(*) FROM (SELECT lower({ref}) FROM {table} WHERE {ref} IS NOT NULL "
                                 f"GROUP BY 1 HAVING count(DISTINCT {ref}) > 1)").fetchall()[0][0]:
             return
-        found = self.con.execute(
-            f"SELECT _row, label, first, first_row FROM (SELECT _row, {ref} AS label, first_value({ref}) OVER "
-            f"(PARTITION BY lower({ref}) ORDER BY _row) AS first, min(_row) OVER (PARTITION BY lower({ref})) "
-            f"AS first_row FROM {table} WHERE {ref} IS NOT NULL) WHERE label <> first ORDER BY _row "
-            f"LIMIT {MAX_LISTED_PROBLEMS}").fetchall()
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _other_spellings AS SELECT _row, label, first, first_row FROM ("
+            f"SELECT _row, {ref} AS label, first_value({ref}) OVER (PARTITION BY lower({ref}) ORDER BY _row) AS first, "
+            f"min(_row) OVER (PARTITION BY lower({ref})) AS first_row FROM {table} WHERE {ref} IS NOT NULL) "
+            "WHERE label <> first")
+        total = self.con.execute("SELECT count(*) FROM _other_spellings").fetchall()[0][0]
+        found = self.con.execute(f"SELECT * FROM _other_spellings ORDER BY _row LIMIT {MAX_LISTED_PROBLEMS}").fetchall()
+        self.con.execute("DROP TABLE _other_spellings")
         for row, label, first, first_row in found:
             self._problems.add(self.display, row, self.columns[name], label,
                                f"one spelling of each label in a file (labels are matched ignoring case): "
                                f"row {first_row} spells it {first!r}")
+        self._problems.total += total - len(found)
 
     def duplicate_keys(self, key: list[str]) -> None:
         if not all(self.has(k) for k in key):

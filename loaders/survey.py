@@ -71,14 +71,14 @@ class Codebook:
         display = display or Path(path).name
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
             raise LoadRejected([Problem(display, None, None, None, f"a valid TOML codebook ({err})")])
         problems = ProblemList()
         check = _KeyChecker(display, problems)
         check.known_keys(data, "", TOP_KEYS)
         survey = check.table(data, "survey", "")
         check.known_keys(survey, "survey.", SURVEY_KEYS)
-        office_columns = check.texts(survey, "office_column", "survey.office_column")
+        office_columns = [c for c in check.texts(survey, "office_column", "survey.office_column") if c.strip()]
         if not office_columns:
             problems.add(display, None, "survey.office_column", None, "the header(s) of the office code column")
         title = check.text(survey, "title", "survey.title") or ""

@@ -44,6 +44,11 @@ class RoundRelease:
     masked_questions: frozenset[tuple[str, str]]  # (office, question_id): the whole question
     suppressed_totals: frozenset[tuple[str, str]]  # (question_id, option code)
     suppressed_blank_totals: frozenset[str]  # question_id
+    suppressed_cells: frozenset[tuple[str, str, str]] = frozenset()  # masked cells and whole questions'
+
+    def cell_keys(self) -> list[str]:
+        """The suppressed cells as 'round/office/question/option' keys (`survey` queries)."""
+        return sorted(f"{self.round}/{o}/{q}/{c}" for o, q, c in self.suppressed_cells)
 
     @property
     def released(self) -> frozenset[str]:
@@ -148,8 +153,11 @@ def _work_out_release(con, round: str, hidden) -> RoundRelease:
                 else:
                     masked_cells.add((chosen, question_id, code))
                     masks_of[chosen] = masks_of.get(chosen, 0) + 1
+    whole = {(o, q, c) for o, q, c in zip(cells["office"], cells["question_id"], cells["code"])
+             if (o, q) in masked_questions}
     return RoundRelease(round, respondents, hidden_set, frozenset(masked_cells), frozenset(masked_questions),
-                        frozenset(suppressed_totals), frozenset(suppressed_blanks))
+                        frozenset(suppressed_totals), frozenset(suppressed_blanks),
+                        frozenset(masked_cells) | frozenset(whole))
 
 
 def _releases(con, withheld: list[str] | None, rounds) -> dict[str, RoundRelease]:
@@ -210,15 +218,15 @@ def public_option_matrix(con, section: str, round: str, direction: str | None = 
                          offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.option_matrix` of the released respondents (within `offices`), a suppressed
     cell with state 'suppressed'."""
-    matrix = survey.option_matrix(con, section, round, direction, offices=offices, withheld=withheld)
-    if not withheld or matrix.empty:
-        return matrix
-    release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
-    questions = _question_ids(con, str(round), section)
-    masked = [release.cell_masked(o, questions.get((d if isinstance(d, str) else None, c), ""), c)
-              for o, d, c in zip(matrix["office"], matrix["direction"], matrix["code"])]
-    matrix.loc[pd.Series(masked, index=matrix.index) & (matrix["state"] != "not_asked"), "state"] = "suppressed"
-    return matrix
+    keys = _releases(con, withheld, [round])[str(round)].cell_keys() if withheld else None
+    return survey.option_matrix(con, section, round, direction, offices=offices, withheld=withheld,
+                                suppressed=keys or None)
+
+
+def _cell_keys(con, withheld: list[str] | None, rounds) -> list[str] | None:
+    if not withheld:
+        return None
+    return [k for r in _releases(con, withheld, rounds).values() for k in r.cell_keys()] or None
 
 
 def _question_ids(con, round: str, section: str) -> dict[tuple, str]:
@@ -269,53 +277,25 @@ def _directions_of(cells: pd.DataFrame, masked: pd.DataFrame) -> list[str]:
     return list(cells.loc[cells["question_id"].isin(whole), "direction"].unique())
 
 
-_CHANGE_COUNTS = ["from_offices", "from_base", "to_offices", "to_base", "adopted", "dropped", "kept",
-                  "only_from", "only_to", "no_answer_in_one_round"]
-
-
 def public_option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,
                           offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.option_changes` of the released respondents of each round (an office hidden in
     one round counts as not answering it); a row resting on a suppressed cell in either round
     gets change 'suppressed'."""
-    changes = survey.option_changes(con, section, from_round, to_round, direction, offices=offices,
-                                    withheld=withheld)
-    if not withheld or changes.empty:
-        return changes
-    masked = _change_rows_masked(con, changes, section, from_round, to_round, withheld)
-    changes.loc[masked, "change"] = "suppressed"
-    return changes
-
-
-def _change_rows_masked(con, changes: pd.DataFrame, section: str, from_round: str, to_round: str,
-                        withheld: list[str]) -> pd.Series:
-    masked = pd.Series(False, index=changes.index)
-    for round_, release in _releases(con, withheld, [from_round, to_round]).items():
-        questions = _question_ids(con, round_, section)
-        masked |= pd.Series([release.cell_masked(o, questions.get((d if isinstance(d, str) else None, c), ""), c)
-                             for o, d, c in zip(changes["office"], changes["direction"], changes["code"])],
-                            index=changes.index)
-    return masked
+    return survey.option_changes(con, section, from_round, to_round, direction, offices=offices, withheld=withheld,
+                                 suppressed=_cell_keys(con, withheld, [from_round, to_round]))
 
 
 def public_option_change_summary(con, section: str, from_round: str, to_round: str,
                                  direction: str | None = None, offices: list[str] | None = None,
                                  withheld: list[str] | None = None) -> pd.DataFrame:
-    """`survey.option_change_summary` of the released respondents of each round; every count of
-    an option is NULL (`suppressed`) where a respondent's row of that option rests on a
-    suppressed cell."""
-    summary = _nullable(survey.option_change_summary(con, section, from_round, to_round, direction,
-                                                     offices=offices, withheld=withheld), _CHANGE_COUNTS)
-    summary["suppressed"] = False
-    if not withheld or summary.empty:
-        return summary
-    changes = public_option_changes(con, section, from_round, to_round, direction, offices, withheld)
-    hit = changes[changes["change"] == "suppressed"]
-    keys = set(zip(hit["direction"].fillna(""), hit["code"]))
-    rows = pd.Series([(d or "", c) in keys for d, c in zip(summary["direction"], summary["code"])],
-                     index=summary.index)
-    summary.loc[rows, _CHANGE_COUNTS] = pd.NA
-    summary.loc[rows, "suppressed"] = True
+    """`survey.option_change_summary` of the released respondents of each round; a suppressed
+    cell counts in no column (nor base) but `suppressed_cells`, and `suppressed` marks the
+    options that have one."""
+    summary = survey.option_change_summary(con, section, from_round, to_round, direction, offices=offices,
+                                           withheld=withheld,
+                                           suppressed=_cell_keys(con, withheld, [from_round, to_round]))
+    summary["suppressed"] = summary["suppressed_cells"] > 0
     return summary
 
 

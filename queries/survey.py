@@ -119,7 +119,8 @@ def respondents_by_round(con) -> pd.DataFrame:
 #: the 'round/office' keys in $withheld) and option of the questions
 #: tagged $section (and $direction; NULL = any), over the options of EVERY round, so that the
 #: columns line up across rounds: the answer state 'yes' (ticked), 'no' (answered, not ticked),
-#: 'no_answer' (question left blank) or 'not_asked' (the round's codebook lacks the option).
+#: 'no_answer' (question left blank), 'not_asked' (the round's codebook lacks the option) or
+#: 'suppressed' (a cell of $suppressed, 'round/office/question/option' keys: never shown).
 _OPTION_STATES_SQL = """
 WITH opts AS (
     SELECT q.section, q.direction, o.option_code AS code,
@@ -140,6 +141,8 @@ asked AS (
     WHERE q.section = $section AND q.type = 'multiple_choice')
 SELECT r.round, r.office, opts.direction, opts.code, opts.label, opts.category, opts.ord,
        CASE WHEN asked.code IS NULL THEN 'not_asked'
+            WHEN list_contains(coalesce($suppressed::VARCHAR[], []),
+                               concat_ws('/', r.round, r.office, asked.question_id, opts.code)) THEN 'suppressed'
             WHEN a.status = 'answered' AND a.value_text = 'yes' THEN 'yes'
             WHEN a.status = 'answered' THEN 'no'
             ELSE 'no_answer' END AS state
@@ -152,17 +155,19 @@ LEFT JOIN survey_answers a ON a.round = r.round AND a.office = r.office
 
 
 def option_matrix(con, section: str, round: str, direction: str | None = None,
-                  offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
+                  offices: list[str] | None = None, withheld: list[str] | None = None,
+                  suppressed: list[str] | None = None) -> pd.DataFrame:
     """Office x option matrix of one round, long form: one row per respondent of `round`
     (within `offices`; None = all) and option of the questions tagged `section` (and
     `direction`), over the options of every round, with `state` = 'yes' (ticked), 'no'
     (answered the question, did not tick the option), 'no_answer' (left the question blank)
-    or 'not_asked' (the option is not in this round's codebook). Respondents in `withheld`
+    or 'not_asked' (the option is not in this round's codebook), or 'suppressed' for the cells
+    in `suppressed` ('round/office/question/option' keys). Respondents in `withheld`
     ('round/office' keys) are left out. Per-office rows: public pages show them only through
     `queries.release`, which withholds undisclosed offices and suppresses protecting cells."""
     return _frame(con, _OPTION_STATES_SQL + " ORDER BY r.office, opts.direction, opts.ord",
                   {"section": section, "direction": direction, "rounds": [str(round)],
-                   "offices": offices, "withheld": withheld})
+                   "offices": offices, "withheld": withheld, "suppressed": suppressed})
 
 
 #: Per office that answered either round (within $offices) and option: its state in $from_round
@@ -180,7 +185,8 @@ pairs AS (
     FROM f FULL JOIN t ON f.office = t.office AND f.direction IS NOT DISTINCT FROM t.direction
                       AND f.code = t.code)
 SELECT *,
-       CASE WHEN from_state = 'not_respondent' THEN 'only_to_round'
+       CASE WHEN 'suppressed' IN (from_state, to_state) THEN 'suppressed'
+            WHEN from_state = 'not_respondent' THEN 'only_to_round'
             WHEN to_state = 'not_respondent' THEN 'only_from_round'
             WHEN 'not_asked' IN (from_state, to_state) THEN 'not_asked_in_one_round'
             WHEN 'no_answer' IN (from_state, to_state) THEN 'no_answer_in_one_round'
@@ -201,7 +207,8 @@ CHANGE_LABELS = {
 
 
 def option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,
-                   offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
+                   offices: list[str] | None = None, withheld: list[str] | None = None,
+                   suppressed: list[str] | None = None) -> pd.DataFrame:
     """Round-to-round comparison per office and option of the questions tagged `section`:
     `from_state` and `to_state` as in `option_matrix` ('not_respondent' when the office did not
     answer that round) and `change`: 'adopted' (answered both rounds, not ticked -> ticked),
@@ -209,23 +216,27 @@ def option_changes(con, section: str, from_round: str, to_round: str, direction:
     'only_from_round' / 'only_to_round' (answered one round only: not a change),
     'not_asked_in_one_round' (a codebook lacks the option) or 'no_answer_in_one_round' (the
     question was left blank in a round: not a change). Offices within `offices` (None = all);
-    a 'round/office' key in `withheld` counts that office as not answering that round."""
+    a 'round/office' key in `withheld` counts that office as not answering that round; a row
+    resting on a cell in `suppressed` has change 'suppressed'."""
     return _frame(con, _OPTION_CHANGES_SQL + " ORDER BY office, direction, ord",
                   {"section": section, "direction": direction, "offices": offices, "withheld": withheld,
+                   "suppressed": suppressed,
                    "rounds": [str(from_round), str(to_round)],
                    "from_round": str(from_round), "to_round": str(to_round)})
 
 
 def option_change_summary(con, section: str, from_round: str, to_round: str,
                           direction: str | None = None, offices: list[str] | None = None,
-                          withheld: list[str] | None = None) -> pd.DataFrame:
+                          withheld: list[str] | None = None, suppressed: list[str] | None = None) -> pd.DataFrame:
     """Per option of the questions tagged `section`, from `from_round` to `to_round` (offices
     within `offices`; None = all): offices ticking it in each round and each round's
     respondents (`from_offices`/`from_base`, `to_offices`/`to_base`), and among them the
     offices that adopted, dropped or kept it (answered both rounds), the ticks of offices that
     answered only the earlier (`only_from`) or only the later round (`only_to`), and the offices
     that left the question blank in one round (`no_answer_in_one_round`). `asked_from`/`asked_to`
-    say whether each round's codebook has the option. `withheld` as in `option_changes`."""
+    say whether each round's codebook has the option. `withheld` and `suppressed` as in
+    `option_changes`: a suppressed cell counts in no column but `suppressed_cells` (nor in the
+    bases)."""
     return _frame(con, f"""
         WITH c AS ({_OPTION_CHANGES_SQL})
         SELECT direction, code, any_value(label) AS label, any_value(category) AS category,
@@ -233,17 +244,19 @@ def option_change_summary(con, section: str, from_round: str, to_round: str,
                bool_or(from_state NOT IN ('not_asked', 'not_respondent')) AS asked_from,
                bool_or(to_state NOT IN ('not_asked', 'not_respondent')) AS asked_to,
                count(*) FILTER (WHERE from_state = 'yes') AS from_offices,
-               count(*) FILTER (WHERE from_state <> 'not_respondent') AS from_base,
+               count(*) FILTER (WHERE from_state NOT IN ('not_respondent', 'suppressed')) AS from_base,
                count(*) FILTER (WHERE to_state = 'yes') AS to_offices,
-               count(*) FILTER (WHERE to_state <> 'not_respondent') AS to_base,
+               count(*) FILTER (WHERE to_state NOT IN ('not_respondent', 'suppressed')) AS to_base,
                count(*) FILTER (WHERE change = 'adopted') AS adopted,
                count(*) FILTER (WHERE change = 'dropped') AS dropped,
                count(*) FILTER (WHERE change = 'kept') AS kept,
                count(*) FILTER (WHERE change = 'only_from_round' AND from_state = 'yes') AS only_from,
                count(*) FILTER (WHERE change = 'only_to_round' AND to_state = 'yes') AS only_to,
-               count(*) FILTER (WHERE change = 'no_answer_in_one_round') AS no_answer_in_one_round
+               count(*) FILTER (WHERE change = 'no_answer_in_one_round') AS no_answer_in_one_round,
+               count(*) FILTER (WHERE change = 'suppressed') AS suppressed_cells
         FROM c GROUP BY direction, code ORDER BY direction, min(ord)""",
         {"section": section, "direction": direction, "offices": offices, "withheld": withheld,
+         "suppressed": suppressed,
          "rounds": [str(from_round), str(to_round)],
          "from_round": str(from_round), "to_round": str(to_round)})
 
@@ -266,7 +279,7 @@ def challenge_category_counts(con, offices: list[str] | None = None,
         FROM states s JOIN base b USING (round)
         GROUP BY s.round, s.direction, s.category ORDER BY s.round, s.direction, min(s.ord)""",
         {"section": "challenges", "direction": None, "rounds": None, "offices": offices,
-         "withheld": withheld})
+         "withheld": withheld, "suppressed": None})
 
 
 def answer_cells(con, round: str) -> pd.DataFrame:

@@ -148,8 +148,7 @@ st.text(f"role={who.role} office={who.office}")
 st.text("hidden=" + ",".join(sorted(disclosure.hidden_offices("2026"))))
 st.text("visible_uy=" + str("UY" in disclosure.visible_respondents("2026")))
 st.text("k=" + str(disclosure.small_cell_k()))
-st.text("suppress_two=" + str(disclosure.suppressed("2026", {"UY", "JP"})))
-st.text("suppress_three=" + str(disclosure.suppressed("2026", {"UY", "JP", "KR"})))
+st.text("withheld=" + ",".join(disclosure.withheld() or []))
 """
 
 
@@ -171,26 +170,28 @@ def test_public_viewer_api(bundled_db, monkeypatch):
     out = _run_script(bundled_db, monkeypatch, {"auth": {"users": {}}})
     assert out["role"] == "public office=None"
     assert out["hidden"] == "AP,UY" and out["visible_uy"] == "False"
-    # k = 3: a base of 2 with an undisclosed office is suppressed, a base of 3 is not.
-    assert (out["k"], out["suppress_two"], out["suppress_three"]) == ("3", "True", "False")
+    assert out["k"] == "3"
+    # Every office without consent of every round is withheld from the public figures.
+    assert out["withheld"] == "2025/HN,2025/UY,2026/AP,2026/UY"
 
 
 def test_small_cell_k_from_secrets(bundled_db, monkeypatch):
     monkeypatch.delenv("IPDX_SMALL_CELL_K", raising=False)
     out = _run_script(bundled_db, monkeypatch, {"auth": {"users": {}}, "small_cell_k": 4})
-    assert (out["k"], out["suppress_three"]) == ("4", "True")
+    assert out["k"] == "4"
 
 
 def test_office_viewer_api(bundled_db, monkeypatch):
     out = _run_script(bundled_db, monkeypatch, users_secrets(), "uy-office")
     assert out["role"] == "office office=UY"
     assert out["hidden"] == "AP" and out["visible_uy"] == "True"
-    assert out["suppress_two"] == "False"  # nothing hidden from UY in {UY, JP}
+    assert out["withheld"] == "2025/HN,2026/AP"  # UY sees its own answers of both rounds
 
 
 def test_secretariat_viewer_api(bundled_db, monkeypatch):
     out = _run_script(bundled_db, monkeypatch, users_secrets(), "secretariat-1")
     assert (out["role"], out["hidden"], out["visible_uy"]) == ("secretariat office=None", "", "True")
+    assert out["withheld"] == ""
 
 
 def test_removed_user_falls_back_to_public(bundled_db, monkeypatch):

@@ -238,15 +238,12 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
         for option in summary.itertuples():
             rows = changes[(changes["code"] == option.code) & (changes["direction"].fillna("") == (option.direction or ""))
                            & (changes["change"] == change)]
-            cells.append(_names_cell(rows["office"], names) if not option.suppressed else _(SUPPRESSED_TEXT))
+            cells.append(_names_cell(rows["office"], names))
         summary[f"{change} by"] = cells
-    not_asked, hidden = _("not asked"), _(SUPPRESSED_TEXT)
-
-    def counted(offices, base, asked, suppressed) -> str:
-        return hidden if suppressed else share_text(int(offices), int(base)) if asked else not_asked
-    summary[f"{from_round}"] = [counted(r.from_offices, r.from_base, r.asked_from, r.suppressed)
+    not_asked = _("not asked")
+    summary[f"{from_round}"] = [share_text(r.from_offices, r.from_base) if r.asked_from else not_asked
                                 for r in summary.itertuples()]
-    summary[f"{to_round}"] = [counted(r.to_offices, r.to_base, r.asked_to, r.suppressed)
+    summary[f"{to_round}"] = [share_text(r.to_offices, r.to_base) if r.asked_to else not_asked
                               for r in summary.itertuples()]
     fig = go.Figure()
     x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
@@ -297,7 +294,9 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     if disclosure.hidden_offices(from_round) or disclosure.hidden_offices(to_round):
         st.caption(_("The comparison counts the offices that consented to publication of their answers in each "
                      "round: an office that did not consent in a round counts as not answering that round."))
-    suppression_note(summary)
+    if summary["suppressed"].any():
+        st.caption(_("Suppressed answers count in no column of the comparison, nor in its bases (see "
+                     "complementary suppression in the documentation)."))
 
 
 def survey_page(title: str, icon: str, caption: str):

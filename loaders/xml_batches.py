@@ -349,11 +349,6 @@ SAFE_PARSER = {"resolve_entities": False, "no_network": True, "load_dtd": False,
                "remove_comments": True, "remove_pis": True}
 
 
-def safe_iterparse(source, **kwargs):
-    """lxml iterparse that never expands entities, loads a DTD or touches the network."""
-    return etree.iterparse(source, **SAFE_PARSER, **kwargs)
-
-
 def _is_unparsed(entity) -> bool:
     """An unparsed (NDATA) entity: libxml2 keeps its notation name as the content and has no
     replacement text; a parsed external entity has no content, an internal one has text."""

@@ -460,3 +460,18 @@ def test_documents_joined_without_declarations_are_counted_lost(db, tmp_path):
     assert rows(db, "SELECT records, lost_documents, incomplete FROM xml_batches") == [(1, 2, True)]
     second = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if line.startswith("<patent-document")][1]
     assert rows(db, "SELECT line FROM xml_record_problems WHERE problem = 'not_well_formed'") == [(second,)]
+
+
+def test_blank_values_are_absent_whatever_the_blank(db, tmp_path):
+    # A title of an ideographic space and a no-break space, an applicant with only an empty
+    # element, a kind attribute of spaces: none of them is a value.
+    fx = _fixture_script()
+    doc = fx.st36_document(1, "1000001", "", "20240101", set())
+    doc = doc.replace("Synthetic invention number 1", "\u3000\u00a0").replace("<kind></kind>", "")
+    doc = doc.replace('<patent-document dtd-version="v1.6"', '<patent-document kind="  " dtd-version="v1.6"')
+    doc = doc.replace("<orgname>Example Applicant 1</orgname>", "<orgname/>")
+    path = tmp_path / "blank.xml"
+    path.write_text(fx.ST36_PROLOG + doc, encoding="utf-8")
+    load_file(xml_request(path, provider="EP", recipient="JP", dataset="d", scheduled_date="2024-01-08"), db)
+    got = measured(db, "EP")
+    assert (got["title"], got["kind"], got["applicant"], got["inventor"], got["publication_number"]) == (0, 0, 0, 1, 1)

@@ -776,12 +776,17 @@ def measure_file(name: str, opener, provider: str, measured: Measured, docs: _Si
 def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     """Measure every XML file of a batch; documents go to temp table `xml_docs`, problems to
     `xml_problems`. Raises LoadRejected for hostile files, a zip bomb, documents of an unknown
-    dialect, or a batch with no document at all."""
+    dialect, or a batch with no document at all. A large zip of several files is measured by
+    worker processes, one file each at a time (`_parallel_members`); the result is the same."""
     measured = Measured()
     docs = _Sink(con, "xml_docs", DOC_COLUMNS)
     problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
-    for name, opener in batch_members(path, display, measured):
-        measure_file(name, opener, provider, measured, docs, problems)
+    members = _parallel_members(path, display)
+    if members:
+        _measure_in_workers(con, path, members, provider, measured)
+    else:
+        for name, opener in batch_members(path, display, measured):
+            measure_file(name, opener, provider, measured, docs, problems)
     docs.flush()
     problems.flush()
     measured.refused.raise_if_any("XML batch")
@@ -790,6 +795,81 @@ def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
                                     f"patent documents of a known dialect ({known_dialects()}); "
                                     f"none were found; {HOW_TO_ADD_A_MAP}")])
     return measured
+
+
+#: Worker processes for a zip of several files (both cores of the reference machine; set
+#: IPDX_XML_WORKERS=1 to measure in the loading process only).
+PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS") or min(2, os.cpu_count() or 1))
+#: Below this much XML (uncompressed) starting the workers costs more than it saves.
+PARALLEL_MIN_BYTES = 64 << 20
+
+
+def _parallel_members(path: Path, display: str) -> list[tuple[str, str]] | None:
+    """(member, display name) of the .xml members of a zip worth measuring in parallel, after
+    the zip bomb guard; None for a single file, a small zip or one worker."""
+    if PARALLEL_WORKERS < 2:
+        return None
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(i.filename for i in zf.infolist()
+                           if not i.is_dir() and i.filename.lower().endswith(".xml"))
+            if len(names) < 2 or sum(zf.getinfo(n).file_size for n in names) < PARALLEL_MIN_BYTES:
+                return None
+            _zip_guard(zf, names, display)
+    except zipfile.BadZipFile:
+        return None  # batch_members names the problem
+    return [(n, f"{display}/{n}") for n in names]
+
+
+def _measure_in_workers(con, path: Path, members: list[tuple[str, str]], provider: str,
+                        measured: Measured) -> None:
+    """Measure zip members in worker processes; merge their counts in member order and append
+    their documents and problems (written as Parquet by each worker) to the temp tables."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    field_maps()  # a broken map is refused here, before any worker starts
+    with zipfile.ZipFile(path) as zf:
+        if zf.comment.startswith(SKIPPED_MARK):
+            measured.skipped = zf.comment[len(SKIPPED_MARK):].decode("utf-8", "replace").split("\n")
+    with tempfile.TemporaryDirectory(prefix="ipdx-xml-") as tmp, ProcessPoolExecutor(
+            max_workers=PARALLEL_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_measure_member, str(path), member, name, provider, f"{tmp}/{i}")
+                   for i, (member, name) in enumerate(members)]
+        for future in futures:
+            part, docs_file, problems_file = future.result()
+            for key in ("records", "not_well_formed", "missing_identifier", "lost_documents"):
+                setattr(measured, key, getattr(measured, key) + getattr(part, key))
+            measured.files += part.files
+            measured.lost_at += part.lost_at
+            measured.populated.update(part.populated)
+            measured.offices.update(part.offices)
+            measured.refused.extend(part.refused.problems)
+            measured.refused.total += part.refused.total - len(part.refused.problems)
+            con.execute("INSERT INTO xml_docs SELECT * FROM read_parquet($f)", {"f": docs_file})
+            con.execute("INSERT INTO xml_problems SELECT * FROM read_parquet($f)", {"f": problems_file})
+
+
+def _measure_member(path: str, member: str, name: str, provider: str, out: str) -> tuple[Measured, str, str]:
+    """In a worker process: measure one zip member; its documents and problems go to Parquet
+    files named after `out` (a path in the loader's temporary directory)."""
+    import duckdb
+    con = duckdb.connect()
+    part = Measured()
+    docs = _Sink(con, "xml_docs", DOC_COLUMNS)
+    problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
+    with zipfile.ZipFile(path) as zf:
+        measure_file(name, lambda: zf.open(member), provider, part, docs, problems)
+    docs.flush()
+    problems.flush()
+    files = (f"{out}-docs.parquet", f"{out}-problems.parquet")
+    for table, target in zip(("xml_docs", "xml_problems"), files):
+        # The target is a path of the loader's own temporary directory, never input text.
+        con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
+    con.close()
+    return part, files[0], files[1]
 
 
 def zip_directory(directory: Path) -> Path:

@@ -475,3 +475,28 @@ def test_blank_values_are_absent_whatever_the_blank(db, tmp_path):
     load_file(xml_request(path, provider="EP", recipient="JP", dataset="d", scheduled_date="2024-01-08"), db)
     got = measured(db, "EP")
     assert (got["title"], got["kind"], got["applicant"], got["inventor"], got["publication_number"]) == (0, 0, 0, 1, 1)
+
+
+def test_a_large_zip_measured_by_workers_gives_the_same_tables(db, tmp_path, monkeypatch):
+    import zipfile
+
+    from loaders import xml_batches
+    batch = tmp_path / "batch.zip"
+    with zipfile.ZipFile(batch, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("us-bulk-ipg.xml", "us-bulk-truncated.xml", "docdb.xml", "ep-b1.xml"):
+            zf.write(DIALECTS / name, name)
+    tables = ("xml_batches", "xml_batch_files", "xml_record_problems", "delivered_documents", "field_completeness")
+    results = []
+    for workers, minimum in ((1, 1 << 40), (2, 0)):
+        monkeypatch.setattr(xml_batches, "PARALLEL_WORKERS", workers)
+        monkeypatch.setattr(xml_batches, "PARALLEL_MIN_BYTES", minimum)
+        assert (xml_batches._parallel_members(batch, "batch.zip") is not None) == (workers == 2)
+        load_file(xml_request(batch, provider="US", recipient="EP", dataset=f"d{workers}",
+                              scheduled_date="2024-01-08"), db)
+        results.append({t: rows(db, f"SELECT * EXCLUDE (load_seq) FROM {t} WHERE load_seq = "
+                                    f"(SELECT max(load_seq) FROM xml_batches) ORDER BY ALL") for t in tables})
+    serial, parallel = results
+    for t in tables:
+        strip = (lambda rs: [tuple(v for v in r if v not in ("d1", "d2")) for r in rs])
+        assert strip(parallel[t]) == strip(serial[t]), t
+    assert serial["xml_batches"][0][5:8] == (4, 9, 1)  # files; records 3 + 2 + 3 + 1; not well-formed

@@ -86,8 +86,8 @@ named = survey_views.public(release.public_contradictions, round=round_)
 names = common.office_names()
 rules_table = rules.assign(
     description=[rule_description(r.rule, r.description) for r in rules.itertuples()],
-    result=[_("not asked in this round") if not r.asked else _(survey_views.SUPPRESSED_TEXT) if r.suppressed
-            else survey_views.share_text(int(r.offices), int(r.base)) for r in rules.itertuples()],
+    result=[_("not asked in this round") if not r.asked else survey_views.share_text(int(r.offices), int(r.base))
+            for r in rules.itertuples()],
     offices_named=[", ".join(common.office_label(c, names) for c in named.loc[named["rule"] == r.rule, "office"])
                    for r in rules.itertuples()])
 common.show_table(rules_table[["rule", "description", "result", "offices_named"]].rename(
@@ -103,6 +103,6 @@ else:
     common.show_table(shown[["office", "rule", "description", "evidence"]], key="table-contradictions")
 if survey_views.not_named_text(round_):
     st.caption(_("Contradictions are looked for among the offices that consented to publication of their "
-                 "answers; those that rest on a suppressed answer are not shown."))
+                 "answers; an office with a suppressed answer that a rule reads is left out of that rule."))
 st.caption(_("A rule is \"not asked\" when the round's codebook lacks a question it needs (the 2025 "
              "questionnaire had no question on collecting data). A blank question never counts as a contradiction."))

@@ -325,39 +325,24 @@ def _masked_facts(con, release: RoundRelease) -> dict[str, set[str]]:
 
 
 def public_contradiction_rules(con, withheld: list[str] | None = None) -> pd.DataFrame:
-    """`consistency.contradiction_rules` counted over the released respondents: `offices` is
-    the number of released offices the rule finds and `base` the released respondents; the
-    count is NULL (`suppressed`) where a released office has a suppressed cell the rule reads."""
+    """`consistency.contradiction_rules` counted over the released respondents whose cells read
+    by the rule are all shown: `base` is those offices, `offices` those of them the rule finds;
+    `suppressed` marks the rules whose base leaves out an office with a suppressed cell."""
     rules = _nullable(consistency.contradiction_rules(con), ["offices", "base"])
     rules["suppressed"] = False
     if not withheld or rules.empty:
         return rules
-    read = consistency.rule_facts(con)
-    for round_, release in _releases(con, withheld, rules["round"].unique()).items():
+    reads = consistency.rule_facts(con)
+    for round_, rel in _releases(con, withheld, rules["round"].unique()).items():
         found = public_contradictions(con, round_, withheld)
-        masked = set().union(*_masked_facts(con, release).values()) if release.masked_cells else set()
+        masked = _masked_facts(con, rel)
         for row in rules[rules["round"] == round_].itertuples():
-            rules.loc[row.Index, "base"] = len(release.released)
-            if pd.isna(row.offices):
-                continue
-            if masked & set(read.get(row.rule, ())) or _rule_reads_whole(con, release, read.get(row.rule, ())):
-                rules.loc[row.Index, "offices"] = pd.NA
-                rules.loc[row.Index, "suppressed"] = True
-            else:
-                rules.loc[row.Index, "offices"] = int((found["rule"] == row.rule).sum())
+            left_out = {o for o, facts in masked.items() if facts & set(reads.get(row.rule, ()))}
+            base = rel.released - left_out
+            rules.loc[row.Index, ["base", "suppressed"]] = [len(base), bool(left_out)]
+            if not pd.isna(row.offices):
+                rules.loc[row.Index, "offices"] = int(found.loc[found["rule"] == row.rule, "office"].isin(base).sum())
     return rules
-
-
-def _rule_reads_whole(con, release: RoundRelease, facts) -> bool:
-    """Whether a wholly suppressed question answers one of `facts`."""
-    if not release.masked_questions:
-        return False
-    cells = _cells(con, release.round)
-    whole = {q for _o, q in release.masked_questions}
-    names = {":".join([s] + ([d] if isinstance(d, str) else []) + [c])
-             for q, s, d, c in zip(cells["question_id"], cells["section"], cells["direction"], cells["code"])
-             if q in whole}
-    return bool(names & set(facts))
 
 
 def public_peer_values(con, round: str | None = None, as_of=None, withheld: list[str] | None = None) -> pd.DataFrame:

@@ -15,6 +15,9 @@ Survey round 2031 (codebook tests/data/peers/codebook.toml), options ticked per 
     EP  regional, Europe              3           3          2          1
     HN  national, Latin America       2           2          1          3   (no consent)
 
+The figures below are the secretariat's (nothing hidden). A public viewer's peers leave out HN
+and the offices whose cells complementary suppression withholds (docs/disclosure.md): see
+`test_public_peers_leave_out_hidden_and_suppressed_offices`.
 JP, peer group "all offices with a value" (JP itself never a peer):
 - standards: peers KR 2, CN 1, AU 4, US 2, CA 1, BR 1, EP 3, HN 2 (GB left it blank: no value)
   = 8 peers; sorted 1 1 1 2 2 2 3 4, median (2 + 2) / 2 = 2; peers <= 3: 7 of 8 = 87.5.
@@ -57,6 +60,25 @@ def peer_db(empty_db) -> Path:
     return empty_db
 
 
+@pytest.fixture
+def secretariat_app(monkeypatch):
+    """An AppTest of the office profile with URL parameters, signed in as the secretariat."""
+    from streamlit.testing.v1 import AppTest
+    from signin import ROOT
+
+    def make(db: Path, query: dict):
+        monkeypatch.setenv("IPDX_DB", str(db))
+        monkeypatch.chdir(ROOT)
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+        at.secrets.update(users_secrets())
+        for key, value in query.items():
+            at.query_params[key] = value
+        sign_in(at.run(), "secretariat-1")
+        at.switch_page(PAGE)
+        return at.run()
+    return make
+
+
 def table(at, *columns):
     """The first table shown that has all of `columns` (AppTest does not expose table keys)."""
     return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
@@ -67,8 +89,8 @@ def comparison(at) -> dict:
     return {row["metric"]: row for row in rows}
 
 
-def test_profile_shows_values_peer_median_and_percentile(app, peer_db):
-    at = app(peer_db, PAGE, query={"office": "JP"})
+def test_profile_shows_values_peer_median_and_percentile(secretariat_app, peer_db):
+    at = secretariat_app(peer_db, {"office": "JP"})
     assert not at.exception
     assert at.selectbox(key="office").value == "JP"
     rows = comparison(at)
@@ -97,8 +119,8 @@ def test_profile_shows_values_peer_median_and_percentile(app, peer_db):
         changes[changes["question"] == "Standards"].iloc[0].to_dict().items()
 
 
-def test_peer_group_is_changeable_and_exactly_five_peers_suffice(app, peer_db):
-    at = app(peer_db, PAGE, query={"office": "JP", "peers": "kind"})
+def test_peer_group_is_changeable_and_exactly_five_peers_suffice(secretariat_app, peer_db):
+    at = secretariat_app(peer_db, {"office": "JP", "peers": "kind"})
     rows = comparison(at)
     assert rows["WIPO standards used"]["percentile"] == "85.7"
     assert rows["WIPO standards used"]["peer group"] == "same kind (national)"
@@ -143,14 +165,34 @@ def test_office_user_sees_its_own_undisclosed_profile(bundled_db, monkeypatch):
     assert "WIPO standards used" in set(comparison(signed))
 
 
-def test_office_report_is_printable_html_with_the_same_numbers(app, peer_db, monkeypatch):
+def test_office_report_is_printable_html_with_the_same_numbers(secretariat_app, peer_db, monkeypatch):
     from html.parser import HTMLParser
     from signin import MediaRecorder
     media = MediaRecorder(monkeypatch)
-    at = app(peer_db, PAGE, query={"office": "JP"})
+    at = secretariat_app(peer_db, {"office": "JP"})
     report = media.bytes_of(at.get("download_button")[-1]).decode("utf-8")
     assert at.get("download_button")[-1].proto.label.startswith("Download office report")
     HTMLParser().feed(report)
     assert "@page" in report and "<script" not in report
     assert "WIPO standards used: 3, above the peer median of 2" in report
     assert "87.5" in report and "JP - Japan Patent Office" in report
+
+
+def test_public_peers_leave_out_hidden_and_suppressed_offices(app, peer_db):
+    """HN alone did not consent, so every round total of 2031 needs a suppressed cell of another
+    office: those offices' survey values are no peers of a public viewer, nor is HN's."""
+    from loaders import cursor, open_snapshot
+    from queries import release, survey
+    con = open_snapshot(peer_db)
+    try:
+        chosen = release.round_release(cursor(con), "2031", ["HN"])
+        cells = survey.answer_cells(cursor(con), "2031")
+    finally:
+        con.close()
+    standards = set(cells.loc[cells["section"] == "standards", "question_id"])
+    masked = {o for o, q, _c in chosen.suppressed_cells if q in standards}
+    assert masked and "HN" not in masked
+    at = app(peer_db, PAGE, query={"office": "JP"})
+    standards = comparison(at)["WIPO standards used"]
+    # 8 peers for the secretariat: KR CN AU US CA BR EP HN; less HN and the suppressed offices.
+    assert standards["peers"] == 8 - 1 - len(masked & {"KR", "CN", "AU", "US", "CA", "BR", "EP"})

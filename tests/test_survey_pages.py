@@ -3,6 +3,7 @@ change them, two-round comparison on a fixture, contradiction panel, and disclos
 that did not consent never named, always counted)."""
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import load
@@ -60,7 +61,8 @@ def test_standards_2025_equals_published_and_hides_undisclosed(app, bundled_db):
     matrix = tables(at, "office", "ST.96")[0]
     assert len(matrix) == 18                                   # 20 respondents minus HN, UY
     assert_not_named(at, "HN", "UY")
-    assert any("2 respondents not named" in c.value for c in at.caption)
+    assert any("Respondents not named here (no consent to publication of individual answers): 2." in c.value
+               for c in at.caption)
 
 
 def test_standards_filter_from_url_changes_counts_and_base(app, bundled_db):
@@ -70,7 +72,9 @@ def test_standards_filter_from_url_changes_counts_and_base(app, bundled_db):
     assert counts.loc["ST.26", "offices"] == 1                 # EP ticks ST.26; EM has no patents
     at.multiselect(key="kind").set_value(["national"]).run()
     counts = tables(at, "code", "offices", "base")[0].set_index("code")
-    assert set(counts["base"]) == {18} and counts.loc["ST.26", "offices"] == 10
+    # 18 national respondents less HN and UY, which did not consent: a filtered figure counts
+    # only released offices (docs/disclosure.md). 9 of them tick ST.26.
+    assert set(counts["base"]) == {16} and counts.loc["ST.26", "offices"] == 9
     assert at.query_params["kind"] == "national"           # the link keeps the filter
     at.multiselect(key="kind").set_value([]).run()
     counts = tables(at, "code", "offices", "base")[0].set_index("code")
@@ -78,23 +82,60 @@ def test_standards_filter_from_url_changes_counts_and_base(app, bundled_db):
     assert "kind" not in at.query_params
 
 
-def test_standards_small_cell_suppressed_for_undisclosed_office(app, bundled_db):
-    at = app(bundled_db, "pages/2_Standards.py", {"round": "2025", "office": ["HN", "JP"]})
-    assert any("suppressed (small cell)" in i.value for i in at.info)
-    assert not tables(at, "code", "offices", "base", "published")
-    assert_not_named(at, "HN")
-    matrix = tables(at, "office", "ST.96")[0]
-    assert list(matrix["office"]) == ["JP - Japan Patent Office"]
+def _shown(at) -> tuple:
+    """What a page shows, less the office filter's own widget."""
+    return ([i.value for i in at.info], [c.value for c in at.caption], [m.value for m in at.markdown],
+            [t.to_dict() for t in tables(at)], [c.proto.spec for c in at.get("plotly_chart")])
+
+
+def test_undisclosed_office_in_the_filter_behaves_as_a_non_respondent(app, bundled_db):
+    # HN did not consent in 2025 (and did not answer 2026), UY in both rounds, AP in 2026 (and did
+    # not answer 2025); IT answered neither round: the pages cannot tell them apart.
+    for page in ("pages/2_Standards.py", "pages/3_Exchanged_data.py", "pages/4_Challenges.py"):
+        for round_, hidden_office in (("2025", "HN"), ("2025", "UY"), ("2026", "UY"), ("2026", "AP")):
+            hidden = app(bundled_db, page, {"round": round_, "office": [hidden_office]})
+            absent = app(bundled_db, page, {"round": round_, "office": ["IT"]})
+            assert not hidden.exception and not absent.exception
+            assert "No respondent of this round matches the filter." in [i.value for i in hidden.info]
+            assert _shown(hidden) == _shown(absent), (page, hidden_office)
+    # With consenting offices beside it, HN adds nothing: the counts are those of BR and CA alone.
+    with_hn = app(bundled_db, "pages/2_Standards.py", {"round": "2025", "office": ["HN", "BR", "CA"]})
+    without = app(bundled_db, "pages/2_Standards.py", {"round": "2025", "office": ["BR", "CA"]})
+    counts = tables(with_hn, "code", "offices", "base")[0]
+    assert set(counts["base"]) == {2}
+    assert counts.to_dict() == tables(without, "code", "offices", "base")[0].to_dict()
+    assert_not_named(with_hn, "HN")
+
+
+def test_filtered_counts_are_the_release_functions_figures(app, bundled_db):
+    """The page shows exactly what the attacked functions (tests/test_disclosure_attack.py) give."""
+    from loaders import cursor, open_snapshot
+    from queries import release
+    con = open_snapshot(bundled_db)
+    try:
+        expected = release.public_option_counts(cursor(con), "standards", offices=["BR", "CA", "HN", "JP"],
+                                                withheld=["2025/HN", "2025/UY", "2026/AP", "2026/UY"])
+    finally:
+        con.close()
+    expected = expected[expected["round"] == "2025"].set_index("code")
+    at = app(bundled_db, "pages/2_Standards.py", {"round": "2025", "office": ["BR", "CA", "HN", "JP"]})
+    shown = tables(at, "code", "offices", "base")[0].set_index("code")
+    assert list(shown.index) == list(expected.index)
+    for code in shown.index:
+        assert (pd.isna(shown.loc[code, "offices"]) and pd.isna(expected.loc[code, "offices"])) or \
+            shown.loc[code, "offices"] == expected.loc[code, "offices"], code
+    assert expected["suppressed"].any() and set(shown["base"]) == {3}
 
 
 def test_standards_comparison_bundled(app, bundled_db):
     at = app(bundled_db, "pages/2_Standards.py", {"round": "2026"})
     summary = tables(at, "adopted by", "dropped by")[0].set_index("code")
-    assert summary.loc["ST.96", "adopted"] == 4
+    # UY, hidden in both rounds, counts as answering neither: 3 adopters, all named.
+    assert summary.loc["ST.96", "adopted"] == 3
     assert summary.loc["ST.96", "adopted by"].startswith("HR - ")
-    assert summary.loc["ST.96", "adopted by"].endswith("+ 1 not named")      # UY: counted, not named
-    assert summary.loc["ST.32", "dropped by"] == "JP - Japan Patent Office"
-    assert (summary.loc["ST.96", "2025"], summary.loc["ST.96", "2026"]) == ("11 of 20 (55%)", "18 of 26 (69%)")
+    assert "not named" not in summary.loc["ST.96", "adopted by"]
+    # Over the released offices whose cells are shown (suppressed cells count nowhere).
+    assert (summary.loc["ST.96", "2025"], summary.loc["ST.96", "2026"]) == ("10 of 17 (59%)", "17 of 24 (71%)")
     assert summary.loc["ST.97", "2025"] == "not asked"
     assert_not_named(at, "UY", "AP", "HN")
 
@@ -102,13 +143,15 @@ def test_standards_comparison_bundled(app, bundled_db):
 def test_standards_comparison_fixture(app, two_rounds_db):
     at = app(two_rounds_db, "pages/2_Standards.py")
     summary = tables(at, "adopted by", "dropped by")[0].set_index("code")
-    assert summary.loc["ST.96", "adopted by"] == "JP - Japan Patent Office + 1 not named"
-    assert summary.loc["ST.96", "dropped by"] == "KR - Korean Intellectual Property Office"
-    assert summary.loc["ST.96", ["adopted", "dropped", "kept"]].tolist() == [2, 1, 0]
+    # HN did not consent in either round: it counts as answering neither. KR's ST.96 cells are
+    # suppressed to protect HN (complementary suppression), so KR's drop counts nowhere.
+    assert summary.loc["ST.96", "adopted by"] == "JP - Japan Patent Office"
+    assert summary.loc["ST.96", "dropped by"] == "-"
+    assert summary.loc["ST.96", ["adopted", "dropped", "kept"]].tolist() == [1, 0, 0]
     per_office = tables(at, "office", "adopted", "dropped", "note")[0]
     notes = {o.split(" - ")[0]: (a, d, n) for o, a, d, n in per_office.itertuples(index=False)}
-    assert notes["JP"] == ("ST.96", "", "ticks ST.97 (not asked in 2030)")
-    assert notes["KR"] == ("", "ST.96", "")
+    assert notes["JP"] == ("ST.96", "", "")       # JP's ST.97 cell of 2031 is suppressed
+    assert notes["KR"] == ("", "", "no change")
     assert notes["BR"][2] == "answered only 2030" and notes["DE"][2] == "answered only 2031"
     assert notes["US"][2] == "left the question blank in one round"
     assert "HN" not in notes
@@ -137,7 +180,7 @@ def test_exchanged_region_filter(app, bundled_db):
     assert len(matrix) == 11 and all(" - " in o for o in matrix["office"])
     at.multiselect(key="region").set_value(["Latin America and the Caribbean"]).run()
     formats = [t for t in tables(at, "code", "offices", "base") if "XML" in set(t["code"])][0].set_index("code")
-    assert formats.loc["XML", "base"] == 5        # BR, CL, MX, PE, UY (UY counted, not named)
+    assert formats.loc["XML", "base"] == 4        # BR, CL, MX, PE (UY did not consent: not counted)
     assert_not_named(at, "UY", "AP")
 
 
@@ -165,7 +208,7 @@ def test_challenges_2025_equals_published_and_lists_strategic_issues(app, bundle
 def test_challenges_filter_changes_base(app, bundled_db):
     at = app(bundled_db, "pages/4_Challenges.py", {"round": "2026", "kind": "regional"})
     categories = tables(at, "direction", "category", "offices", "base")[0]
-    assert set(categories["base"]) == {3}          # EM, EP and AP (AP counted, not named)
+    assert set(categories["base"]) == {2}          # EM and EP (AP did not consent: not counted)
     assert_not_named(at, "AP", "UY")
 
 
@@ -189,18 +232,22 @@ def test_reconciliation_and_contradictions_bundled(app, bundled_db):
     assert at.query_params["round"] == "2026"
 
 
-def test_contradictions_of_undisclosed_office_counted_not_named(app, two_rounds_db):
+def test_contradictions_count_released_offices_with_every_cell_shown(app, two_rounds_db):
+    """HN alone did not consent, so the round totals need suppressed cells of other offices (DE's
+    challenges of 2031, KR's ST.96): a rule counts the released offices whose cells it reads
+    are all shown, and names only those."""
     at = app(two_rounds_db, "pages/1_Published_figures.py", {"round": "2031"})
     rules = tables(at, "rule", "description", "offices found (of respondents)")[0].set_index("rule")
-    assert rules.loc["shares_yet_shares_none", "offices found (of respondents)"] == "1 of 5 (20%)"
-    assert rules.loc["shares_yet_shares_none", "not named (no consent)"] == 1
-    found = tables(at, "office", "rule", "evidence")[0]
-    assert [o.split(" - ")[0] for o in found["office"]] == ["DE"]
+    assert rules.loc["shares_yet_shares_none", "offices found (of respondents)"].startswith("0 of 3")
+    assert not tables(at, "office", "rule", "evidence")        # DE's contradiction rests on a suppressed cell
     assert_not_named(at, "HN")
     at.selectbox(key="round").set_value("2030").run()
+    rules = tables(at, "rule", "description", "offices found (of respondents)")[0].set_index("rule")
+    assert rules.loc["shares_yet_shares_none", "offices found (of respondents)"].startswith("1 of 3")
     found = tables(at, "office", "rule", "evidence")[0]
     assert sorted(zip((o.split(" - ")[0] for o in found["office"]), found["rule"])) == [
-        ("BR", "shares_yet_shares_none"), ("KR", "xml_standard_without_xml")]
+        ("BR", "shares_yet_shares_none")]                       # KR's ST.96 of 2030 is suppressed
+    assert_not_named(at, "HN")
 
 
 def test_reconciliation_highlights_differences(app, two_rounds_db):

@@ -6,7 +6,8 @@ Run: streamlit run dashboard.py  [-- --db PATH]
 import streamlit as st
 
 import queries
-from ui import auth, common, data, i18n, key_charts
+from queries import release
+from ui import auth, common, data, i18n, key_charts, survey_views
 from ui.i18n import _
 
 common.page(_("Home"), ":material/home:")
@@ -22,14 +23,14 @@ common.illustrative_notice(prov["illustrative_survey"] or prov["illustrative_del
 
 rounds = data.query(queries.survey_rounds)
 overall = data.query(queries.overall_on_time_rate, as_of=prov["deliveries_as_of"])
-reconciliation = data.query(queries.published_vs_computed)
+reconciliation = survey_views.public(release.public_published_vs_computed)
 
 st.subheader(_("At a glance"))
 columns = st.columns(len(rounds) + 3)
 for column, r in zip(columns, rounds.itertuples()):
-    column.metric(_("Respondents {round}").format(round=r.round), i18n.number(int(r.respondents)),
+    column.metric(_("Respondents {round}").format(round=common.plain(r.round)), i18n.number(int(r.respondents)),
                   help=(_("Offices that answered the {round} survey round (illustrative)") if r.bundled
-                        else _("Offices that answered the {round} survey round")).format(round=r.round))
+                        else _("Offices that answered the {round} survey round")).format(round=common.plain(r.round)))
 rest = columns[len(rounds):]
 rest[0].metric(_("Offices delivering"), i18n.number(overall["delivering_offices"]),
                help=_("Provider offices with at least one delivery in the log"))

@@ -94,7 +94,7 @@ common.show_table(rules_table[["rule", "description", "result", "offices_named"]
                       columns={"result": _("offices found (of respondents)"), "offices_named": "offices"}),
                   key="table-contradiction-rules")
 common.download_csv(rules_table.drop(columns=["offices_named"]), f"contradiction-rules-{round_}", "contradiction-rules")
-st.markdown("**" + _("Offices whose {round} answers contradict each other").format(round=round_) + "**")
+st.markdown("**" + _("Offices whose {round} answers contradict each other").format(round=common.plain(round_)) + "**")
 if named.empty:
     st.caption(_("No office that may be named."))
 else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from queries import release, survey
 from ui import data, survey_views
+from ui.common import plain
 from ui.i18n import _
 
 rounds, round_, as_share, selection, base = survey_views.survey_page(
@@ -13,7 +14,7 @@ rounds, round_, as_share, selection, base = survey_views.survey_page(
     _("Which WIPO standards offices use for IP data exchange (ST.26, ST.36, ST.96, ST.97, ...), per survey "
       "round, per office, and what changed between rounds."))
 
-st.subheader(_("Offices using each standard, {round}").format(round=round_))
+st.subheader(_("Offices using each standard, {round}").format(round=plain(round_)))
 if not base:
     st.info(_("No respondent of this round matches the filter."))
 else:
@@ -25,7 +26,7 @@ else:
     survey_views.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share,
                               section="standards")
 
-st.subheader(_("Office x standard, {round}").format(round=round_))
+st.subheader(_("Office x standard, {round}").format(round=plain(round_)))
 if base:
     matrix = survey_views.public(release.public_option_matrix, section="standards", round=round_, offices=selection)
     survey_views.matrix_view(matrix, round_, f"standards-matrix-{round_}", "standards-matrix", section="standards",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from queries import release, survey
 from ui import data, survey_views
+from ui.common import plain
 from ui.i18n import N_, _
 
 #: Per section: tab title, matrix heading and comparison heading (msgids, whole phrases).
@@ -29,13 +30,13 @@ survey_views.base_note(round_, base, selection)
 for tab, (section, (title, matrix_heading, compare_heading)) in zip(
         st.tabs([_(t[0]) for t in SECTIONS.values()]), SECTIONS.items()):
     with tab:
-        st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
+        st.subheader(_("{section}, {round}").format(section=_(title), round=plain(round_)))
         counts = survey_views.public(release.public_option_counts, section=section, offices=selection)
         counts = counts[counts["round"] == round_]
         survey_views.option_counts_view(counts, published[published["section"] == section],
                                         f"{section}-{round_}", f"{section}-counts", as_share, label_column="label",
                                         section=section)
-        st.markdown("**" + _(matrix_heading).format(round=round_) + "**")
+        st.markdown("**" + _(matrix_heading).format(round=plain(round_)) + "**")
         matrix = survey_views.public(release.public_option_matrix, section=section, round=round_, offices=selection)
         survey_views.matrix_view(matrix, round_, f"{section}-matrix-{round_}", f"{section}-matrix", column="label",
                                  section=section, selection=selection)

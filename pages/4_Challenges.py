@@ -30,7 +30,7 @@ if not base:
     st.info(_("No respondent of this round matches the filter."))
     st.stop()
 
-st.subheader(_("Challenges per category, {round}").format(round=round_))
+st.subheader(_("Challenges per category, {round}").format(round=common.plain(round_)))
 survey_views.base_note(round_, base, selection)
 categories = survey_views.public(release.public_category_counts, offices=selection)
 categories = categories[categories["round"] == round_].assign(
@@ -47,7 +47,7 @@ survey_views.suppression_note(categories)
 published = data.query(survey.published_vs_computed)
 for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]), DIRECTIONS.items()):
     with tab:
-        st.subheader(_("{section}, {round}").format(section=_(title), round=round_))
+        st.subheader(_("{section}, {round}").format(section=_(title), round=common.plain(round_)))
         counts = survey_views.public(release.public_option_counts, section="challenges", direction=direction,
                                      offices=selection)
         counts = survey_views.localized_options(counts[counts["round"] == round_], round_, "challenges")
@@ -56,7 +56,7 @@ for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]),
                                                           & (published["direction"] == direction)],
                                         f"challenges-{direction}-{round_}", f"challenges-{direction}", as_share,
                                         label_column="code")
-        st.markdown("**" + _(MATRIX_HEADINGS[direction]).format(round=round_) + "**")
+        st.markdown("**" + _(MATRIX_HEADINGS[direction]).format(round=common.plain(round_)) + "**")
         matrix = survey_views.public(release.public_option_matrix, section="challenges", direction=direction,
                                      round=round_, offices=selection)
         survey_views.matrix_view(matrix, round_, f"challenges-{direction}-matrix-{round_}",

@@ -176,7 +176,8 @@ else:
     answers = pd.DataFrame.from_dict(cells, orient="index").reset_index(names="question")
     common.show_table(answers, key="table-office-answers")
     for r in answer_rounds:  # says which rounds' answer options stay in English
-        note = i18n.option_labels_note(r, sum(n for (_section, rnd), n in english_labels.items() if rnd == r))
+        note = i18n.option_labels_note(common.plain(r), sum(n for (_section, rnd), n in english_labels.items()
+                                                            if rnd == r))
         if note:
             st.caption(note)
     common.download_csv(answers, f"answers-{office}", "office-answers")

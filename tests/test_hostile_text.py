@@ -127,3 +127,42 @@ def test_pages_render_hostile_text_without_markup(app, hostile_db, page):
             h in element.value for h in ("alert(1)", "DROP TABLE")), (page, element.value)
         for raw in ("<script>", "<img src=x", "**bold**", "[link](http://x)"):
             assert raw not in element.value, (page, element.value)
+
+
+HOSTILE_ROUND = "2027 ![x](http://127.0.0.1:9/p.png) <img src=x onerror=alert(1)> **b**"
+SURVEY_PAGES = ["pages/1_Published_figures.py", "pages/2_Standards.py", "pages/3_Exchanged_data.py",
+                "pages/4_Challenges.py", "pages/8_Office_profile.py", "pages/11_Presentation.py", "dashboard.py"]
+
+
+@pytest.fixture(scope="module")
+def hostile_round_db(tmp_path_factory, bundled_db) -> Path:
+    """The bundled database plus the 2026 answers loaded once more under a hostile round name."""
+    db = copy_database(bundled_db, tmp_path_factory.mktemp("hostile-round"))
+    load(db, "survey", BUNDLED / "survey-2026.xlsx", round=HOSTILE_ROUND, codebook=BUNDLED / "codebook-2026.toml")
+    return db
+
+
+def _unescaped(text: str, token: str) -> bool:
+    """Whether `token` stands in `text` without a Markdown escape before its first character."""
+    at = text.find(token)
+    while at >= 0:
+        if at == 0 or text[at - 1] != "\\":
+            return True
+        at = text.find(token, at + 1)
+    return False
+
+
+@pytest.mark.parametrize("page", SURVEY_PAGES)
+def test_a_hostile_round_name_is_shown_inert(app, hostile_round_db, page):
+    at = app(hostile_round_db, page, {"round": HOSTILE_ROUND})
+    assert not at.exception
+    markdown = [e.value for kind in ("markdown", "caption", "subheader", "info", "title", "header")
+                for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]
+    markdown += [m.label for m in at.metric] + [str(m.proto.help) for m in at.metric]
+    assert any("2027" in t for t in markdown) or page == "pages/8_Office_profile.py"
+    for text in markdown:
+        assert not _unescaped(text, "![x]"), text[:200]
+        assert not _unescaped(text, "<img"), text[:200]
+        assert not _unescaped(text, "**b**"), text[:200]
+    for chart in at.get("plotly_chart"):  # Plotly renders a subset of HTML, no Markdown
+        assert "<img" not in chart.proto.spec

@@ -108,7 +108,7 @@ def standards_by_round_figure(standards: pd.DataFrame) -> go.Figure:
     for i, (rnd, grp) in enumerate(standards.groupby("round")):
         base = int(grp["base"].iloc[0])
         fig.add_bar(x=[chart_text(c) for c in grp["code"]], y=grp["share"],
-                    name=_("{round} (base {base})").format(round=rnd, base=base),
+                    name=_("{round} (base {base})").format(round=chart_text(rnd), base=base),
                     marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                     customdata=grp[["offices", "base"]],
                     hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")

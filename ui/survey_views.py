@@ -13,7 +13,7 @@ from queries import survey as survey_queries
 
 from . import data, disclosure, i18n
 from .common import (ANSWER_COLOURS, ANSWER_LABELS, PUBLISHED_COLOUR, SERIES_COLOURS, chart,
-                     chart_text, office_label, office_names, page_header, share_text, show_table,
+                     chart_text, office_label, office_names, page_header, plain, share_text, show_table,
                      url_multiselect, url_select, url_toggle)
 from .i18n import N_, _
 
@@ -123,7 +123,7 @@ def localized_options(frame: pd.DataFrame, round: str, section: str | None) -> p
         return frame
     frame, english = i18n.option_labels(frame, str(round), section)
     if english:
-        st.caption(i18n.option_labels_note(str(round), english))
+        st.caption(i18n.option_labels_note(plain(round), english))
     return frame
 
 
@@ -144,7 +144,7 @@ def option_counts_view(counts: pd.DataFrame, published: pd.DataFrame, name: str,
     marked = _(SUPPRESSED_TEXT)
     x = [chart_text(f"{v} ({marked})" if hide else v) for v, hide in zip(table[label_column], table["suppressed"])]
     fig = go.Figure()
-    fig.add_bar(x=x, y=table[y], name=_("{round} computed (base {base})").format(round=rnd, base=base),
+    fig.add_bar(x=x, y=table[y], name=_("{round} computed (base {base})").format(round=chart_text(rnd), base=base),
                 marker_color=SERIES_COLOURS[0], customdata=table[["offices", "base"]],
                 hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")
     if table["published"].notna().any():
@@ -252,11 +252,11 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     fig.add_bar(x=x, y=-summary["dropped"], name=_("dropped"), marker_color=SERIES_COLOURS[5],
                 marker_pattern_shape="x",  # dropped bars hatched: not told apart by colour alone
                 customdata=summary["dropped"], hovertemplate=_("%{x}: %{customdata} dropped") + "<extra></extra>")
-    fig.add_bar(x=x, y=summary["only_to"], name=_("new respondents in {round} ticking it").format(round=to_round),
+    fig.add_bar(x=x, y=summary["only_to"], name=_("new respondents in {round} ticking it").format(round=chart_text(to_round)),
                 marker_color=SERIES_COLOURS[4], marker_pattern_shape=".")
     fig.update_layout(barmode="relative", yaxis_title=_("offices"),
-                      title=_(CHANGE_TITLES.get(section, CHANGE_TITLE_OTHER)).format(from_round=from_round,
-                                                                                     to_round=to_round))
+                      title=_(CHANGE_TITLES.get(section, CHANGE_TITLE_OTHER)).format(from_round=chart_text(from_round),
+                                                                                     to_round=chart_text(to_round)))
     chart(fig, summary, f"{section}-changes-{from_round}-{to_round}", f"{key}-changes", alternative=False)
     direction_column = ["direction"] if summary["direction"].notna().any() else []
     show_table(summary[direction_column + ["code", "label", from_round, to_round, "adopted", "dropped", "kept",
@@ -269,7 +269,7 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                  "only one round, left the question blank in one round, or were not asked an option in one "
                  "round are not counted as a change."))
     st.markdown("**" + _("What changed per office, {from_round} -> {to_round}").format(
-        from_round=from_round, to_round=to_round) + "**")
+        from_round=plain(from_round), to_round=plain(to_round)) + "**")
     per_office = []
     for office, rows in named.groupby("office"):
         only = rows["change"].iloc[0]
@@ -325,7 +325,7 @@ def base_note(round: str, base: set[str], selection: list[str] | None) -> None:
             if selection is not None else
             i18n.ngettext("Base: **{count} respondent** of the {round} round.",
                           "Base: **{count} respondents** of the {round} round.", len(base)))
-    st.markdown(text.format(count=count, round=round) + " "
+    st.markdown(text.format(count=count, round=plain(round)) + " "
                 + _("The published CWS/13/14 figures count all 20 respondents of 2025."))
     if selection is not None and disclosure.hidden_offices(round):
         st.caption(_("With an office filter, the figures count only offices that consented to publication of "

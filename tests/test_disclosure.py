@@ -6,6 +6,7 @@ Every page is found in pages/ at test time, so pages added later are covered too
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -206,3 +207,37 @@ def test_removed_user_falls_back_to_public(bundled_db, monkeypatch):
     at.secrets["auth"] = {"users": {}}  # the user was deleted from the secrets
     at.run()
     assert at.text[0].value == "role=public office=None"
+
+
+def test_one_no_among_two_consent_questions_means_no_consent(empty_db, tmp_path):
+    """An office must answer yes to every consent question of a round; a second consent question
+    answered no (or left blank) withholds its answers, whatever the first says."""
+    from conftest import load
+    fixture = Path(__file__).resolve().parent / "data" / "survey"
+    codebook = tmp_path / "codebook.toml"
+    codebook.write_text((fixture / "codebook-r1.toml").read_text(encoding="utf-8") + """
+[[questions]]
+id = "consent_names"
+headers = ["Consent to be named"]
+type = "yes_no"
+section = "consent"
+""", encoding="utf-8")
+    table = [line.split(",") for line in (fixture / "survey-r1.csv").read_text(encoding="utf-8").splitlines()]
+    second = {"JP": "No", "KR": "Yes", "US": ""}
+    lines = [",".join(table[0] + ["Consent to be named"])]
+    lines += [",".join(row + [second.get(row[0], "Yes")]) for row in table[1:]]
+    survey = tmp_path / "survey.csv"
+    survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load(empty_db, "survey", survey, round="2030", codebook=codebook)
+    from loaders import open_snapshot
+    con = open_snapshot(empty_db)
+    try:
+        frame = consent_by_office(con)
+    finally:
+        con.close()
+    consent = {o: bool(c) for o, c in zip(frame["office"], frame["consented"])}
+    assert set(consent) == {"JP", "KR", "US", "BR", "HN"}
+    first = {row[0]: row[-1] for row in table[1:]}
+    for office, consented in consent.items():
+        assert consented == (first[office] == "Yes" and second.get(office, "Yes") == "Yes"), office
+    assert consent["KR"] is True and consent["JP"] is False

@@ -142,6 +142,10 @@ def _load(path: str, tag: str) -> tuple[float, int, float]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _send_result(send, fn, path: str, tag: str) -> None:
+    send.send(fn(path, tag))
+
+
 def _in_child(fn, path: str, tag: str, workers: int | None = None):
     """Run fn in a fresh process; `workers` sets IPDX_XML_WORKERS for it (None: the default)."""
     import os
@@ -150,8 +154,12 @@ def _in_child(fn, path: str, tag: str, workers: int | None = None):
         os.environ["IPDX_XML_WORKERS"] = str(workers)
     try:
         ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(1) as pool:
-            return pool.apply(fn, (path, tag))
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_send_result, args=(send, fn, path, tag))  # not a daemon: may start workers
+        child.start()
+        result = receive.recv()
+        child.join()
+        return result
     finally:
         if saved is None:
             os.environ.pop("IPDX_XML_WORKERS", None)

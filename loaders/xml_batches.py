@@ -807,7 +807,8 @@ PARALLEL_MIN_BYTES = 64 << 20
 def _parallel_members(path: Path, display: str) -> list[tuple[str, str]] | None:
     """(member, display name) of the .xml members of a zip worth measuring in parallel, after
     the zip bomb guard; None for a single file, a small zip or one worker."""
-    if PARALLEL_WORKERS < 2:
+    import multiprocessing
+    if PARALLEL_WORKERS < 2 or multiprocessing.current_process().daemon:  # a daemon may not start workers
         return None
     with open(path, "rb") as fh:
         if fh.read(4) != b"PK\x03\x04":

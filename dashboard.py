@@ -50,8 +50,8 @@ if len(reconciliation):
 left, right = st.columns(2)
 with left:
     st.markdown("**" + _("Standards used, share of respondents by round") + "**")
-    standards = data.query(queries.option_counts, section="standards")[
-        ["round", "code", "label", "offices", "base", "share"]]
+    standards = survey_views.public(release.public_option_counts, section="standards")[
+        ["round", "code", "label", "offices", "base", "share", "suppressed"]]
     common.chart(key_charts.standards_by_round_figure(standards), standards, "standards-by-round", "home-standards")
 with right:
     st.markdown("**" + _("On-time rate by provider office") + "**")

@@ -4,8 +4,8 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import release, survey
-from ui import data, survey_views
+from queries import release
+from ui import survey_views
 from ui.common import plain
 from ui.i18n import _
 
@@ -20,7 +20,7 @@ if not base:
 else:
     counts = survey_views.public(release.public_option_counts, section="standards", offices=selection)
     counts = counts[counts["round"] == round_]
-    published = data.query(survey.published_vs_computed)
+    published = survey_views.public(release.public_published_vs_computed)
     published = published[published["section"] == "standards"]
     survey_views.base_note(round_, base, selection)
     survey_views.option_counts_view(counts, published, f"standards-{round_}", "standards-counts", as_share,

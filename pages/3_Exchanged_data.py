@@ -4,8 +4,8 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import release, survey
-from ui import data, survey_views
+from queries import release
+from ui import survey_views
 from ui.common import plain
 from ui.i18n import N_, _
 
@@ -20,7 +20,7 @@ rounds, round_, as_share, selection, base = survey_views.survey_page(
     _("What is exchanged"), ":material/swap_horiz:",
     _("On which IP rights, which types of data and in which file formats offices exchange IP data, per survey "
       "round and per office, with the figures published in CWS/13/14."))
-published = data.query(survey.published_vs_computed)
+published = survey_views.public(release.public_published_vs_computed)
 
 if not base:
     st.info(_("No respondent of this round matches the filter."))

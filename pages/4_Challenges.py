@@ -5,8 +5,8 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 """
 import streamlit as st
 
-from queries import release, survey
-from ui import common, data, disclosure, i18n, key_charts, survey_views
+from queries import release
+from ui import common, disclosure, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
 
@@ -44,7 +44,7 @@ if survey_views.not_named_text(round_):
     st.caption(_("Challenge categories count the offices that consented to publication of their answers."))
 survey_views.suppression_note(categories)
 
-published = data.query(survey.published_vs_computed)
+published = survey_views.public(release.public_published_vs_computed)
 for tab, (direction, title) in zip(st.tabs([_(t) for t in DIRECTIONS.values()]), DIRECTIONS.items()):
     with tab:
         st.subheader(_("{section}, {round}").format(section=_(title), round=common.plain(round_)))

@@ -71,7 +71,10 @@ def test_hostile_text_is_stored_verbatim_and_no_sql_ran(hostile_db):
     assert rows(hostile_db, "SELECT original_name FROM loads ORDER BY seq DESC LIMIT 2")[1] == (HOSTILE_NAME,)
     # The tables the SQL text names are all still there, with their rows.
     assert rows(hostile_db, "SELECT count(*) > 1600 FROM deliveries") == [(True,)]
-    assert rows(hostile_db, "SELECT count(*) FROM loads") == [(7,)]
+    # The bundled loads, plus the hostile deliveries and the hostile survey file.
+    bundled = rows(hostile_db, "SELECT count(*) FROM loads WHERE original_name <> $name AND seq < "
+                               "(SELECT seq FROM loads WHERE original_name = $name)", {"name": HOSTILE_NAME})[0][0]
+    assert rows(hostile_db, "SELECT count(*) FROM loads") == [(bundled + 2,)]
 
 
 def test_hostile_text_in_a_code_column_is_rejected_quoted_and_changes_nothing(fresh_bundled_db, tmp_path):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import store
+from .layouts import LAYOUT_NAMES
 from .problems import LoadRejected
 
 
@@ -45,9 +46,9 @@ def _request(args, path: str) -> store.LoadRequest:
     codebook = Path(args.codebook) if getattr(args, "codebook", None) else None
     if codebook is not None and not codebook.is_file():
         raise SystemExit(_usage(f"no such codebook: {args.codebook}"))
-    sheet = getattr(args, "sheet", None)
+    options = {key: value for key in ("sheet", "layout") if (value := getattr(args, key, None)) is not None}
     return store.LoadRequest(args.kind, p, p.name, getattr(args, "round", None), codebook, "cli",
-                             options={"sheet": sheet} if sheet is not None else {})
+                             options=options)
 
 
 def _usage(message: str) -> int:
@@ -189,6 +190,9 @@ def parser() -> argparse.ArgumentParser:
             if kind == "survey":
                 k.add_argument("--round", required=False, help="survey round, e.g. 2026")
                 k.add_argument("--codebook", required=False, help="the round's codebook (TOML)")
+                k.add_argument("--layout", choices=LAYOUT_NAMES,
+                               help="the survey tool the export comes from, as it wrote it "
+                                    "(default: recognised from the header rows; see docs/survey-exports.md)")
             _add_db(k)
             k.set_defaults(func=cmd_check if is_check else cmd_load)
 

@@ -168,17 +168,22 @@ def _header_end(raw: bytes) -> int:
         position = newline + 1
 
 
-def _header(raw: bytes, display: str) -> list[str]:
-    """The header record, read whole however long it is (a wide export has a long one)."""
+def _header_record(raw: bytes, display: str) -> list[str]:
+    """The first record, read whole however long it is (a wide export has a long one)."""
     end = _header_end(raw)
     if end > MAX_LINE_BYTES:
         raise LoadRejected([Problem(display, 1, None, f"{end} bytes",
                                     f"a header row of at most {MAX_LINE_BYTES} bytes")])
     try:
         with _long_fields():
-            header = next(csv.reader(io.StringIO(raw[:end].decode("utf-8", errors="replace"))), [])
+            return next(csv.reader(io.StringIO(raw[:end].decode("utf-8", errors="replace"))), [])
     except csv.Error as err:
         raise LoadRejected([Problem(display, 1, None, None, f"a header row that can be parsed as CSV ({err})")])
+
+
+def _header(raw: bytes, display: str) -> list[str]:
+    """The header record, which must name columns."""
+    header = _header_record(raw, display)
     if not header or all(not h.strip() for h in header):
         raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
     return header
@@ -251,15 +256,23 @@ class CsvText:
     as_is: bool  # the file's own bytes are `raw` (no BOM removed, no line end changed)
 
 
-def check_csv_text(path: str, display: str, content: bytes | None = None) -> CsvText:
-    """Encoding, line ends and header of a CSV file (or LoadRejected naming the problem)."""
+def check_csv_text(path: str, display: str, content: bytes | None = None,
+                   header: list[str] | None = None) -> CsvText:
+    """Encoding, line ends and header of a CSV file (or LoadRejected naming the problem).
+    `header`: the column names to use instead of row 1's (a survey tool's layout makes them
+    from several header rows); it must have as many names as row 1 has cells."""
     if content is None:
         with open(path, "rb") as fh:
             content = fh.read()
     raw = _check_text(content, display)
-    header = _header(raw, display)
-    _check_header(header, display)
-    return CsvText(raw, header, raw is content)  # _check_text returns its input when unchanged
+    first = _header_record(raw, display) if header is not None else _header(raw, display)
+    if header is not None:
+        if len(header) != len(first):
+            raise LoadRejected([Problem(display, 1, None, f"{len(first)} columns",
+                                        f"{len(header)} columns, as the layout's header rows have")])
+        first = header
+    _check_header(first, display)
+    return CsvText(raw, first, raw is content)  # _check_text returns its input when unchanged
 
 
 def read_csv_sql(path_param: str, columns_param: str, rejects: str) -> str:
@@ -272,8 +285,9 @@ def read_csv_sql(path_param: str, columns_param: str, rejects: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
-              content: bytes | None = None) -> StagedTable:
-    text = check_csv_text(path, display, content)
+              content: bytes | None = None, header: list[str] | None = None,
+              header_rows: int = 1) -> StagedTable:
+    text = check_csv_text(path, display, content, header)
     raw, header = text.raw, text.header
     if text.as_is:
         source = path
@@ -333,7 +347,18 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: st
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, m.line AS _row "
                     f"FROM (SELECT rowid AS idx, * FROM {table}_raw) r JOIN _row_map m USING (idx) ORDER BY idx")
     con.execute(f"DROP TABLE {table}_raw")
-    return StagedTable(table, header, rows, "csv")
+    return StagedTable(table, header, rows - _drop_header_records(con, table, header_rows), "csv")
+
+
+def _drop_header_records(con: duckdb.DuckDBPyConnection, table: str, header_rows: int) -> int:
+    """Drop the header rows after the first (staged as records); return how many were dropped.
+    By record order, not line: a header cell may hold a line break."""
+    extra = max(int(header_rows) - 1, 0)
+    if not extra:
+        return 0
+    dropped = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {extra})").fetchall()[0][0]
+    con.execute(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM {table} ORDER BY _row LIMIT {extra})")
+    return dropped
 
 
 def _ident(name: str) -> str:
@@ -425,7 +450,8 @@ def _formula_cells(path: str, sheet_title: str, member: str | None, columns: int
 
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
-               sheet: str | None = None) -> StagedTable:
+               sheet: str | None = None, header_override: list[str] | None = None,
+               header_rows: int = 1) -> StagedTable:
     import openpyxl
     import pandas as pd
 
@@ -448,6 +474,8 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
         while header_cells and header_cells[-1] is None:
             header_cells = header_cells[:-1]
         header = [_cell_text(h) or "" for h in header_cells]
+        if header_override is not None:
+            header = list(header_override)
         if not header:
             raise LoadRejected([Problem(display, 1, None, None, "a header row with column names")])
         _check_header(header, display)
@@ -457,6 +485,8 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
             formulas = set()
         records, numbers = [], []
         for number, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
+            if number <= header_rows:
+                continue  # the layout's further header rows
             values = [_cell_text(c) for c in cells[: len(header)]]
             if formulas:
                 for index, value in enumerate(values):
@@ -488,19 +518,67 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: str, display: str, table: str,
-               content: bytes | None = None, sheet: str | None = None) -> StagedTable:
+               content: bytes | None = None, sheet: str | None = None,
+               header: list[str] | None = None, header_rows: int = 1) -> StagedTable:
     """Stage `path` (shown to people as `display`) into temp table `table`; `content`: its
     bytes, when the caller read them already (the load hashes them), so they are read once.
-    `sheet`: the worksheet of a workbook to read (default: the first visible one)."""
+    `sheet`: the worksheet of a workbook to read (default: the first visible one).
+    `header`, `header_rows`: a survey tool's layout (see loaders.layouts): the column names to
+    stage instead of row 1's, and how many rows the header takes (the data follows them; row
+    numbers stay those of the file)."""
     kind = detect_format(path, display, content)
     if kind == "xlsx":
-        staged = stage_xlsx(con, path, display, table, sheet)
+        staged = stage_xlsx(con, path, display, table, sheet, header, header_rows)
     elif sheet is not None:
         raise LoadRejected([Problem(display, None, None, sheet,
                                     "an Excel .xlsx workbook (a sheet was named, but this file is CSV text)")])
     else:
-        staged = stage_csv(con, path, display, table, content)
+        staged = stage_csv(con, path, display, table, content, header, header_rows)
     if staged.rows == 0:
-        raise LoadRejected([Problem(display, 2, None, None,
+        raise LoadRejected([Problem(display, header_rows + 1, None, None,
                                     "at least one data row below the header (the file has only a header)")])
     return staged
+
+
+def read_head(path: str, display: str, rows: int, sheet: str | None = None) -> list[list[str]]:
+    """The first `rows` rows of a CSV file or worksheet as texts (empty cells as ""), every row
+    as wide as the widest, for recognising a survey tool's layout. Rejects what the stagers
+    reject before reading rows (encoding, zip bombs, a workbook that does not open)."""
+    if detect_format(path, display) == "xlsx":
+        import openpyxl
+
+        _check_zip(path, display)
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
+            raise LoadRejected([Problem(display, None, None, None,
+                                        f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")])
+        try:
+            ws = _choose_sheet(workbook, display, sheet)
+            head = [[_cell_text(c) or "" for c in cells]
+                    for cells in ws.iter_rows(min_row=1, max_row=rows, max_col=MAX_COLUMNS + 1, values_only=True)]
+        except LoadRejected:
+            raise
+        except Exception as err:  # noqa: BLE001 - as in stage_xlsx
+            raise LoadRejected([Problem(display, None, None, None,
+                                        f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")])
+        finally:
+            workbook.close()
+    else:
+        with open(path, "rb") as fh:
+            raw = _check_text(fh.read(), display)
+        reader = csv.reader(io.StringIO(raw.decode("utf-8")))
+        head = []
+        try:
+            with _long_fields():
+                for record in reader:
+                    head.append(record)
+                    if len(head) == rows or reader.line_num > rows * 1000:
+                        break
+        except csv.Error as err:
+            raise LoadRejected([Problem(display, len(head) + 1, None, None,
+                                        f"a header row that can be parsed as CSV ({err})")])
+    width = max((len(r) for r in head), default=0)
+    while width and all(len(r) < width or not r[width - 1].strip() for r in head):
+        width -= 1
+    return [(r + [""] * width)[:width] for r in head]

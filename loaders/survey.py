@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .kinds import Prepared, sheet_summary
+from .layouts import NO_ANSWER_TEXTS, choose, plain_column
 from .problems import LoadRejected, Problem, ProblemList
 from .readers import MAX_CELL_CHARS, normalise_header, stage_file
 
@@ -27,7 +28,8 @@ QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "number", "free_
 TICKED = {"yes", "y", "1", "x", "true", "checked", "✓", "✔"}
 NOT_TICKED = {"no", "n", "0", "false", "unchecked"}
 SEPARATORS = ";,"
-OPTION_HEADER_RE = re.compile(r"^(?P<question>.*?)\s*\[(?P<option>[^\[\]]*)\]\s*$")
+#: The option codes a yes/no question may declare (their label and aliases are the export's texts).
+YES_NO_CODES = ("yes", "no")
 
 
 @dataclass
@@ -130,6 +132,12 @@ class Codebook:
                 options.append(Option(code, label if label is not None else code,
                                       check.text(o, "category", f"{owhere}.category"),
                                       check.texts(o, "aliases", f"{owhere}.aliases"), translations))
+            if qtype == "yes_no":
+                for j, o in enumerate(options, start=1):
+                    if o.code not in YES_NO_CODES:
+                        problems.add(display, None, f"{where}.options[{j}].code", o.code,
+                                     "yes or no: the options of a yes/no question say which texts of the "
+                                     "export mean yes and no (e.g. aliases = [\"1\"] for a numeric export)")
             if qtype in ("single_choice", "multiple_choice") and not options and option_tables is not None:
                 problems.add(display, None, f"{where}.options", None, "options for a choice question")
             questions.append(Question(qid, headers, str(qtype), section, direction, options))
@@ -228,6 +236,17 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+def _is_own_text(value: str, option: Option, column) -> bool:
+    """Whether an option column's cell (case-folded) is the option's own text, as survey tools
+    write a ticked option: its code, label or alias, the option text of the column's header, or
+    the column's number among the question's option columns (SurveyMonkey's numeric export)."""
+    own = {normalise_header(t) for t in option.texts()}
+    own |= {normalise_header(o) for _, o in column.option_of}
+    if column.position:
+        own.add(str(column.position))
+    return normalise_header(value) in own
+
+
 def parse_multiple_choice(cell: str, question: Question) -> tuple[list[str], list[str]]:
     """Return (option codes, unknown fragments) for a one-column multiple-choice cell."""
     texts = sorted(((normalise_header(t), o.code) for o in question.options for t in o.texts()),
@@ -258,12 +277,22 @@ class SurveyHandler:
     def validate(self, scratch, request) -> Prepared:
         codebook_name = Path(request.codebook).name
         codebook = Codebook.from_file(Path(request.codebook), codebook_name)
-        staged = stage_file(scratch, str(request.path), request.display, "staging",
-                            sheet=(request.options or {}).get("sheet"))
+        options = request.options or {}
+        reading = choose(str(request.path), request.display, options.get("sheet"), options.get("layout"))
+        tool = reading.layout.tool_conventions
+        staged = stage_file(scratch, str(request.path), request.display, "staging", sheet=options.get("sheet"),
+                            header=[c.header for c in reading.columns] if reading.columns else None,
+                            header_rows=reading.layout.header_rows)
+        summary = ", ".join(filter(None, [sheet_summary(staged),
+                                          "" if reading.layout.name == "plain" else reading.note()]))
         display = request.display
         problems = ProblemList()
-        headers = staged.columns
-        by_norm = {normalise_header(h): h for h in headers}
+        columns = reading.columns or [plain_column(h) for h in staged.columns]
+        by_header = {c.header: c for c in columns}
+        by_norm: dict[str, str] = {}
+        for c in columns:
+            for name in c.names:
+                by_norm.setdefault(normalise_header(name), c.header)
         used: set[str] = set()
 
         office_header = next((by_norm[normalise_header(c)] for c in codebook.office_columns
@@ -277,19 +306,21 @@ class SurveyHandler:
 
         # question -> ("single", header) or ("per_option", {option_code: header})
         layout: dict[str, tuple[str, object]] = {}
-        option_columns: dict[str, list[tuple[str, str]]] = {}
-        for h in headers:
-            m = OPTION_HEADER_RE.match(h.replace("\ufeff", ""))
-            if m:
-                option_columns.setdefault(normalise_header(m["question"]), []).append((m["option"], h))
-        for q in codebook.questions:
-            names = [normalise_header(t) for t in q.headers]
-            single = next((by_norm[n] for n in names if n in by_norm), None)
-            if single is not None:
+        for q in codebook.questions:  # whole-question columns first: they are no option's column
+            single = next((by_norm[n] for n in (normalise_header(t) for t in q.headers) if n in by_norm), None)
+            if single is not None and single not in used:
                 layout[q.id] = ("single", single)
                 used.add(single)
+        option_columns: dict[str, list[tuple[str, str]]] = {}
+        for c in columns:
+            if c.header not in used:
+                for question, option in c.option_of:
+                    option_columns.setdefault(normalise_header(question), []).append((option, c.header))
+        for q in codebook.questions:
+            if q.id in layout:
                 continue
-            per_option = [pair for n in names for pair in option_columns.get(n, [])]
+            names = [normalise_header(t) for t in q.headers]
+            per_option = [pair for n in names for pair in option_columns.get(n, []) if pair[1] not in used]
             if q.type == "multiple_choice" and per_option:
                 lookup = q.option_by_text()
                 mapping: dict[str, str] = {}
@@ -312,11 +343,12 @@ class SurveyHandler:
             problems.add(display, 1, q.headers[0], None,
                          f"a column for question '{q.id}' headed " + " or ".join(repr(t) for t in q.headers))
         ignored = {normalise_header(c) for c in codebook.ignore_columns}
-        for h in headers:
-            if h not in used and normalise_header(h) not in ignored:
+        for c in columns:
+            h = c.header
+            if h not in used and not c.metadata and not ignored & {normalise_header(n) for n in c.names}:
                 problems.add(display, 1, h, h, "only columns that the codebook declares "
                              f"({codebook_name}); add it to ignore_columns if it should be skipped")
-        problems.raise_if_any(sheet_summary(staged))
+        problems.raise_if_any(summary)
 
         offices = {r[0] for r in scratch.execute("SELECT code FROM nxt.offices").fetchall()}
         names = [office_header] + sorted({h for kind, v in layout.values()
@@ -349,10 +381,13 @@ class SurveyHandler:
                 continue
             seen_offices[office] = row_no
             respondents.append((office, row_no))
+            if tool:  # the tools' "no answer" is an empty cell
+                cells = {h: "" if v.casefold() in NO_ANSWER_TEXTS else v for h, v in cells.items()}
             for q in codebook.questions:
                 kind, where = layout[q.id]
-                answers.extend(self._answers(q, kind, where, cells, office, row_no, display, problems))
-        problems.raise_if_any(sheet_summary(staged))
+                answers.extend(self._answers(q, kind, where, cells, office, row_no, display, problems,
+                                             by_header if tool else None))
+        problems.raise_if_any(summary)
 
         scratch.execute("CREATE OR REPLACE TEMP TABLE clean_answers (office VARCHAR, question_id VARCHAR, "
                         "option_code VARCHAR, status VARCHAR, value_text VARCHAR, value_num DOUBLE)")
@@ -361,10 +396,13 @@ class SurveyHandler:
         scratch.execute("CREATE OR REPLACE TEMP TABLE clean_respondents (office VARCHAR, source_row INTEGER)")
         scratch.executemany("INSERT INTO clean_respondents VALUES (?, ?)", respondents)
         self.codebook = codebook
+        self.reading_note = reading.note()
         return Prepared("clean_answers", len(respondents), staged.sheet)
 
     @staticmethod
-    def _answers(q: Question, kind, where, cells, office, row_no, display, problems):
+    def _answers(q: Question, kind, where, cells, office, row_no, display, problems, tool_columns=None):
+        """The answer rows of question `q` in one response. `tool_columns` (the columns by header,
+        for a survey tool's layout): an option column holding its option's own text is ticked."""
         out = []
         if kind == "per_option":
             values = {code: cells[h].casefold() for code, h in where.items()}
@@ -372,10 +410,14 @@ class SurveyHandler:
                 return [(office, q.id, o.code, "no_answer", None, None) for o in q.options]
             for o in q.options:
                 v = values[o.code]
-                if v in TICKED:
+                if v in TICKED or (tool_columns is not None and _is_own_text(v, o, tool_columns[where[o.code]])):
                     out.append((office, q.id, o.code, "answered", "yes", None))
                 elif v == "" or v in NOT_TICKED:
                     out.append((office, q.id, o.code, "answered", "no", None))
+                elif tool_columns is not None:
+                    problems.add(display, row_no, where[o.code], cells[where[o.code]],
+                                 f"a tick (the option's text '{o.label}', Yes, 1, x, TRUE, checked), "
+                                 "No, N/A or an empty cell")
                 else:
                     problems.add(display, row_no, where[o.code], cells[where[o.code]],
                                  "a tick (Yes, 1, x, TRUE, checked) or an empty cell")
@@ -395,6 +437,9 @@ class SurveyHandler:
             return [(office, q.id, None, "no_answer", None, None)]
         if q.type == "yes_no":
             v = cell.casefold()
+            declared = q.option_by_text().get(normalise_header(cell))
+            if declared is not None:
+                return [(office, q.id, None, "answered", declared.code, None)]
             if v in TICKED:
                 return [(office, q.id, None, "answered", "yes", None)]
             if v in NOT_TICKED:
@@ -434,7 +479,7 @@ class SurveyHandler:
         counts = {"rows": len(new), "new": sum(1 for o in new if o not in old),
                   "corrected": sum(1 for o in new if o in old and old[o] != new[o]),
                   "unchanged": sum(1 for o in new if o in old and old[o] == new[o]),
-                  "notes": []}
+                  "notes": [self.reading_note]}
         dropped = sorted(set(old) - set(new))
         if dropped:
             counts["notes"].append("offices no longer in this round (the new file replaces the round): "
@@ -447,8 +492,9 @@ class SurveyHandler:
         scratch.executemany("INSERT INTO nxt.survey_questions VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [(rnd, q.id, i, q.type, q.headers[0], q.section, q.direction)
                              for i, q in enumerate(cb.questions)])
+        # A yes/no question's options only say how the export spells yes and no: not stored.
         options = [(rnd, q.id, o.code, j, o.label, o.category)
-                   for q in cb.questions for j, o in enumerate(q.options)]
+                   for q in cb.questions if q.type != "yes_no" for j, o in enumerate(q.options)]
         if options:
             scratch.executemany("INSERT INTO nxt.survey_options VALUES (?, ?, ?, ?, ?, ?)", options)
         scratch.execute("INSERT INTO nxt.survey_respondents SELECT $r, office, source_row FROM clean_respondents",

@@ -776,8 +776,9 @@ def measure_file(name: str, opener, provider: str, measured: Measured, docs: _Si
 def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     """Measure every XML file of a batch; documents go to temp table `xml_docs`, problems to
     `xml_problems`. Raises LoadRejected for hostile files, a zip bomb, documents of an unknown
-    dialect, or a batch with no document at all. A large zip of several files is measured by
-    worker processes, one file each at a time (`_parallel_members`); the result is the same."""
+    dialect, or a batch with no document at all. With IPDX_XML_WORKERS >= 2, a large zip of
+    several files is measured by worker processes, one file each at a time
+    (`_parallel_members`); the result is the same."""
     measured = Measured()
     docs = _Sink(con, "xml_docs", DOC_COLUMNS)
     problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
@@ -797,9 +798,11 @@ def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     return measured
 
 
-#: Worker processes for a zip of several files (both cores of the reference machine; set
-#: IPDX_XML_WORKERS=1 to measure in the loading process only).
-PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS") or min(2, os.cpu_count() or 1))
+#: Worker processes for a zip of several files: IPDX_XML_WORKERS=2 (or more) measures its files
+#: in parallel. Off by default: on the shared 2-core reference machine the workers' start-up
+#: (a spawned interpreter importing lxml, DuckDB, pandas) cost more than the second core gave
+#: back at 100 MB (docs/benchmarks.md); worth it on a machine with idle cores and large zips.
+PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS") or 1)
 #: Below this much XML (uncompressed) starting the workers costs more than it saves.
 PARALLEL_MIN_BYTES = 64 << 20
 

@@ -151,6 +151,26 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def cmd_codebook_draft(args) -> int:
+    from .codebook_draft import draft
+
+    export = Path(args.export)
+    if not export.is_file():
+        return _usage(f"no such file: {args.export}")
+    out = None if args.output == "-" else Path(args.output)
+    if out is not None and out.exists() and not args.force:
+        return _usage(f"{args.output} exists; a reviewed codebook is not overwritten (use --force, or another name)")
+    text = draft(export, export.name, layout=args.layout, sheet=args.sheet)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    out.write_text(text, encoding="utf-8")
+    questions = text.count("\n[[questions]]\n")
+    reviews = text.count("# review:")
+    print(f"drafted {out} from {export.name}: {questions} question(s), {reviews} guess(es) marked '# review:'")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m loaders", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -195,6 +215,19 @@ def parser() -> argparse.ArgumentParser:
                                     "(default: recognised from the header rows; see docs/survey-exports.md)")
             _add_db(k)
             k.set_defaults(func=cmd_check if is_check else cmd_load)
+
+    cb = sub.add_parser("codebook", help="survey codebooks: draft one from an export")
+    cbsub = cb.add_subparsers(dest="action", required=True)
+    d = cbsub.add_parser("draft", help="write a codebook drafted from a survey export, every guess marked "
+                                       "'# review:' (see docs/survey-exports.md)")
+    d.add_argument("export", metavar="EXPORT", help="the survey export (CSV or XLSX) as the tool wrote it")
+    d.add_argument("-o", "--output", required=True, metavar="CODEBOOK.toml", help="where to write it ('-': stdout)")
+    d.add_argument("--layout", choices=LAYOUT_NAMES,
+                   help="the survey tool the export comes from (default: recognised from the header rows)")
+    d.add_argument("--sheet", metavar="NAME", help="the worksheet of an XLSX workbook to read")
+    d.add_argument("--force", action="store_true", help="overwrite CODEBOOK.toml if it exists")
+    _add_db(d)  # where an unexpected error is logged (ipdx-errors.log beside it), as for every command
+    d.set_defaults(func=cmd_codebook_draft)
 
     r = sub.add_parser("remove", help="remove a loaded file: rebuild the database without it (all or nothing)")
     r.add_argument("seq", type=int, help="the load's number, as `status` lists it")

@@ -1,0 +1,110 @@
+"""A codebook drafted from an export loads that export unchanged, giving every count the answers
+imply; each guess is marked '# review:'; the command line writes it, and never overwrites a file.
+
+The exports are those of tests/test_survey_layouts.py, one per survey tool's layout.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+
+import pytest
+from conftest import ROOT
+from test_survey_layouts import (
+    CONSENT,
+    EXPORTS,
+    OFFICE,
+    QUESTIONS,
+    RIGHTS,
+    TYPES,
+    expected_counts,
+    googleforms,
+    load_export,
+    loaded_counts,
+    qualtrics,
+)
+
+from loaders.codebook_draft import draft, known_values
+from loaders.survey import Codebook
+
+NUMERIC = ("qualtrics-numeric-xlsx", "surveymonkey-numeric-csv")
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_the_drafted_codebook_loads_its_export_with_every_count(empty_db, tmp_path, name):
+    export = EXPORTS[name](tmp_path)
+    text = draft(export.path)
+    book = tmp_path / "drafted.toml"
+    book.write_text(text, encoding="utf-8")
+    codebook = Codebook.from_file(book)
+    assert OFFICE in codebook.office_columns or "Q00" in codebook.office_columns  # the ST.3 column
+    assert len(codebook.questions) == len(QUESTIONS)  # one per column or option group, no metadata
+    result = load_export(empty_db, export, book)
+    assert (result.status, result.rows) == ("loaded", 6)
+    assert loaded_counts(empty_db, "2025") == expected_counts(export.names)
+    types = [q.type for q in codebook.questions]
+    if name in NUMERIC:  # yes/no written as 1/2 cannot be told from a choice: drafted as single choice
+        assert types == [{"yes_no": "single_choice"}.get(TYPES[q], TYPES[q]) for q in QUESTIONS]
+    else:
+        assert types == [TYPES[q] for q in QUESTIONS]
+
+
+def test_every_guess_is_marked_and_people_fill_in_sections(tmp_path):
+    text = draft(googleforms(tmp_path).path)
+    data = tomllib.loads(text)
+    blocks = text.split("[[questions]]")[1:]
+    assert all("# review: type " in block for block in blocks)  # every type guess is marked
+    assert "# review: the office column, guessed as the one holding ST.3 codes" in text
+    # The consent question is guessed from its text, and the person is asked to confirm it.
+    consent = [q for q in data["questions"] if q.get("section") == "consent"]
+    assert [q["headers"] for q in consent] == [[CONSENT]]
+    assert "guessed to be the consent question from its text; confirm it" in text
+    # No other section, direction or category is guessed; the known ones are listed for a person.
+    assert [q for q in data["questions"] if "section" in q and q["section"] != "consent"] == []
+    assert not any("direction" in q or any("category" in o for o in q.get("options", []))
+                   for q in data["questions"])
+    known = known_values()
+    assert {"standards", "challenges", "consent"} <= set(known["section"])
+    assert {"sharing", "collecting"} <= set(known["direction"])
+    assert "# Known sections: " + ", ".join(known["section"]) + "." in text
+    assert "# Known categories (challenge options): " + ", ".join(known["category"]) + "." in text
+    # A label holding the separator is read whole, and the merge is marked for review.
+    rights = next(q for q in data["questions"] if q["headers"] == [RIGHTS])
+    assert [o["label"] for o in rights["options"]] == ["patents", "trademarks",
+                                                        "bibliographic, abstract; or full-text data",
+                                                        "legal status"]
+    assert "parts are never ticked apart" in text
+
+
+def test_qualtrics_draft_takes_question_texts_and_export_tags(tmp_path):
+    data = tomllib.loads(draft(qualtrics(tmp_path).path))
+    assert data["survey"]["office_column"] == ["Q1", OFFICE]
+    assert data["questions"][1]["headers"] == [RIGHTS, RIGHTS + " - Selected Choice", "Q3"]
+    # The 17 metadata columns are the layout's: no question, no ignore_columns.
+    assert "ignore_columns" not in data["survey"] and len(data["questions"]) == len(QUESTIONS)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "loaders", "codebook", "draft", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_cli_drafts_refuses_to_overwrite_and_reports_bad_files(empty_db, tmp_path):
+    export = EXPORTS["surveymonkey-text-xlsx"](tmp_path)
+    out = tmp_path / "codebook-2026.toml"
+    done = _cli(export.path, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert f"drafted {out} from surveymonkey.xlsx: {len(QUESTIONS)} question(s)" in done.stdout
+    first = out.read_text(encoding="utf-8")
+    again = _cli(export.path, "--layout", "surveymonkey", "-o", out)
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert out.read_text(encoding="utf-8") == first
+    assert _cli(export.path, "--layout", "surveymonkey", "-o", out, "--force").returncode == 0
+    stdout = _cli(export.path, "-o", "-")
+    assert stdout.returncode == 0 and stdout.stdout == first
+    assert _cli(tmp_path / "missing.csv", "-o", tmp_path / "x.toml").returncode == 2
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("Office code,Q\nJP,Yes\n".encode("utf-16"))
+    bad = _cli(utf16, "-o", tmp_path / "y.toml")
+    assert bad.returncode == 1 and "UTF-16" in bad.stderr and not (tmp_path / "y.toml").exists()

@@ -160,7 +160,9 @@ def cmd_codebook_draft(args) -> int:
     out = None if args.output == "-" else Path(args.output)
     if out is not None and out.exists() and not args.force:
         return _usage(f"{args.output} exists; a reviewed codebook is not overwritten (use --force, or another name)")
-    text = draft(export, export.name, layout=args.layout, sheet=args.sheet)
+    if args.previous is not None and not Path(args.previous).is_file():
+        return _usage(f"no such codebook: {args.previous}")
+    text = draft(export, export.name, layout=args.layout, sheet=args.sheet, previous=args.previous)
     if out is None:
         sys.stdout.write(text)
         return 0
@@ -225,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--layout", choices=LAYOUT_NAMES,
                    help="the survey tool the export comes from (default: recognised from the header rows)")
     d.add_argument("--sheet", metavar="NAME", help="the worksheet of an XLSX workbook to read")
+    d.add_argument("--previous", metavar="CODEBOOK",
+                   help="the previous round's codebook: questions and options whose texts match keep "
+                        "their ids and codes; the draft lists what is new, changed or gone")
     d.add_argument("--force", action="store_true", help="overwrite CODEBOOK.toml if it exists")
     _add_db(d)  # where an unexpected error is logged (ipdx-errors.log beside it), as for every command
     d.set_defaults(func=cmd_codebook_draft)

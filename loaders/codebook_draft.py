@@ -1,12 +1,17 @@
 """A codebook drafted from a survey export, for a person to review.
 
-`python -m loaders codebook draft EXPORT [--layout NAME] [--sheet NAME] -o CODEBOOK.toml` reads
+`python -m loaders codebook draft EXPORT [--layout NAME] [--sheet NAME] [--previous CODEBOOK]
+-o CODEBOOK.toml` reads
 the export as a load would (same layouts, same reader) and writes one question per column or
 per group of option columns, with the export's header texts; the type guessed from the values;
 the options with codes and labels; the office column guessed as the one holding ST.3 codes; the
 consent question guessed from its text. Every guess carries a `# review:` comment. `section`,
 `direction` and `category` tie questions to published figures: only a person can say which, so
 they are left out, with the values known from the bundled codebooks listed in a comment.
+
+With `--previous`, questions and options whose texts match the previous round's codebook keep
+its ids, codes, sections, categories and translations, and the draft lists what is new, changed
+or gone.
 
 The draft loads its own export unchanged (tests/test_codebook_draft.py proves it per layout).
 """
@@ -25,7 +30,7 @@ import duckdb
 
 from .layouts import NO_ANSWER_TEXTS, Column, choose, plain_column
 from .readers import normalise_header, stage_file
-from .survey import NOT_TICKED, TICKED
+from .survey import NOT_TICKED, TICKED, Codebook, Option, Question
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICES_CSV = ROOT / "data" / "reference" / "offices.csv"
@@ -49,6 +54,12 @@ class DraftQuestion:
     reviews: list[str] = field(default_factory=list)
     consent: bool = False
     option_reviews: dict[str, str] = field(default_factory=dict)  # code -> review comment
+    #: From the previous round's codebook (--previous), when its texts match: the question's id,
+    #: section and direction, and per option code its aliases, category and translations.
+    id: str | None = None
+    section: str | None = None
+    direction: str | None = None
+    option_extras: dict[str, Option] = field(default_factory=dict)
 
 
 def _offices() -> set[str]:
@@ -82,16 +93,22 @@ def _is_code_like(values: list[str]) -> bool:
         and len(set(values)) <= MAX_CODE_VALUES
 
 
-def _fragments(values: list[str], joiner: str) -> list[list[str]]:
+def _fragments(values: list[str], joiner: str, known: tuple[str, ...] = ()) -> list[list[str]]:
     """Each cell cut into its options at `joiner`, then the pieces that are never seen apart merged
     back with the text that joined them (a label that holds the joiner: both pieces in every cell
-    that has either, side by side)."""
-    cut = re.compile(re.escape(joiner.strip()) + r"\s*")
+    that has either, side by side). `known`: labels of the previous round, never cut nor merged."""
+    sep = joiner.strip()
+    cut = re.compile(re.escape(sep) + r"\s*")
+    protected = [t for t in sorted(known, key=len, reverse=True) if sep in t]
     cells = []
     for v in values:
+        for text in protected:  # the joiner inside a known label is hidden from the cut
+            v = re.sub(r"(?:(?<=^)|(?<=" + re.escape(sep) + r"))(\s*)" + re.escape(text) + r"(?=\s*(?:" +
+                       re.escape(sep) + r"|$))", lambda m: m.group(0).replace(sep, "\x00"), v, flags=re.IGNORECASE)
         parts = cut.split(v)
         delims = cut.findall(v) + [""]
-        cells.append([(p.strip(), d) for p, d in zip(parts, delims) if p.strip()])
+        cells.append([(p.strip().replace("\x00", sep), d) for p, d in zip(parts, delims) if p.strip()])
+    known_folded = {t.casefold() for t in known}
     while True:
         seen: dict[str, int] = {}
         pairs: dict[tuple[str, str], int] = {}
@@ -100,7 +117,8 @@ def _fragments(values: list[str], joiner: str) -> list[list[str]]:
                 seen[piece] = seen.get(piece, 0) + 1
             for (a, _), (b, _) in itertools.pairwise(cell):
                 pairs[(a, b)] = pairs.get((a, b), 0) + 1
-        pair = next(((a, b) for (a, b), n in pairs.items() if a != b and seen[a] == n == seen[b]), None)
+        pair = next(((a, b) for (a, b), n in pairs.items() if a != b and seen[a] == n == seen[b]
+                     and not {a.casefold(), b.casefold()} & known_folded), None)
         if pair is None:
             return [[p for p, _ in cell] for cell in cells]
         cells = [_merge(cell, *pair) for cell in cells]
@@ -118,8 +136,10 @@ def _merge(cell: list[tuple[str, str]], a: str, b: str) -> list[tuple[str, str]]
     return out
 
 
-def _guess_column(column: Column, values: list[str], layout: str, import_id: str = "") -> DraftQuestion:
-    """One whole-question column: its type and options from its answers."""
+def _guess_column(column: Column, values: list[str], layout: str, import_id: str = "",
+                  known: tuple[str, ...] = ()) -> DraftQuestion:
+    """One whole-question column: its type and options from its answers (`known`: the option
+    texts of the previous round's question of the same text)."""
     headers = list(dict.fromkeys(column.names[1:] + column.names[:1])) if layout == "qualtrics" \
         else list(column.names)
     text = headers[0]
@@ -139,7 +159,7 @@ def _guess_column(column: Column, values: list[str], layout: str, import_id: str
         q.reviews.append("type number: every answer is a number")
         return q
     joiner = JOINERS.get(layout, ";" if any(";" in v for v in answered) else ",")
-    cells = _fragments(answered, joiner)
+    cells = _fragments(answered, joiner, known)
     labels = list(dict.fromkeys(p for cell in cells for p in cell))
     # Free text: long pieces that seldom recur (choices recur: several offices tick the same one).
     pieces = sum(len(cell) for cell in cells)
@@ -164,7 +184,7 @@ def _guess_column(column: Column, values: list[str], layout: str, import_id: str
         q.reviews.append("type single_choice: every answer is one of " + str(len(labels)) + " texts")
     _add_options(q, labels)
     for label in labels:
-        if joiner.strip() in label:
+        if joiner.strip() in label and label.casefold() not in {t.casefold() for t in known}:
             q.option_reviews[q.options[labels.index(label)][0]] = (
                 "read as one option because its parts are never ticked apart; check it is not two options")
     return q
@@ -213,8 +233,10 @@ def known_values() -> dict[str, list[str]]:
 
 
 def draft(path: str | Path, display: str | None = None, layout: str | None = None,
-          sheet: str | None = None) -> str:
-    """The TOML text of a codebook drafted from the export at `path`."""
+          sheet: str | None = None, previous: str | Path | None = None) -> str:
+    """The TOML text of a codebook drafted from the export at `path`. `previous`: the previous
+    round's codebook; questions and options whose texts match keep its ids and codes."""
+    before = Codebook.from_file(Path(previous)) if previous is not None else None
     path = str(path)
     display = display or Path(path).name
     reading = choose(path, display, sheet, layout)
@@ -262,13 +284,73 @@ def draft(path: str | Path, display: str | None = None, layout: str | None = Non
         if kind == "group":
             questions.extend(_guess_group(item, grouped[item], values))
         else:
+            match = _previous_question(item.names, before)
             questions.append(_guess_column(item, values[item.header], reading.layout.name,
-                                           import_ids.get(item.header, "")))
+                                           import_ids.get(item.header, ""),
+                                           tuple(t for o in match.options for t in o.texts()) if match else ()))
+    comparison = _compare(questions, before, Path(previous).name) if before is not None else []
+    if not any(q.section == "consent" for q in questions):
+        for q in questions:
+            if q.type == "yes_no" and CONSENT_RE.search(" ".join(q.headers)):
+                q.consent = True
+                break
+    return _toml(display, reading, office, questions, comparison, before)
+
+
+def _previous_question(headers, before: Codebook | None) -> Question | None:
+    """The previous round's question with one of these header texts."""
+    if before is None:
+        return None
+    keys = {normalise_header(h) for h in headers}
+    return next((q for q in before.questions if keys & {normalise_header(h) for h in q.headers}), None)
+
+
+def _compare(questions: list[DraftQuestion], before: Codebook, name: str) -> list[str]:
+    """Give drafted questions and options the ids and codes of the previous round's where their
+    texts match (with its section, direction, aliases, categories, translations); return the
+    comment lines that list what is new, changed or gone."""
+    new, changed, matched = [], [], set()
     for q in questions:
-        if q.type == "yes_no" and CONSENT_RE.search(" ".join(q.headers)):
-            q.consent = True
-            break
-    return _toml(display, reading, office, questions)
+        old = _previous_question(q.headers, before)
+        if old is None or old.id in matched:
+            new.append(q.headers[0])
+            q.reviews.append(f"new: no question of {name} has this text")
+            continue
+        matched.add(old.id)
+        q.id, q.section, q.direction = old.id, old.section, old.direction
+        q.headers += [h for h in old.headers if normalise_header(h) not in {normalise_header(x) for x in q.headers}]
+        differences = []
+        lookup = old.option_by_text()
+        kept, options = set(), []
+        for code, label in q.options:
+            o = lookup.get(normalise_header(label)) or lookup.get(normalise_header(code))
+            if o is None or o.code in kept:
+                options.append((code, label))
+                q.option_reviews[code] = f"new option: not in {name}"
+                differences.append(f"new option {label!r}")
+                continue
+            kept.add(o.code)
+            options.append((o.code, o.label))
+            q.option_extras[o.code] = o
+            if normalise_header(label) not in {normalise_header(t) for t in o.texts()}:
+                q.option_extras[o.code] = Option(o.code, o.label, o.category, [*o.aliases, label], o.translations)
+        q.options = options
+        if old.type == "yes_no" and q.type == "single_choice" and options and len(kept) == len(options):
+            q.type = "yes_no"  # a numeric yes/no, spelt by the previous codebook's options
+        if old.type != q.type:
+            differences.insert(0, f"type {old.type} in {name}, drafted {q.type}")
+        gone = [o.label for o in old.options if o.code not in kept and q.type != "yes_no"]
+        if gone and q.type in ("single_choice", "multiple_choice"):
+            differences.append("option(s) not in this export: " + "; ".join(gone))
+        q.reviews.append(f"id, section and codes kept from {name}" if not differences else
+                         f"changed since {name}: " + "; ".join(differences))
+        if differences:
+            changed.append(f"{old.id} ({'; '.join(differences)})")
+    gone_questions = [q.id for q in before.questions if q.id not in matched]
+    return [f"# Compared with {name}:",
+            "#   new: " + ("; ".join(new) or "none"),
+            "#   changed: " + ("; ".join(changed) or "none"),
+            "#   gone (in it, not in this export): " + (", ".join(gone_questions) or "none")]
 
 
 def _group_of(column: Column, columns: list[Column]) -> str | None:
@@ -308,7 +390,8 @@ def _list(texts: list[str]) -> str:
     return "[" + ", ".join(_s(t) for t in texts) + "]"
 
 
-def _toml(display: str, reading, office: Column | None, questions: list[DraftQuestion]) -> str:
+def _toml(display: str, reading, office: Column | None, questions: list[DraftQuestion],
+          comparison: list[str] = (), before: Codebook | None = None) -> str:
     known = known_values()
     lines = [
         f"# Codebook drafted from {display} (python -m loaders codebook draft). Every guess is marked",
@@ -318,11 +401,15 @@ def _toml(display: str, reading, office: Column | None, questions: list[DraftQue
         "# Known directions (challenge questions): " + ", ".join(known["direction"]) + ".",
         "# Known categories (challenge options): " + ", ".join(known["category"]) + ".",
         f"# {reading.note()[0].upper()}{reading.note()[1:]}; its metadata columns need no entry.",
+        *comparison,
         "",
         "[survey]",
-        f"title = {_s(Path(display).stem)}  # review: the survey's title",
+        f"title = {_s(before.title if before and before.title else Path(display).stem)}  # review: the survey's title",
     ]
-    if office is None:
+    if office is None and before is not None:
+        lines += ["# review: no column holds ST.3 office codes; the office column of the previous codebook",
+                  f"office_column = {_list(before.office_columns)}"]
+    elif office is None:
         lines += ["# review: no column holds ST.3 office codes; name the office column here",
                   'office_column = ["Office code"]']
     else:
@@ -330,13 +417,16 @@ def _toml(display: str, reading, office: Column | None, questions: list[DraftQue
                   f"office_column = {_list(list(office.names))}"]
     lines += ['# fielded_from = "YYYY-MM-DD"  # review: when the survey was open',
               '# fielded_to = "YYYY-MM-DD"']
-    taken: set[str] = set()
+    taken: set[str] = {q.id for q in questions if q.id}
     for q in questions:
-        qid = _unique(_slug(" ".join(q.headers[0].split()[:6]))[:40].strip("_"), taken)
+        qid = q.id or _unique(_slug(" ".join(q.headers[0].split()[:6]))[:40].strip("_"), taken)
         lines += ["", "[[questions]]", f"id = {_s(qid)}"]
         lines += [f"# review: {r}" for r in q.reviews]
         lines += [f"headers = {_list(q.headers)}", f"type = {_s(q.type)}"]
-        if q.consent:
+        if q.section or q.direction:
+            lines += [f"{key} = {_s(value)}" for key, value in (("section", q.section), ("direction", q.direction))
+                      if value]
+        elif q.consent:
             lines += ["# review: guessed to be the consent question from its text; confirm it (only an",
                       "# explicit yes to every consent question publishes an office's answers), or delete this line",
                       'section = "consent"']
@@ -347,4 +437,11 @@ def _toml(display: str, reading, office: Column | None, questions: list[DraftQue
             if code in q.option_reviews:
                 lines.append(f"# review: {q.option_reviews[code]}")
             lines += [f"code = {_s(code)}", f"label = {_s(label)}"]
+            extra = q.option_extras.get(code)
+            if extra is not None:
+                if extra.category:
+                    lines.append(f"category = {_s(extra.category)}")
+                if extra.aliases:
+                    lines.append(f"aliases = {_list(extra.aliases)}")
+                lines += [f"label_{lang} = {_s(text)}" for lang, text in sorted(extra.translations.items())]
     return "\n".join(lines) + "\n"

@@ -14,10 +14,12 @@ from conftest import ROOT
 from test_survey_layouts import (
     CONSENT,
     EXPORTS,
+    MIXED,
     OFFICE,
     QUESTIONS,
     RIGHTS,
     TYPES,
+    codebook,
     expected_counts,
     googleforms,
     load_export,
@@ -108,3 +110,50 @@ def test_cli_drafts_refuses_to_overwrite_and_reports_bad_files(empty_db, tmp_pat
     utf16.write_bytes("Office code,Q\nJP,Yes\n".encode("utf-16"))
     bad = _cli(utf16, "-o", tmp_path / "y.toml")
     assert bad.returncode == 1 and "UTF-16" in bad.stderr and not (tmp_path / "y.toml").exists()
+
+
+def test_round_over_round_keeps_ids_and_codes_and_lists_what_changed(empty_db, tmp_path):
+    export = googleforms(tmp_path)
+    previous = codebook(export, tmp_path / "codebook-2024.toml")
+    text = previous.read_text(encoding="utf-8")
+    text = text.replace('id = "ip_rights"', 'id = "ip_rights"\nsection = "ip_rights"')
+    text = text.replace('label = "patents"', 'label = "patents"\nlabel_fr = "brevets"')
+    start = text.index('[[questions.options]]\ncode = "legal"')
+    end = text.index("[[questions]]", start)
+    text = text[:start] + text[end:]  # 'legal status' is new this round
+    text += '\n[[questions]]\nid = "budget"\nheaders = ["What is your budget?"]\ntype = "number"\n'  # gone
+    previous.write_text(text, encoding="utf-8")
+    drafted = draft(export.path, previous=previous)
+    data = tomllib.loads(drafted)
+    by_id = {q["id"]: q for q in data["questions"]}
+    assert list(by_id) == ["shares_data", "ip_rights", "region", "staff", "comments", "consent_publish"]
+    rights = by_id["ip_rights"]
+    assert rights["section"] == "ip_rights" and by_id["consent_publish"]["section"] == "consent"
+    assert [(o["code"], o["label"]) for o in rights["options"]] == [
+        ("patents", "patents"), ("trademarks", "trademarks"), ("bibliographic", MIXED),
+        ("legal_status", "legal status")]
+    assert rights["options"][0]["label_fr"] == "brevets"
+    assert "#   new: none" in drafted
+    assert "#   changed: ip_rights (new option 'legal status')" in drafted
+    assert "#   gone (in it, not in this export): budget" in drafted
+    assert "parts are never ticked apart" not in drafted.split('id = "ip_rights"')[1].split("[[questions]]\nid")[0]
+    book = tmp_path / "codebook-2025.toml"
+    book.write_text(drafted, encoding="utf-8")
+    load_export(empty_db, export, book)
+    assert loaded_counts(empty_db, "2025") == expected_counts()
+
+
+def test_round_over_round_turns_a_numeric_yes_no_back_into_yes_no(empty_db, tmp_path):
+    from test_survey_layouts import SHARES
+    export = qualtrics(tmp_path, numeric=True, ext=".xlsx")
+    previous = codebook(export, tmp_path / "codebook-2024.toml")  # yes/no spelt 1/2, options aliased
+    book = tmp_path / "codebook-2025.toml"
+    done = _cli(export.path, "--previous", previous, "-o", book)
+    assert done.returncode == 0, done.stderr
+    data = tomllib.loads(book.read_text(encoding="utf-8"))
+    shares = next(q for q in data["questions"] if SHARES in q["headers"])
+    assert (shares["id"], shares["type"]) == ("shares_data", "yes_no")
+    assert [(o["code"], o["aliases"]) for o in shares["options"]] == [("yes", ["1"]), ("no", ["2"])]
+    load_export(empty_db, export, book)
+    assert loaded_counts(empty_db, "2025") == expected_counts()
+    assert _cli(export.path, "--previous", tmp_path / "none.toml", "-o", tmp_path / "z.toml").returncode == 2

@@ -15,8 +15,8 @@ import pytest
 from conftest import FIXTURES, load, table_checksums
 
 from loaders import LoadRejected, LoadRequest, load_file, open_snapshot
-from queries import coverage
 from loaders.xml_batches import zip_directory
+from queries import coverage
 
 XML = FIXTURES / "xml"
 

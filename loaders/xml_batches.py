@@ -802,7 +802,8 @@ def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
 #: in parallel. Off by default: on the shared 2-core reference machine the workers' start-up
 #: (a spawned interpreter importing lxml, DuckDB, pandas) cost more than the second core gave
 #: back at 100 MB (docs/benchmarks.md); worth it on a machine with idle cores and large zips.
-PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS") or 1)
+PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS", "1")) if os.environ.get(
+    "IPDX_XML_WORKERS", "1").isdigit() else 1  # a malformed value keeps the default
 #: Below this much XML (uncompressed) starting the workers costs more than it saves.
 PARALLEL_MIN_BYTES = 64 << 20
 

@@ -13,6 +13,10 @@ from .delivery import (data_as_of, delivery_outcomes, delivery_reliability_by_of
                        overall_on_time_rate, unscheduled_deliveries)
 from .survey import option_counts, published_vs_computed, survey_rounds, yes_no_counts
 
+__all__ = ["delivery", "survey", "data_as_of", "delivery_outcomes", "delivery_reliability_by_office",
+           "overall_on_time_rate", "unscheduled_deliveries", "option_counts", "published_vs_computed",
+           "survey_rounds", "yes_no_counts", "TABLES", "provenance"]
+
 TABLES = ("offices", "survey_rounds", "survey_respondents", "survey_answers", "delivery_schedule",
           "deliveries", "field_completeness", "loads")
 

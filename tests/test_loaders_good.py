@@ -5,7 +5,6 @@ changes nothing; a later file corrects an earlier row, and the counts say new/co
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 from pathlib import Path
 

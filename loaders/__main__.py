@@ -162,7 +162,10 @@ def cmd_codebook_draft(args) -> int:
         return _usage(f"{args.output} exists; a reviewed codebook is not overwritten (use --force, or another name)")
     if args.previous is not None and not Path(args.previous).is_file():
         return _usage(f"no such codebook: {args.previous}")
-    text = draft(export, export.name, layout=args.layout, sheet=args.sheet, previous=args.previous)
+    if args.structure is not None and not Path(args.structure).is_file():
+        return _usage(f"no such structure file: {args.structure}")
+    text = draft(export, export.name, layout=args.layout, sheet=args.sheet, previous=args.previous,
+                 structure=args.structure)
     if out is None:
         sys.stdout.write(text)
         return 0
@@ -230,6 +233,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--previous", metavar="CODEBOOK",
                    help="the previous round's codebook: questions and options whose texts match keep "
                         "their ids and codes; the draft lists what is new, changed or gone")
+    d.add_argument("--structure", metavar="FILE",
+                   help="the survey's structure, a Qualtrics .qsf or LimeSurvey .lss file: question texts, "
+                        "types and every option's label (and the codes a numeric export writes)")
     d.add_argument("--force", action="store_true", help="overwrite CODEBOOK.toml if it exists")
     _add_db(d)  # where an unexpected error is logged (ipdx-errors.log beside it), as for every command
     d.set_defaults(func=cmd_codebook_draft)

@@ -1,7 +1,7 @@
 """A codebook drafted from a survey export, for a person to review.
 
-`python -m loaders codebook draft EXPORT [--layout NAME] [--sheet NAME] [--previous CODEBOOK]
--o CODEBOOK.toml` reads
+`python -m loaders codebook draft EXPORT [--layout NAME] [--sheet NAME] [--structure FILE]
+[--previous CODEBOOK] -o CODEBOOK.toml` reads
 the export as a load would (same layouts, same reader) and writes one question per column or
 per group of option columns, with the export's header texts; the type guessed from the values;
 the options with codes and labels; the office column guessed as the one holding ST.3 codes; the
@@ -9,7 +9,8 @@ consent question guessed from its text. Every guess carries a `# review:` commen
 `direction` and `category` tie questions to published figures: only a person can say which, so
 they are left out, with the values known from the bundled codebooks listed in a comment.
 
-With `--previous`, questions and options whose texts match the previous round's codebook keep
+With `--structure` (a Qualtrics .qsf or LimeSurvey .lss file, loaders/structures.py), texts,
+types and option labels come from the survey's design. With `--previous`, questions and options whose texts match the previous round's codebook keep
 its ids, codes, sections, categories and translations, and the draft lists what is new, changed
 or gone.
 
@@ -233,10 +234,15 @@ def known_values() -> dict[str, list[str]]:
 
 
 def draft(path: str | Path, display: str | None = None, layout: str | None = None,
-          sheet: str | None = None, previous: str | Path | None = None) -> str:
+          sheet: str | None = None, previous: str | Path | None = None,
+          structure: str | Path | None = None) -> str:
     """The TOML text of a codebook drafted from the export at `path`. `previous`: the previous
-    round's codebook; questions and options whose texts match keep its ids and codes."""
+    round's codebook; questions and options whose texts match keep its ids and codes.
+    `structure`: the survey's .qsf or .lss file, which gives texts, types and option labels."""
+    from .structures import read_structure
+
     before = Codebook.from_file(Path(previous)) if previous is not None else None
+    design = read_structure(structure) if structure is not None else None
     path = str(path)
     display = display or Path(path).name
     reading = choose(path, display, sheet, layout)
@@ -288,13 +294,66 @@ def draft(path: str | Path, display: str | None = None, layout: str | None = Non
             questions.append(_guess_column(item, values[item.header], reading.layout.name,
                                            import_ids.get(item.header, ""),
                                            tuple(t for o in match.options for t in o.texts()) if match else ()))
-    comparison = _compare(questions, before, Path(previous).name) if before is not None else []
+    comparison = []
+    if design is not None:
+        comparison += _apply_structure(questions, design, Path(structure).name, office.names if office else ())
+    if before is not None:
+        comparison += _compare(questions, before, Path(previous).name)
     if not any(q.section == "consent" for q in questions):
         for q in questions:
             if q.type == "yes_no" and CONSENT_RE.search(" ".join(q.headers)):
                 q.consent = True
                 break
     return _toml(display, reading, office, questions, comparison, before)
+
+
+def _apply_structure(questions: list[DraftQuestion], design, name: str, office_names) -> list[str]:
+    """Give drafted questions the texts, types and options of the structure file's question with
+    the same export name or text; every option the structure lists (ticked or not), coded as the
+    export writes it (the code in a numeric or coded export, the label otherwise)."""
+    used = {i for i, s in enumerate(design)
+            if {normalise_header(n) for n in (*s.names, s.text)} & {normalise_header(n) for n in office_names}}
+    for q in questions:
+        keys = {normalise_header(h) for h in q.headers}
+        index = next((i for i, s in enumerate(design) if i not in used and
+                      keys & {normalise_header(n) for n in (*s.names, s.text) if n}), None)
+        if index is None:
+            q.reviews.append(f"not in {name}: type and options guessed from the answers only")
+            continue
+        used.add(index)
+        s = design[index]
+        if s.text and normalise_header(s.text) not in keys:
+            q.headers.insert(0, s.text)
+        q.reviews = [r for r in q.reviews if not r.startswith(("type ", "the answers are codes", "if 1 means"))]
+        q.reviews.insert(0, f"type {s.type}, texts and options from {name}")
+        q.option_reviews.clear()
+        written = {normalise_header(label) for _, label in q.options}
+        codes = {normalise_header(c) for c, _ in s.options}
+        labels = {normalise_header(label) for _, label in s.options}
+        coded = bool(written & codes - labels)  # the export writes codes (numeric values, A1, SQ001)
+        if s.type == "yes_no":
+            if q.type == "single_choice" and coded:  # yes/no written as codes: the options spell them
+                by_label = {label.casefold(): code for code, label in s.options}
+                q.options = [("yes", "Yes"), ("no", "No")]
+                q.option_extras = {c: Option(c, c.capitalize(), None, [by_label[c]]) for c in ("yes", "no")}
+            else:
+                q.options = []
+        elif s.type in ("single_choice", "multiple_choice"):
+            taken: set[str] = set()
+            drafted = {normalise_header(label): code for code, label in q.options}
+            options = [(_unique(code if coded else drafted.get(normalise_header(label)) or _slug(label), taken), label)
+                       for code, label in s.options]
+            known = codes | labels
+            for code, label in q.options:  # answers the structure does not list: kept, to review
+                if normalise_header(label) not in known:
+                    options.append((_unique(code, taken), label))
+                    q.option_reviews[options[-1][0]] = f"an answer that {name} does not list"
+            q.options = options
+        else:
+            q.options = []
+        q.type = s.type
+    missing = [s.names[0] if s.names and s.names[0] else s.text for i, s in enumerate(design) if i not in used]
+    return [f"# Texts, types and options from {name}; in it, not in this export: " + (", ".join(missing) or "none")]
 
 
 def _previous_question(headers, before: Codebook | None) -> Question | None:

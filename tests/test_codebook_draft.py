@@ -5,6 +5,7 @@ The exports are those of tests/test_survey_layouts.py, one per survey tool's lay
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -157,3 +158,111 @@ def test_round_over_round_turns_a_numeric_yes_no_back_into_yes_no(empty_db, tmp_
     load_export(empty_db, export, book)
     assert loaded_counts(empty_db, "2025") == expected_counts()
     assert _cli(export.path, "--previous", tmp_path / "none.toml", "-o", tmp_path / "z.toml").returncode == 2
+
+
+def _qsf(path):
+    """A Qualtrics .qsf of the layouts' questionnaire (Export survey), as the numeric export codes it."""
+    from test_survey_layouts import COMMENTS, OFFICE, REGION, REGION_OPTIONS, RIGHTS_OPTIONS, SHARES, STAFF
+
+    def choices(labels):
+        return ({str(i): {"Display": label} for i, label in enumerate(labels, start=1)},
+                list(range(1, len(labels) + 1)), {str(i): str(i) for i in range(1, len(labels) + 1)})
+
+    def question(n, text, qtype, selector=None, labels=(), content=None):
+        payload = {"QuestionID": f"QID{n}", "DataExportTag": f"Q{n}", "QuestionText": text,
+                   "QuestionType": qtype, "Selector": selector}
+        if labels:
+            payload["Choices"], payload["ChoiceOrder"], payload["RecodeValues"] = choices(labels)
+        if content:
+            payload["Validation"] = {"Settings": {"ContentType": content}}
+        return {"SurveyID": "SV_test", "Element": "SQ", "PrimaryAttribute": f"QID{n}", "Payload": payload}
+
+    elements = [{"SurveyID": "SV_test", "Element": "BL", "Payload": []},
+                question(1, f"<p>{OFFICE}</p>", "TE", "SL"),
+                question(2, f"<div>{SHARES}</div>", "MC", "SAVR", ["Yes", "No"]),
+                question(3, RIGHTS.replace("IP rights", "<b>IP rights</b>"), "MC", "MAVR", RIGHTS_OPTIONS),
+                question(4, REGION, "MC", "SAVR", REGION_OPTIONS),
+                question(5, STAFF, "TE", "SL", content="ValidNumber"),
+                question(6, COMMENTS, "TE", "ESTB"),
+                question(7, CONSENT.replace("'", "&#39;"), "MC", "SAHR", ["Yes", "No"]),
+                question(8, "A question added after the export", "TE", "SL")]
+    path.write_text(json.dumps({"SurveyEntry": {"SurveyID": "SV_test"}, "SurveyElements": elements}),
+                    encoding="utf-8")
+    return path
+
+
+def _lss(path, l10ns: bool):
+    """A LimeSurvey .lss (Export survey structure) of the coded export: texts in the rows (LimeSurvey
+    3) or in question_l10ns and answer_l10ns (LimeSurvey 5 and 6)."""
+    from xml.sax.saxutils import escape
+
+    from test_survey_layouts import COMMENTS, OFFICE, REGION, RIGHTS_OPTIONS, SHARES, STAFF
+
+    questions = [("10", "Q00", "S", OFFICE), ("11", "Q01", "Y", SHARES), ("12", "Q02", "M", RIGHTS),
+                 ("13", "Q03", "L", REGION), ("14", "Q04", "N", STAFF), ("15", "Q05", "T", COMMENTS),
+                 ("16", "Q06", "Y", CONSENT)]
+    subs = [(str(20 + i), "12", f"SQ00{i}", label) for i, label in enumerate(RIGHTS_OPTIONS, start=1)]
+    answers = [("30", "13", "A1", "Europe", "1"), ("31", "13", "A2", "Asia, Pacific", "2")]
+
+    def row(fields):
+        return "<row>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()) + "</row>"
+
+    def text(value):
+        return {} if l10ns else {"question": escape(value), "language": "en"}
+
+    parts = ["<?xml version='1.0' encoding='UTF-8'?>", "<document>", "<LimeSurveyDocType>Survey</LimeSurveyDocType>",
+             "<languages><language>en</language></languages>",
+             "<questions><rows>" + "".join(row({"qid": q, "parent_qid": "0", "type": t, "title": c, **text(x)})
+                                           for q, c, t, x in questions) + "</rows></questions>",
+             "<subquestions><rows>" + "".join(row({"qid": q, "parent_qid": p, "type": "T", "title": c,
+                                                   "question_order": c[-1], **text(x)})
+                                              for q, p, c, x in subs) + "</rows></subquestions>",
+             "<answers><rows>" + "".join(row({"aid": a, "qid": q, "code": c, "sortorder": o,
+                                              **({} if l10ns else {"answer": x, "language": "en"})})
+                                         for a, q, c, x, o in answers) + "</rows></answers>"]
+    if l10ns:
+        parts.append("<question_l10ns><rows>" + "".join(row({"qid": q, "question": x, "language": "en"})
+                                                        for q, _, _, x in questions + [(s[0], 0, 0, s[3]) for s in subs])
+                     + "</rows></question_l10ns>")
+        parts.append("<answer_l10ns><rows>" + "".join(row({"aid": a, "answer": x, "language": "en"})
+                                                      for a, _, _, x, _ in answers) + "</rows></answer_l10ns>")
+    path.write_text("\n".join(parts + ["</document>"]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["qsf", "lss-3", "lss-5"])
+def test_a_structure_file_gives_texts_types_and_labels(empty_db, tmp_path, kind):
+    from test_survey_layouts import limesurvey
+    if kind == "qsf":
+        export, structure = qualtrics(tmp_path, numeric=True, ext=".xlsx"), _qsf(tmp_path / "survey.qsf")
+    else:
+        export, structure = limesurvey(tmp_path, codes=True), _lss(tmp_path / "survey.lss", kind == "lss-5")
+    book = tmp_path / "codebook.toml"
+    done = _cli(export.path, "--structure", structure, "-o", book)
+    assert done.returncode == 0, done.stderr
+    text = book.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert [q["type"] for q in data["questions"]] == [TYPES[q] for q in QUESTIONS]  # yes/no again
+    assert [q["headers"][0] for q in data["questions"]] == QUESTIONS  # the texts, HTML removed
+    consent = [q for q in data["questions"] if q.get("section") == "consent"]
+    assert [q["headers"][0] for q in consent] == [CONSENT]
+    assert "the answers are codes" not in text
+    if kind == "qsf":
+        assert "in it, not in this export: Q8" in text
+    # Coded answers still load: codes are the options' codes (or a yes/no's aliases), texts the labels.
+    load_export(empty_db, export, book)
+    assert loaded_counts(empty_db, "2025") == expected_counts()
+
+
+def test_a_broken_structure_file_is_a_rejection(tmp_path):
+    export = qualtrics(tmp_path)
+    broken = tmp_path / "survey.qsf"
+    broken.write_text("{not json", encoding="utf-8")
+    bad = _cli(export.path, "--structure", broken, "-o", tmp_path / "x.toml")
+    assert bad.returncode == 1 and "survey.qsf" in bad.stderr and "a Qualtrics .qsf file" in bad.stderr
+    bomb = tmp_path / "survey.lss"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><document>&a;</document>',
+                    encoding="utf-8")
+    refused = _cli(export.path, "--structure", bomb, "-o", tmp_path / "y.toml")
+    assert refused.returncode == 1 and "a LimeSurvey .lss file" in refused.stderr
+    assert not (tmp_path / "x.toml").exists() and not (tmp_path / "y.toml").exists()

@@ -523,3 +523,28 @@ def test_cli_load_survey_takes_layout_and_reports_it(empty_db, tmp_path):
     assert bad.returncode == 2 and "invalid choice: 'typeform'" in bad.stderr
     rejected = subprocess.run(base + ["--layout", "qualtrics"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert rejected.returncode == 1 and "rejected:" in rejected.stderr
+
+
+def test_qualtrics_multi_select_split_into_columns_reads_the_same(empty_db, tmp_path):
+    """With 'Split multi-value fields into columns', each choice is a column headed in row 2
+    'Question text - Choice' (the choice may itself hold ' - '), holding the choice's text or empty."""
+    export = qualtrics(tmp_path)
+    table = list(csv.reader(export.path.open(encoding="utf-8")))
+    at = table[0].index("Q3")
+    split = []
+    for n, row in enumerate(table):
+        if n == 0:
+            cells = [f"Q3_{i}" for i in range(1, 5)]
+        elif n == 1:
+            cells = [f"{RIGHTS} - {o}" for o in RIGHTS_OPTIONS]
+        elif n == 2:
+            cells = [json.dumps({"ImportId": f"QID3_{i}"}) for i in range(1, 5)]
+        else:
+            chosen = row[at]
+            cells = [o if chosen != NA and o in chosen else "" for o in RIGHTS_OPTIONS]
+        split.append(row[:at] + cells + row[at + 1:])
+    _write(split, export.path)
+    book = codebook(export, tmp_path / "codebook.toml")
+    load_export(empty_db, export, book)
+    # EP's N/A and US's blank are both all-empty option columns: no answer, as before.
+    assert loaded_counts(empty_db, "2025") == expected_counts()

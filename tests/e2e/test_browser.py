@@ -176,7 +176,6 @@ def test_filter_changes_figure_and_copied_url_reopens_the_view(server, page, bro
 def test_csv_download_holds_the_charted_rows(server, page):
     sys.path.insert(0, str(ROOT))
     import loaders
-    import queries
 
     open_page(page, server, "/")
     button = page.locator("[data-testid='stDownloadButton']").first
@@ -185,16 +184,23 @@ def test_csv_download_holds_the_charted_rows(server, page):
     download = info.value
     assert download.suggested_filename == "standards-by-round.csv"
     frame = pd.read_csv(io.BytesIO(Path(download.path()).read_bytes()), dtype={"round": str})
+    from queries import release
+    from queries.disclosure import consent_by_office
     con = loaders.open_snapshot(server["db"])
     try:
-        expected = queries.option_counts(con, section="standards")
+        consent = consent_by_office(con)
+        hidden = sorted(f"{r}/{o}" for r, o, c in consent[["round", "office", "consented"]].itertuples(index=False)
+                        if not c)
+        expected = release.public_option_counts(con, "standards", withheld=hidden or None)
     finally:
         con.close()
-    assert list(frame.columns) == ["round", "code", "label", "offices", "base", "share"]
+    # The public figures: round totals, less those complementary suppression withholds (empty).
+    assert list(frame.columns) == ["round", "code", "label", "offices", "base", "share", "suppressed"]
     assert len(frame) == len(expected)
-    got = frame.set_index(["round", "code"])["offices"].to_dict()
-    want = {(str(r.round), r.code): int(r.offices) for r in expected.itertuples()}
+    got = {k: (None if pd.isna(v) else int(v)) for k, v in frame.set_index(["round", "code"])["offices"].items()}
+    want = {(str(r.round), r.code): (None if pd.isna(r.offices) else int(r.offices)) for r in expected.itertuples()}
     assert got == want
+    assert None in got.values() and expected["suppressed"].any()
     assert got[("2025", "ST.96")] >= 1
 
 

@@ -105,6 +105,27 @@ def show_rejection(err: LoadRejected, what: str, key: str) -> None:
     common.show_table(problems_frame(err), width="stretch", key=f"problems-{key}")
 
 
+def offer_codebook_draft(upload, raw: bytes) -> None:
+    """An export without its codebook: offer a codebook drafted from it (loaders.codebook_draft,
+    as `python -m loaders codebook draft`), to review and upload back."""
+    from loaders.codebook_draft import draft
+
+    st.caption(_("No codebook for this export yet? A draft can be written from it. Every guess in the "
+                 "draft is marked for review; check it, then upload it as the codebook."))
+    digest = hashlib.sha256(raw).hexdigest()
+    if st.button(_("Draft a codebook from this export"), key="manage-draft"):
+        with temp_copy(raw, Path(upload.name).suffix.lower()) as path:
+            try:
+                st.session_state["manage-drafted"] = {"for": digest, "text": draft(path, upload.name)}
+            except LoadRejected as err:
+                show_rejection(err, _("Drafting the codebook"), "draft")
+    drafted = st.session_state.get("manage-drafted")
+    if drafted and drafted["for"] == digest:
+        st.download_button(_("Download the drafted codebook (TOML)"), data=drafted["text"].encode("utf-8"),
+                           file_name=f"codebook-{Path(upload.name).stem}.toml", mime="application/toml",
+                           key="manage-draft-download")
+
+
 def progress_bar(text: str):
     bar = st.progress(0.0, text=text)
     return lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
@@ -160,6 +181,7 @@ elif upload is not None and kind == "survey" and not round_name:
     st.info(_("Enter the survey round of this export."))
 elif upload is not None and kind == "survey" and codebook_path is None and codebook_upload is None:
     st.info(_("Choose or upload the codebook of this round."))
+    offer_codebook_draft(upload, raw)
 elif upload is not None and kind == "xml" and not {"dataset", "scheduled_date"} <= set(batch_options):
     st.info(_("Enter the dataset and the scheduled date of the delivery this batch is."))
 elif upload is not None:

@@ -31,15 +31,19 @@ def users_secrets() -> dict:
     return {"auth": {"users": users}}
 
 
-def open_page(db: Path, page: str, monkeypatch, secrets: dict | None = None, username: str | None = None):
+def open_page(db: Path, page: str, monkeypatch, secrets: dict | None = None, username: str | None = None,
+              user: dict | None = None):
     """A run AppTest of `page` (a path under the project, or dashboard.py) with these secrets,
     after `username` signed in on the home page. Secrets without users (the default) mean:
-    roles not enabled, whatever secrets file the machine has."""
+    roles not enabled, whatever secrets file the machine has. `user`: what the app reads as
+    `st.user` (an identity provider's claims, see `oidc_user`)."""
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("IPDX_DB", str(db))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.secrets.update(secrets if secrets is not None else {"auth": {"users": {}}})
+    if user is not None:
+        at.user = user
     at.run()
     if username:
         sign_in(at, username)
@@ -47,6 +51,24 @@ def open_page(db: Path, page: str, monkeypatch, secrets: dict | None = None, use
         at.switch_page(page)
         at.run()
     return at
+
+
+def oidc_secrets(**mapping) -> dict:
+    """Secrets for sign-in through an identity provider (Streamlit's [auth] keys), with the
+    dashboard's claim mapping [ipdx_oidc] made of `mapping` (the defaults when empty)."""
+    config = {"auth": {"redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+                       "cookie_secret": "a cookie secret for the tests only, 32+ chars",
+                       "client_id": "ipdx-dashboard", "client_secret": "not a real secret",
+                       "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
+    if mapping:
+        config["ipdx_oidc"] = mapping
+    return config
+
+
+def oidc_user(sub: str, email: str | None = None, **claims) -> dict:
+    """`st.user` of a user signed in through the identity provider, with these claims."""
+    return {"is_logged_in": True, "iss": "http://127.0.0.1:9", "sub": sub,
+            **({"email": email} if email else {}), **claims}
 
 
 def sign_in(at, username: str, password: str | None = None):

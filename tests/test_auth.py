@@ -1,5 +1,6 @@
 """Sign-in: argon2 hashes in Streamlit secrets, failures that slow down, the hash command,
-public-only without secrets. Delays are asserted on the computed values, never on the clock."""
+public-only without secrets; sign-in through an identity provider (claims to roles, the refusal of
+both configured, the same viewer either way). Delays are asserted on the computed values, never on the clock."""
 from __future__ import annotations
 
 import subprocess
@@ -8,8 +9,16 @@ import threading
 
 import pytest
 from argon2 import PasswordHasher
+from signin import (
+    PASSWORDS,
+    ROOT,
+    oidc_secrets,
+    oidc_user,
+    open_page,
+    sign_in,
+    users_secrets,
+)
 
-from signin import PASSWORDS, ROOT, open_page, sign_in, users_secrets
 from ui import auth
 
 
@@ -195,3 +204,198 @@ def test_every_page_has_the_sign_in_area(page, bundled_db, monkeypatch):
     at = open_page(bundled_db, page, monkeypatch, users_secrets())
     assert not at.exception
     assert at.sidebar.text_input(key="ipdx-auth-username") and at.sidebar.button(key="ipdx-auth-submit")
+
+
+# ------------------------------------------------------------------ sign-in through an identity provider
+
+MAPPING = auth.RoleMapping()  # the defaults: groups claim, ipdx-secretariat, ipdx-office-<code>
+NOW = 1_900_000_000.0
+
+
+def _role(claims: dict, mapping: auth.RoleMapping = MAPPING, now: float = NOW) -> tuple:
+    decided = auth.role_from_claims({"sub": "s", "iat": now - 60, **claims}, mapping, now=now)
+    return decided.role, decided.office
+
+
+@pytest.mark.parametrize("groups,expected", [
+    (["staff", "ipdx-secretariat"], ("secretariat", None)),
+    (["ipdx-office-JP", "ipdx-secretariat"], ("secretariat", None)),  # the wider role wins
+    (["staff", "ipdx-office-JP"], ("office", "JP")),
+    (["ipdx-office-jp"], ("office", "JP")),  # providers differ in case; ST.3 codes are upper case
+    ("ipdx-office-UY", ("office", "UY")),  # a claim holding one value as a string
+    (["ipdx-office-JP", "ipdx-office-JP"], ("office", "JP")),
+    (["ipdx-office-JP", "ipdx-office-UY"], ("public", None)),  # one office per account
+    (["ipdx-office-JPN", "ipdx-office-", "ipdx-office-J1", "x-ipdx-secretariat", "IPDX-SECRETARIAT"], ("public", None)),
+    ([["ipdx-secretariat"], 3, None], ("public", None)),  # not a list of names: nothing is read from it
+    ([], ("public", None)),
+])
+def test_claim_values_map_to_roles(groups, expected):
+    assert _role({"groups": groups}) == expected
+
+
+def test_a_missing_claim_gives_the_public_role_and_says_which_claim_was_read():
+    decided = auth.role_from_claims({"sub": "s", "roles": ["ipdx-secretariat"]}, MAPPING, now=NOW)
+    assert (decided.role, decided.office) == ("public", None)
+    assert "no value of its groups claim is mapped" in decided.reason
+
+
+def test_several_offices_give_the_public_role_and_name_them():
+    decided = auth.role_from_claims({"sub": "s", "groups": ["ipdx-office-UY", "ipdx-office-JP"]}, MAPPING, now=NOW)
+    assert decided.role == "public" and "several offices (JP, UY)" in decided.reason
+
+
+def test_claim_names_values_and_fixed_offices_are_configurable():
+    mapping, problems = auth.oidc_settings({"auth": {}, "ipdx_oidc": {
+        "claims": ["roles", "realm_access.roles"], "secretariat": ["Dashboard.Admin"], "office_prefix": "",
+        "offices": {"5f1c0c6e-2f4a-4d8e-9a4b-0c1d2e3f4a5b": "UY"}}})
+    assert mapping.claims == ("roles", "realm_access.roles") and mapping.office_prefix == ""
+    assert _role({"roles": ["Dashboard.Admin"]}, mapping) == ("secretariat", None)
+    assert _role({"realm_access": {"roles": ["Dashboard.Admin"]}}, mapping) == ("secretariat", None)
+    assert _role({"roles": ["5f1c0c6e-2f4a-4d8e-9a4b-0c1d2e3f4a5b"]}, mapping) == ("office", "UY")
+    assert _role({"roles": ["ipdx-office-JP"]}, mapping) == ("public", None)  # prefix switched off
+    assert _role({"groups": ["ipdx-secretariat"]}, mapping) == ("public", None)  # groups not read
+    # A claim whose name has dots itself (URL-style names) is read as it is.
+    mapping = auth.RoleMapping(claims=("https://ipdx.example.org/groups",))
+    assert _role({"https://ipdx.example.org/groups": ["ipdx-secretariat"]}, mapping) == ("secretariat", None)
+    assert [p for p in problems if "ipdx_oidc" in p] == []
+
+
+def test_an_old_sign_in_keeps_no_role():
+    mapping = auth.RoleMapping(max_age_hours=12)
+    claims = {"sub": "s", "groups": ["ipdx-secretariat"]}
+    assert auth.role_from_claims({**claims, "iat": NOW - 11.9 * 3600}, mapping, now=NOW).role == "secretariat"
+    old = auth.role_from_claims({**claims, "iat": NOW - 12.1 * 3600}, mapping, now=NOW)
+    assert old.role == "public" and "older than 12 hours" in old.reason
+
+
+def test_oidc_settings_report_what_stops_sign_in():
+    defaults, problems = auth.oidc_settings(oidc_secrets())
+    assert defaults == auth.RoleMapping() and problems == []
+    incomplete = {"auth": {"client_id": "x", "redirect_uri": "https://dashboard.example.org/"}, "ipdx_oidc": {
+        "claims": [], "office_prefix": 3, "offices": {"group-a": "jp", "group-b": "UY"}, "max_age_hours": "soon"}}
+    mapping, problems = auth.oidc_settings(incomplete)
+    assert problems == ["[auth] cookie_secret is missing", "[auth] client_secret is missing",
+                        "[auth] server_metadata_url is missing", "[auth] redirect_uri must end with /oauth2callback",
+                        "[ipdx_oidc] claims must be a claim name or a list of them",
+                        "[ipdx_oidc] office_prefix must be a text",
+                        "[ipdx_oidc.offices] group-a: the office must be a two-letter ST.3 code",
+                        "[ipdx_oidc] max_age_hours must be a positive number"]
+    assert mapping.offices == (("group-b", "UY"),)
+
+
+def test_the_user_name_of_an_oidc_user_is_email_and_subject():
+    assert auth.oidc_username({"sub": "248289761001", "email": "ana@example.org"}) == "ana@example.org (oidc:248289761001)"
+    assert auth.oidc_username({"sub": "x1", "preferred_username": "ana@corp"}) == "ana@corp (oidc:x1)"
+    assert auth.oidc_username({"sub": "x1", "email": "a\nb@example.org\x1b"}) == "ab@example.org (oidc:x1)"
+    assert auth.oidc_username({"sub": "x1"}) == "oidc:x1"
+    assert auth.oidc_username({"email": "ana@example.org"}) is None  # no subject: not an OIDC identity
+
+
+def _both_configured() -> dict:
+    config = oidc_secrets()
+    config["auth"] = {**config["auth"], "users": users_secrets()["auth"]["users"]}
+    return config
+
+
+def test_oidc_and_password_users_together_are_refused():
+    assert "both sign-in through the identity provider" in auth.configuration_refusal(_both_configured())
+    assert auth.configuration_refusal(oidc_secrets()) is None
+    assert auth.configuration_refusal(users_secrets()) is None
+    assert auth.oidc_configured(oidc_secrets()) and not auth.oidc_configured(users_secrets())
+
+
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/9_Manage_data.py", "pages/8_Office_profile.py"])
+def test_a_page_with_both_configured_shows_the_refusal_and_nothing_else(page, bundled_db, monkeypatch):
+    at = open_page(bundled_db, "dashboard.py", monkeypatch, _both_configured(),
+                   user=oidc_user("sec-1", "ana@example.org", groups=["ipdx-secretariat"]))
+    if page != "dashboard.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception
+    assert [e.value for e in at.main.error] == [auth.configuration_refusal(_both_configured())]
+    assert len(at.main.children) == 1  # nothing but the refusal
+    assert not at.sidebar.text_input and not at.sidebar.button  # no way to sign in either
+
+
+def test_oidc_sidebar_offers_the_provider_and_no_password_form(bundled_db, monkeypatch):
+    at = open_page(bundled_db, "dashboard.py", monkeypatch, oidc_secrets(), user={"is_logged_in": False})
+    assert not at.exception
+    assert at.sidebar.button(key="ipdx-auth-oidc-sign-in").label == "Sign in with the organisation account"
+    assert not at.sidebar.text_input
+    assert any("sign in with their organisation account" in c.value for c in at.sidebar.caption)
+
+
+def test_incomplete_oidc_settings_say_what_is_missing_and_stay_public(bundled_db, monkeypatch):
+    config = oidc_secrets()
+    del config["auth"]["cookie_secret"]
+    at = open_page(bundled_db, "pages/9_Manage_data.py", monkeypatch, config,
+                   user=oidc_user("sec-1", "ana@example.org", groups=["ipdx-secretariat"]))
+    assert not at.exception
+    assert any("cookie_secret is missing" in w.value.replace("\\", "") for w in at.sidebar.warning)
+    assert not at.sidebar.button and "secretariat only" in " ".join(e.value for e in at.main.error)
+
+
+VIEWER_SCRIPT = """
+import streamlit as st
+from ui import auth, disclosure
+who = auth.sidebar()
+st.text(repr(disclosure.viewer()))
+st.text(repr(who))
+"""
+
+
+def _viewer_of(bundled_db, monkeypatch, secrets: dict, user: dict | None = None, username: str | None = None):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("IPDX_DB", str(bundled_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_string(VIEWER_SCRIPT, default_timeout=60)
+    at.secrets.update(secrets)
+    if user is not None:
+        at.user = user
+    at.run()
+    if username:
+        at = sign_in(at, username)
+    assert not at.exception
+    assert at.text[0].value == at.text[1].value  # the page and the disclosure rule see the same viewer
+    return at.text[0].value
+
+
+@pytest.mark.parametrize("groups,role,office", [(["ipdx-secretariat"], "secretariat", None),
+                                                (["ipdx-office-UY"], "office", "UY"), (["staff"], "public", None)])
+def test_an_oidc_user_is_the_same_viewer_as_a_password_user(groups, role, office, bundled_db, monkeypatch):
+    shown = _viewer_of(bundled_db, monkeypatch, oidc_secrets(), oidc_user("sub-9", "ana@example.org", groups=groups))
+    assert shown == repr(auth.Viewer(role, office, "ana@example.org (oidc:sub-9)"))
+    password = _viewer_of(bundled_db, monkeypatch, users_secrets(), username="uy-office")
+    assert password == repr(auth.Viewer("office", "UY", "uy-office"))
+    # Signed out (or never signed in) through the provider: the public viewer.
+    assert _viewer_of(bundled_db, monkeypatch, oidc_secrets(), {"is_logged_in": False}) == repr(auth.Viewer())
+
+
+def test_an_unmapped_oidc_user_is_told_why_on_every_page(bundled_db, monkeypatch):
+    for page in ["dashboard.py", "pages/9_Manage_data.py"]:
+        at = open_page(bundled_db, page, monkeypatch, oidc_secrets(),
+                       user=oidc_user("sub-3", "kim@example.org", groups=["wiki-editors"]))
+        assert not at.exception
+        assert any("Your account has no role in this dashboard" in i.value for i in at.sidebar.info)
+        assert at.sidebar.button(key="ipdx-auth-sign-out")
+    assert "secretariat only" in " ".join(e.value for e in at.main.error)
+
+
+def test_a_load_by_an_oidc_secretariat_user_records_subject_and_email(fresh_bundled_db, monkeypatch):
+    import loaders
+    schedule = (b"provider,recipient,dataset,frequency,grace_days,starts,ends,on_time_target\n"
+                b"JP,KR,trademark-bibliographic,monthly,3,2026-01-05,,0.9\n")
+    at = open_page(fresh_bundled_db, "pages/9_Manage_data.py", monkeypatch, oidc_secrets(),
+                   user=oidc_user("00u1a2b3c4", "ana@secretariat.example.org", groups=["ipdx-secretariat"]))
+    assert not at.exception and not at.main.error
+    at.selectbox(key="manage-kind").set_value("schedule")
+    at.file_uploader(key="manage-file").set_value(("schedule-2026.csv", schedule, "text/csv"))
+    at.run()
+    at.button(key="manage-dry-run").click()
+    at.run()
+    at.button(key="manage-confirm").click()
+    at.run()
+    assert not at.exception
+    entry = loaders.read_manifest(loaders.Paths(fresh_bundled_db))[-1]
+    assert (entry["original_name"], entry["loaded_by"]) == ("schedule-2026.csv",
+                                                            "ana@secretariat.example.org (oidc:00u1a2b3c4)")

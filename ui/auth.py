@@ -18,6 +18,30 @@ and `password_hash` (argon2, made by `python -m ui.auth hash-password`).
   enable roles.
 - The session keeps only the signed-in user name; the role is looked up in the secrets on
   every run, so removing a user or changing a role takes effect at once.
+
+Sign-in through the organisation's identity provider (OpenID Connect) replaces the password
+users when Streamlit's own `[auth]` keys are set (`redirect_uri`, `cookie_secret`, `client_id`,
+`client_secret`, `server_metadata_url`): `st.login()` does the redirect flow and `st.user`
+holds the identity token's claims. Roles come from those claims through `[ipdx_oidc]` (a table
+of its own, so that it never reads as one of Streamlit's `[auth]` keys or providers):
+
+    [ipdx_oidc]
+    claims = ["groups"]                 # claims holding group or role names (default)
+    secretariat = ["ipdx-secretariat"]  # values giving the secretariat role (default)
+    office_prefix = "ipdx-office-"      # "ipdx-office-JP" gives the office role for JP (default)
+    max_age_hours = 12                  # roles from an older sign-in are not honoured (default)
+    [ipdx_oidc.offices]                 # optional: fixed values (Entra ID group ids) -> office
+    "0b3c...-group-object-id" = "UY"
+
+- A secrets file with both `[auth.users...]` and OpenID Connect keys is refused: every page
+  says so and shows nothing else, since which of the two decides who may see what would be a
+  guess.
+- The claims are mapped on every run (`role_from_claims`, a pure function), so a changed
+  mapping takes effect at once; group membership as of the sign-in. A signed-in account whose
+  claims map to no role, or to several offices, gets the public view and is told why.
+- The user name of such a viewer, shown in the sidebar and recorded as "who" of loads and
+  removals, is the provider's email (or preferred_username) and subject: `ana@example.org
+  (oidc:248289761001)`.
 """
 from __future__ import annotations
 
@@ -33,6 +57,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import Argon2Error, InvalidHashError
+from streamlit.errors import StreamlitAuthError
 
 from .i18n import N_, _
 
@@ -42,6 +67,9 @@ ROLE_LABELS = {"public": N_("public"), "office": N_("office"), "secretariat": N_
 SESSION_USER = "ipdx_signed_in"
 SESSION_TOKEN = "ipdx_auth_session"
 EXAMPLE_FILE = ".streamlit/secrets.toml.example"
+#: Streamlit's own `[auth]` keys for its default OpenID Connect provider (all five required).
+OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+OIDC_TABLE = "ipdx_oidc"
 
 #: Lock-out after the n-th failure: BASE_DELAY * 2**(n-1) seconds, at most MAX_DELAY.
 BASE_DELAY = 1.0
@@ -83,7 +111,7 @@ def secrets() -> dict:
     """All Streamlit secrets as a plain dict; empty when no secrets are configured."""
     try:
         return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
-    except Exception:  # an unreadable secrets file means: no secrets, public-only
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means: no secrets, public-only
         return {}
 
 
@@ -119,6 +147,151 @@ def configured_users(config: dict | None = None) -> tuple[dict[str, User], list[
 
 def roles_enabled() -> bool:
     return bool(configured_users()[0])
+
+
+# ------------------------------------------------------------------ sign-in through an identity provider
+
+@dataclass(frozen=True)
+class RoleMapping:
+    """How identity-token claims give roles (`[ipdx_oidc]` in the secrets)."""
+    claims: tuple[str, ...] = ("groups",)
+    secretariat: frozenset[str] = frozenset({"ipdx-secretariat"})
+    office_prefix: str = "ipdx-office-"
+    offices: tuple[tuple[str, str], ...] = ()  # (claim value, office code)
+    max_age_hours: float = 12.0
+
+
+@dataclass(frozen=True)
+class ClaimRole:
+    """The role a set of claims gives; `reason` says why it is the public one."""
+    role: str
+    office: str | None = None
+    reason: str | None = None
+
+
+def _names(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return ()
+
+
+def oidc_configured(config: dict) -> bool:
+    """Whether the secrets set up sign-in through an identity provider (any of Streamlit's keys)."""
+    auth_table = config.get("auth") or {}
+    return isinstance(auth_table, dict) and any(key in auth_table for key in OIDC_KEYS)
+
+
+def configuration_refusal(config: dict | None = None) -> str | None:
+    """Why these secrets cannot be used at all (None when they can)."""
+    config = secrets() if config is None else config
+    if oidc_configured(config) and (config.get("auth") or {}).get("users"):
+        return _("The secrets configure both sign-in through the identity provider (OpenID Connect keys in "
+                 "[auth]) and password users ([auth.users]). Keep one of the two in .streamlit/secrets.toml "
+                 "and restart the dashboard; until then it shows nothing.")
+    return None
+
+
+def oidc_settings(config: dict | None = None) -> tuple[RoleMapping, list[str]]:
+    """(the claim mapping, problems of the OpenID Connect settings that stop sign-in)."""
+    config = secrets() if config is None else config
+    auth_table = config.get("auth") or {}
+    problems = [f"[auth] {key} is missing" for key in OIDC_KEYS if not str(auth_table.get(key, "")).strip()]
+    redirect = str(auth_table.get("redirect_uri", ""))
+    if redirect and not redirect.rstrip("/").endswith("/oauth2callback"):
+        problems.append("[auth] redirect_uri must end with /oauth2callback")
+    table = config.get(OIDC_TABLE) or {}
+    if not isinstance(table, dict):
+        return RoleMapping(), [*problems, f"[{OIDC_TABLE}] is not a table"]
+    defaults = RoleMapping()
+    claims = _names(table.get("claims", defaults.claims))
+    if not claims:
+        problems.append(f"[{OIDC_TABLE}] claims must be a claim name or a list of them")
+    secretariat = _names(table.get("secretariat", tuple(defaults.secretariat)))
+    prefix = table.get("office_prefix", defaults.office_prefix)
+    if not isinstance(prefix, str):
+        problems.append(f"[{OIDC_TABLE}] office_prefix must be a text")
+        prefix = ""
+    offices = []
+    for value, office in (table.get("offices") or {}).items():
+        if isinstance(office, str) and re.fullmatch(r"[A-Z]{2}", office):
+            offices.append((str(value), office))
+        else:
+            problems.append(f"[{OIDC_TABLE}.offices] {value}: the office must be a two-letter ST.3 code")
+    try:
+        max_age = float(table.get("max_age_hours", defaults.max_age_hours))
+    except (TypeError, ValueError):
+        max_age = 0.0
+    if not max_age > 0:
+        problems.append(f"[{OIDC_TABLE}] max_age_hours must be a positive number")
+        max_age = defaults.max_age_hours
+    return RoleMapping(claims, frozenset(secretariat), prefix, tuple(offices), max_age), problems
+
+
+def _claim(claims: dict, name: str):
+    """A claim by name, or by a dotted path into nested claims (Keycloak's realm_access.roles)."""
+    if name in claims:
+        return claims[name]
+    value = claims
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def role_from_claims(claims: dict, mapping: RoleMapping, now: float | None = None) -> ClaimRole:
+    """The role an identity token's claims give: the secretariat when a value is one of
+    `mapping.secretariat`, else the office role when the values name exactly one office
+    (`office_prefix` + ST.3 code, or a value of `mapping.offices`), else public with the reason."""
+    now = time.time() if now is None else now
+    issued = claims.get("iat")
+    if isinstance(issued, (int, float)) and now - issued > mapping.max_age_hours * 3600:
+        return ClaimRole("public", reason=_(
+            "Your sign-in is older than {hours} hours, so its roles are no longer honoured. "
+            "Sign out and sign in again.").format(hours=f"{mapping.max_age_hours:g}"))
+    values = [v for name in mapping.claims for v in _names(_claim(claims, name))]
+    if any(v in mapping.secretariat for v in values):
+        return ClaimRole("secretariat")
+    fixed = dict(mapping.offices)
+    prefix = mapping.office_prefix.casefold()
+    offices = set()
+    for v in values:
+        if v in fixed:
+            offices.add(fixed[v])
+        elif prefix and v.casefold().startswith(prefix) and re.fullmatch(r"[A-Za-z]{2}", v[len(prefix):]):
+            offices.add(v[len(prefix):].upper())
+    if len(offices) == 1:
+        return ClaimRole("office", offices.pop())
+    claim_names = ", ".join(mapping.claims)
+    if offices:
+        return ClaimRole("public", reason=_(
+            "Your account belongs to the groups of several offices ({offices}) and this dashboard "
+            "shows one office per account, so you see the public view. Ask the secretariat for an "
+            "account of one office.").format(offices=", ".join(sorted(offices))))
+    return ClaimRole("public", reason=_(
+        "Your account has no role in this dashboard: no value of its {claims} claim is mapped to the "
+        "secretariat or an office, so you see the public view. Ask the secretariat to add your account "
+        "to a dashboard group.").format(claims=claim_names))
+
+
+def oidc_username(claims: dict) -> str | None:
+    """Who an identity-provider user is, for the sidebar and the audit records: the email (or
+    preferred_username) and the provider's subject; None without a subject."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        return None
+    shown = next((claims[k] for k in ("email", "preferred_username") if isinstance(claims.get(k), str)
+                  and claims[k]), None)
+    name = f"{shown} (oidc:{subject})" if shown else f"oidc:{subject}"
+    return re.sub(r"[\x00-\x1f\x7f]", "", name)[:320]
+
+
+def _oidc_claims() -> dict:
+    """The signed-in user's identity-token claims (empty when nobody signed in)."""
+    claims = st.user.to_dict()
+    return claims if claims.get("is_logged_in") else {}
 
 
 # ------------------------------------------------------------------ verifying a password
@@ -258,12 +431,28 @@ def _session_token() -> str:
     return st.session_state[SESSION_TOKEN]
 
 
+def _oidc_viewer(config: dict) -> tuple[Viewer, str | None]:
+    """The identity-provider user of this session and, when the role is public, why."""
+    mapping, problems = oidc_settings(config)
+    claims = _oidc_claims()
+    username = oidc_username(claims) if claims and not problems else None
+    if username is None:
+        return Viewer(), None
+    decided = role_from_claims(claims, mapping)
+    return Viewer(decided.role, decided.office, username), decided.reason
+
+
 def current_viewer() -> Viewer:
     """Who is looking: the signed-in user, re-checked against the secrets on every run."""
+    config = secrets()
+    if configuration_refusal(config):
+        return Viewer()
+    if oidc_configured(config):
+        return _oidc_viewer(config)[0]
     username = st.session_state.get(SESSION_USER)
     if not username:
         return Viewer()
-    user = configured_users()[0].get(username)
+    user = configured_users(config)[0].get(username)
     if user is None:  # removed from the secrets since sign-in
         del st.session_state[SESSION_USER]
         return Viewer()
@@ -290,14 +479,18 @@ def sidebar() -> Viewer:
 
     page_links()
     i18n.picker()
+    config = secrets()
+    refusal = configuration_refusal(config)
+    if refusal:
+        st.error(refusal, icon=":material/error:")
+        st.stop()
+    if oidc_configured(config):
+        return _oidc_sidebar(config)
     who = current_viewer()
     with st.sidebar:
         st.markdown("**" + _("Access") + "**")
         if who.signed_in:
-            role = _(ROLE_LABELS.get(who.role, who.role))
-            text = (_("Signed in as {user} ({role} for office {office}).") if who.office
-                    else _("Signed in as {user} ({role}).")).format(user=who.username, role=role, office=who.office)
-            st.caption(plain(text))
+            st.caption(plain(_signed_in_caption(who)))
             if st.button(_("Sign out"), key="ipdx-auth-sign-out"):
                 del st.session_state[SESSION_USER]
                 st.rerun()
@@ -313,6 +506,43 @@ def sidebar() -> Viewer:
             _sign_in_form()
         for problem in problems:
             st.warning(plain(_("Ignored in the secrets: {problem}").format(problem=problem)))
+    return who
+
+
+def _signed_in_caption(who: Viewer) -> str:
+    role = _(ROLE_LABELS.get(who.role, who.role))
+    return (_("Signed in as {user} ({role} for office {office}).") if who.office
+            else _("Signed in as {user} ({role}).")).format(user=who.username, role=role, office=who.office)
+
+
+def _oidc_sidebar(config: dict) -> Viewer:
+    """The sign-in area when the identity provider signs users in (Streamlit's st.login)."""
+    from .common import plain
+
+    problems = oidc_settings(config)[1]
+    who, reason = _oidc_viewer(config)
+    with st.sidebar:
+        st.markdown("**" + _("Access") + "**")
+        if problems:
+            st.caption(_("Public view. Sign-in through the identity provider is not usable until the "
+                         "secrets are corrected."))
+            for problem in problems:
+                st.warning(plain(_("Ignored in the secrets: {problem}").format(problem=problem)))
+            return who
+        if who.signed_in:
+            st.caption(plain(_signed_in_caption(who)))
+            if reason:
+                st.info(plain(reason), icon=":material/info:")
+            if st.button(_("Sign out"), key="ipdx-auth-sign-out"):
+                st.logout()
+            return who
+        st.caption(_("Public view. Office users and the secretariat sign in with their organisation account."))
+        if st.button(_("Sign in with the organisation account"), key="ipdx-auth-oidc-sign-in"):
+            try:
+                st.login()
+            except StreamlitAuthError as error:  # Authlib missing, or secrets Streamlit cannot use
+                st.error(plain(_("Sign-in through the identity provider failed: {problem}").format(
+                    problem=" ".join(str(error).split()))))
     return who
 
 

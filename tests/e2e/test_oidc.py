@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import ROOT, _free_port
+from .conftest import ROOT, SCREENSHOTS, _free_port
 
 pytest.importorskip("oidc_provider_mock")
 pytest.importorskip("authlib")
@@ -187,6 +187,8 @@ def test_an_account_without_a_mapped_group_gets_the_public_view_and_is_told_why(
     text = sidebar_text(page)
     assert "Signed in as kim@elsewhere.example.org (oidc:nobody-sub-3) (public)." in text
     assert "Your account has no role in this dashboard" in text and "groups claim" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "oidc-unmapped-account.png"))
     assert shown_office(page, app, "UY") not in (None, "UY")
     assert "Your account has no role in this dashboard" in sidebar_text(page)  # said on every page
     open_app(page, app, "/Manage_data")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, file_digest, rows, table_checksums
+from servers import stop
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 from test_concurrency import NEW_DELIVERIES, _start_load, _wait_for_pause
 
@@ -64,12 +65,7 @@ def running_app(fresh_bundled_db, tmp_path):
         assert health.returncode == 0, (health.stderr, log.read_text())
         yield {"url": url, "db": fresh_bundled_db}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 15)
 
 
 @pytest.fixture

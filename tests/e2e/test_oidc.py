@@ -14,12 +14,11 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from servers import stop, wait_for
 
 from .conftest import ROOT, SCREENSHOTS, _free_port
 
@@ -38,29 +37,6 @@ ACCOUNTS = {
 }
 
 
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, ready) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if ready(response.read()):
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up: {log.read_text()}")
-        time.sleep(0.2)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Base URL of a running OpenID Connect provider with the ACCOUNTS (stopped after the module)."""
@@ -73,11 +49,11 @@ def provider(tmp_path_factory):
                                  "--require-nonce", *users], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/.well-known/openid-configuration", proc, log_path,
+        wait_for(f"{url}/.well-known/openid-configuration", proc, log_path,
                   lambda body: json.loads(body).get("issuer") == url)
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +86,10 @@ def app(provider, bundled_db, tmp_path_factory):
              "--server.fileWatcherType", "none", "--secrets.files", str(secrets), "--", "--db", str(db)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(f"{url}/_stcore/health", proc, log_path, lambda body: body.strip() == b"ok")
+        wait_for(f"{url}/_stcore/health", proc, log_path, lambda body: body.strip() == b"ok")
         yield {"url": url, "db": db, "log": log_path}
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def open_app(page, app, path: str = "/") -> None:

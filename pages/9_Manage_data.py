@@ -21,6 +21,10 @@ from loaders import LoadRejected, LoadRequest
 from ui import auth, common, data, i18n
 from ui.i18n import N_, _
 
+#: Shown when another load or rebuild holds the database for longer than a load waits.
+BUSY_TEXT = N_("The database is busy: another load or rebuild is running. Nothing was changed; try again in a "
+               "moment.")
+
 common.page(_("Manage data"), ":material/upload_file:")
 who = auth.sidebar()
 st.title(_("Manage data"))
@@ -245,6 +249,9 @@ elif upload is not None:
                 except LoadRejected as err:  # the database changed since the dry run
                     st.session_state.pop("manage-checked", None)
                     show_rejection(err, _("Load rejected"), "load")
+                except TimeoutError:  # another writer held the lock longer than a load waits
+                    st.session_state.pop("manage-checked", None)
+                    st.error(_(BUSY_TEXT))
 
 # ------------------------------------------------------------------ history and removal
 
@@ -276,6 +283,8 @@ if manifest:
             st.rerun()
         except LoadRejected as err:
             show_rejection(err, _("Removal refused, a later load needs this one"), "removal")
+        except TimeoutError:
+            st.error(_(BUSY_TEXT))
         except ValueError as err:
             st.error(common.plain(err))
 

@@ -269,3 +269,17 @@ def test_st37_authority_file_upload_loads(fresh_bundled_db, monkeypatch):
     con = loaders.open_snapshot(fresh_bundled_db)
     assert con.execute("SELECT office FROM authority_files").fetchall() == [("EP",)]
     con.close()
+
+
+def test_a_load_while_another_writer_holds_the_database_says_busy_and_changes_nothing(fresh_bundled_db,
+                                                                                        monkeypatch):
+    at = click(upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE),
+               "manage-dry-run")
+    before = state(fresh_bundled_db)
+    monkeypatch.setenv("IPDX_LOCK_WAIT", "0.3")
+    from loaders.store import writer_lock
+    with writer_lock(loaders.Paths(fresh_bundled_db)):  # the real lock, as another load holds it
+        at = click(at, "manage-confirm")
+    assert not at.exception
+    assert any("The database is busy" in e.value for e in at.error)
+    assert state(fresh_bundled_db) == before

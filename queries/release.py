@@ -44,7 +44,7 @@ class RoundRelease:
     masked_questions: frozenset[tuple[str, str]]  # (office, question_id): the whole question
     suppressed_totals: frozenset[tuple[str, str]]  # (question_id, option code)
     suppressed_blank_totals: frozenset[str]  # question_id
-    suppressed_cells: frozenset[tuple[str, str, str]] = frozenset()  # masked cells and whole questions'
+    suppressed_cells: frozenset[tuple[str, str, str]] = frozenset()  # masked cells and wholly masked questions
 
     def cell_keys(self) -> list[str]:
         """The suppressed cells as 'round/office/question/option' keys (`survey` queries)."""
@@ -56,14 +56,14 @@ class RoundRelease:
         return self.respondents - self.hidden
 
     def cell_masked(self, office: str, question_id: str, code: str) -> bool:
-        return (office, question_id, code) in self.masked_cells or (office, question_id) in self.masked_questions
+        return (office, question_id, code) in self.suppressed_cells
 
-    def masked_among(self, offices) -> pd.DataFrame:
-        """Suppressed cells of `offices` (office, question_id, code; code None = whole question)."""
-        offices = set(offices)
-        rows = [(o, q, c) for o, q, c in self.masked_cells if o in offices]
-        rows += [(o, q, None) for o, q in self.masked_questions if o in offices]
-        return pd.DataFrame(rows, columns=["office", "question_id", "code"])
+
+def withheld_keys(consent: pd.DataFrame, own_office: str | None = None) -> list[str] | None:
+    """The respondents without consent (`queries.disclosure.consent_by_office`), less
+    `own_office`, as 'round/office' keys; None when there are none."""
+    refused = consent[~consent["consented"].astype(bool) & (consent["office"] != (own_office or ""))]
+    return sorted(f"{r}/{o}" for r, o in zip(refused["round"], refused["office"])) or None
 
 
 def hidden_by_round(withheld: list[str] | None) -> dict[str, frozenset[str]]:
@@ -168,9 +168,9 @@ def _releases(con, withheld: list[str] | None, rounds) -> dict[str, RoundRelease
 def _masked_options(release: RoundRelease, offices) -> tuple[set[tuple[str, str]], set[str]]:
     """(question_id, code) pairs with a suppressed cell among `offices`, and the questions
     with a wholly suppressed answer among them."""
-    masked = release.masked_among(offices)
-    cells = {(q, c) for q, c in zip(masked["question_id"], masked["code"]) if c is not None}
-    whole = {q for q, c in zip(masked["question_id"], masked["code"]) if c is None}
+    offices = set(offices)
+    cells = {(q, c) for o, q, c in release.masked_cells if o in offices}
+    whole = {q for o, q in release.masked_questions if o in offices}
     return cells, whole
 
 
@@ -259,8 +259,8 @@ def public_category_counts(con, offices: list[str] | None = None,
         per_office = cells.groupby(["office", "direction", "category"], dropna=False).agg(
             masked=("masked", "any"), shown_yes=("shown_yes", "any")).reset_index()
         unknown = per_office[per_office["masked"] & ~per_office["shown_yes"]]
-        whole = release.masked_among(base)
-        blank_unknown = set(_directions_of(cells, whole))
+        _cells_hit, whole = _masked_options(release, base)
+        blank_unknown = set(cells.loc[cells["question_id"].isin(whole), "direction"])
         for row in counts[counts["round"] == round_].itertuples():
             if ((unknown["direction"] == row.direction) & (unknown["category"] == row.category)).any():
                 counts.loc[row.Index, ["offices", "share"]] = pd.NA
@@ -269,12 +269,6 @@ def public_category_counts(con, offices: list[str] | None = None,
                 counts.loc[row.Index, "no_answer"] = pd.NA
                 counts.loc[row.Index, "suppressed"] = True
     return counts
-
-
-def _directions_of(cells: pd.DataFrame, masked: pd.DataFrame) -> list[str]:
-    """Directions of the questions wholly suppressed for some office in `masked`."""
-    whole = set(masked.loc[masked["code"].isna(), "question_id"])
-    return list(cells.loc[cells["question_id"].isin(whole), "direction"].unique())
 
 
 def public_option_changes(con, section: str, from_round: str, to_round: str, direction: str | None = None,

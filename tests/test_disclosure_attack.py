@@ -38,9 +38,7 @@ def con(bundled_db):
 
 @pytest.fixture(scope="module")
 def withheld(con) -> list[str]:
-    consent = consent_by_office(con)
-    refused = consent[~consent["consented"].astype(bool)]
-    return sorted(f"{r}/{o}" for r, o in zip(refused["round"], refused["office"]))
+    return release.withheld_keys(consent_by_office(con))
 
 
 def _filters(con, hidden: set[str]) -> list[tuple[str, list[str] | None]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from queries.disclosure import consent_by_office
+from queries.release import withheld_keys
 
 from . import data
 from .auth import Viewer, current_viewer, secrets
@@ -63,7 +64,4 @@ def withheld(who: Viewer | None = None) -> list[str] | None:
     who = who or viewer()
     if who.sees_everything:
         return None
-    consent = data.query(consent_by_office)
-    rows = consent[~consent["consented"] & (consent["office"] != (who.office or ""))]
-    keys = sorted(f"{r}/{o}" for r, o in zip(rows["round"], rows["office"]))
-    return keys or None
+    return withheld_keys(data.query(consent_by_office), who.office)

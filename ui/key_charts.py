@@ -83,11 +83,8 @@ def connection_context(con, round: str | None = None, as_of=None) -> Context:
     public viewer (every office that did not consent is hidden)."""
     import queries
     names = dict(con.execute("SELECT code, name FROM offices").fetchall())
-    consent = consent_by_office(con)
-    refused = consent[~consent["consented"].astype(bool)]
-    hidden = sorted(f"{r}/{o}" for r, o in zip(refused["round"], refused["office"]))
     return Context(lambda fn, **kwargs: fn(con, **kwargs), names, queries.provenance(con), round, as_of,
-                   hidden or None)
+                   release.withheld_keys(consent_by_office(con)))
 
 
 @dataclass

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 
 from .checks import MAX_DAYS_EARLY, Checker
+from .holiday_calendars import GRACE_UNITS, add_schedule_calendar_columns
+from .holiday_calendars import known_codes as known_holiday_calendars
 from .readers import StagedTable, check_csv_text, detect_format, read_csv_sql, stage_file
 
 FREQUENCIES = ["weekly", "biweekly", "monthly", "quarterly"]
@@ -188,9 +190,10 @@ class _TableHandler:
 
 class ScheduleHandler(_TableHandler):
     required = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"]
-    optional = ["ends"]
+    optional = ["ends", "grace_unit", "holiday_calendar"]
     key = ["provider", "recipient", "dataset"]
-    columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
+    columns = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target",
+               "grace_unit", "holiday_calendar"]
     target = "delivery_schedule"
 
     def rules(self, ck: Checker) -> None:
@@ -210,17 +213,36 @@ class ScheduleHandler(_TableHandler):
                       "a recipient other than the provider")
         ck.rows_where(f"try_cast({ck.ref('ends')} AS DATE) < try_cast({ck.ref('starts')} AS DATE)", "ends",
                       "an end date on or after 'starts'")
+        ck.one_of("grace_unit", GRACE_UNITS)
+        if ck.has("holiday_calendar"):
+            ck.rows_where(f"{ck.ref('holiday_calendar')} IS NOT NULL AND "
+                          f"NOT list_contains($calendars, upper({ck.ref('holiday_calendar')}))", "holiday_calendar",
+                          "a holiday calendar: an ISO 3166 country code that the 'holidays' package supports "
+                          "(e.g. JP, US) or an office code listed in data/reference/holiday-calendars.csv "
+                          "(e.g. EP, WO), or empty", params={"calendars": list(known_holiday_calendars())})
         label_rules(ck, "dataset", DATASET_LABELS)
         ck.duplicate_keys(self.key)
 
     def clean_select(self, ck: Checker) -> str:
+        # A file without grace_unit / holiday_calendar means what schedules always meant:
+        # calendar days, no holidays.
         return f"""SELECT
               {ck.ref('provider')} AS provider, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, lower({ck.ref('frequency')}) AS frequency,
               CAST({ck.integer_sql('grace_days')} AS INTEGER) AS grace_days,
               {ck.date_sql('starts')} AS starts, {ck.date_sql('ends')} AS ends,
-              CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target
+              CAST({ck.ref('on_time_target')} AS DOUBLE) AS on_time_target,
+              coalesce(lower({ck.ref('grace_unit')}), 'days') AS grace_unit,
+              upper({ck.ref('holiday_calendar')}) AS holiday_calendar
             FROM {ck.typed_source()}"""
+
+    def validate(self, scratch, request) -> Prepared:
+        add_schedule_calendar_columns(scratch, "nxt")
+        return super().validate(scratch, request)
+
+    def load_screened(self, scratch, request, seq: int) -> dict | None:
+        add_schedule_calendar_columns(scratch, "nxt")
+        return super().load_screened(scratch, request, seq)
 
 
 class DeliveriesHandler(_TableHandler):

@@ -50,7 +50,10 @@ CREATE TABLE survey_answers (
 -- The shared update calendar: who delivers what to whom, how often, with which SLA.
 CREATE TABLE delivery_schedule (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, frequency VARCHAR,
-    grace_days INTEGER, starts DATE, ends DATE, on_time_target DOUBLE, load_seq INTEGER
+    grace_days INTEGER, starts DATE, ends DATE, on_time_target DOUBLE, load_seq INTEGER,
+    -- Business-day schedules (issue 17); last, as in a snapshot that gained them by ALTER TABLE.
+    grace_unit VARCHAR DEFAULT 'days',  -- 'days' | 'business_days'
+    holiday_calendar VARCHAR            -- ISO country or office code (loaders/holiday_calendars.py); NULL = none
 );
 CREATE TABLE deliveries (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, format VARCHAR, standard VARCHAR,

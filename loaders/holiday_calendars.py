@@ -62,3 +62,67 @@ def add_schedule_calendar_columns(con, schema: str) -> None:
     as in schema.sql): its schedules keep their meaning, calendar days and no holidays."""
     con.execute(f"ALTER TABLE {schema}.delivery_schedule ADD COLUMN IF NOT EXISTS grace_unit VARCHAR DEFAULT 'days'")
     con.execute(f"ALTER TABLE {schema}.delivery_schedule ADD COLUMN IF NOT EXISTS holiday_calendar VARCHAR")
+
+
+#: The snapshot's table of business days (weekdays that are not holidays), numbered in order per
+#: calendar ('' = weekends only, for a business-day schedule without holiday_calendar).
+BUSINESS_DAYS_TABLE = "business_days"
+#: The table reaches this far past the calendar's horizon: room for a shift past a long holiday
+#: and for grace counted in business days. A deadline beyond it is unknown (the occurrence stays
+#: pending), which only a grace of years could reach.
+BUSINESS_DAYS_MARGIN = dt.timedelta(days=3 * 366)
+
+
+def schedule_day_calendar_sql(alias: str = "s") -> str:
+    """SQL: the business-day calendar an occurrence of schedule `alias` moves on, or NULL when
+    its dates never move (a calendar-day schedule without holiday_calendar: today's meaning)."""
+    return (f"CASE WHEN {alias}.grace_unit = 'business_days' OR {alias}.holiday_calendar IS NOT NULL "
+            f"THEN coalesce({alias}.holiday_calendar, '') END")
+
+
+def write_business_days(con, horizon: dt.date) -> None:
+    """(Re)write BUSINESS_DAYS_TABLE in the connection's current database for every calendar the
+    schedules use, from the earliest `starts` of such a schedule to horizon + BUSINESS_DAYS_MARGIN.
+    The holidays come from the `holidays` package (`holiday_dates`)."""
+    used = con.execute(f"SELECT {schedule_day_calendar_sql()} AS calendar, min(s.starts) FROM delivery_schedule s "
+                       "GROUP BY 1 HAVING calendar IS NOT NULL ORDER BY 1").fetchall()
+    con.execute(f"CREATE OR REPLACE TABLE {BUSINESS_DAYS_TABLE} (calendar VARCHAR, day DATE, n BIGINT)")
+    last = horizon + BUSINESS_DAYS_MARGIN
+    for calendar, first in used:
+        # Holidays are looked up a year before `starts` too, harmlessly: the table starts at `starts`.
+        closed = set(holiday_dates(calendar, first.year - 1, last.year)) if calendar else set()
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        open_days = [d for d in days if is_business_day(d, closed)]
+        con.execute(f"INSERT INTO {BUSINESS_DAYS_TABLE} SELECT $calendar, unnest($days), "
+                    "generate_subscripts($days, 1)", {"calendar": calendar, "days": open_days})
+
+
+def business_day_shift_sql(occurrences: str) -> str:
+    """SQL over `occurrences` (a subquery or table of a schedule's occurrences: the schedule's
+    columns with `scheduled_date` the nominal date): the same rows with
+    - `scheduled_date` moved to the next business day (not a weekend, not a holiday of the
+      schedule's holiday_calendar) when the schedule says business_days or names a calendar
+      and the nominal date is not a business day; else unchanged (today's meaning);
+    - `nominal_date`, the date before any move;
+    - `deadline`: scheduled_date + grace_days (grace_unit days), or the business day grace_days
+      business days after scheduled_date (business_days; grace 0 = scheduled_date itself).
+    Two nominal dates moved onto the same day are one occurrence (the earlier nominal date)."""
+    return f"""
+SELECT * EXCLUDE (day_calendar, business_n, duplicate) FROM (
+    SELECT m.* EXCLUDE (deadline_day),
+           CASE WHEN m.grace_unit = 'business_days' THEN m.deadline_day
+                ELSE m.scheduled_date + m.grace_days END AS deadline,
+           row_number() OVER (PARTITION BY m.provider, m.recipient, m.dataset, m.scheduled_date
+                              ORDER BY m.nominal_date) AS duplicate
+    FROM (
+        SELECT sh.*, g.day AS deadline_day
+        FROM (
+            SELECT o.* EXCLUDE (scheduled_date), coalesce(b.day, o.scheduled_date) AS scheduled_date,
+                   o.scheduled_date AS nominal_date, b.n AS business_n
+            FROM (SELECT *, {schedule_day_calendar_sql('x')} AS day_calendar FROM {occurrences} x) o
+            ASOF LEFT JOIN {BUSINESS_DAYS_TABLE} b
+              ON o.day_calendar = b.calendar AND o.scheduled_date <= b.day) sh
+        LEFT JOIN {BUSINESS_DAYS_TABLE} g
+          ON sh.grace_unit = 'business_days' AND g.calendar = sh.day_calendar
+         AND g.n = sh.business_n + sh.grace_days) m
+) WHERE duplicate = 1"""

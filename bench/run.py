@@ -4,8 +4,8 @@ Measures, on this machine, in this process (children only where memory is measur
 
 1. load   - the project's load of the delivery log (validation, archive, new snapshot) vs
             DuckDB's bare `CREATE TABLE t AS SELECT * FROM read_csv(file)`; target <= 2.0x.
-2. metrics - every metric function of `queries` that a page calls (found in the pages' code at
-            run time) on the big database; the ones `bench/pandas_reference.py` also computes
+2. metrics - every metric call `queries.registry.METRICS` marks for the bench (the metrics the
+            pages call) on the big database; the ones `bench/pandas_reference.py` also computes
             are checked for equal numbers and timed against pandas over the same CSVs;
             target: DuckDB >= 10x faster.
 3. pages  - every page (dashboard.py and pages/*.py) rendered with AppTest, warm cache, on the
@@ -23,14 +23,11 @@ also written to WORKDIR/results.json.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
-import importlib
 import inspect
 import json
 import math
 import os
-import pkgutil
 import shutil
 import socket
 import statistics
@@ -51,6 +48,7 @@ import duckdb  # noqa: E402
 
 import loaders  # noqa: E402
 import queries  # noqa: E402
+from queries import registry  # noqa: E402
 from bench import pandas_reference  # noqa: E402
 from bench.generate import generate  # noqa: E402
 
@@ -169,55 +167,10 @@ def measure_load(data: dict, workdir: Path, runs: int) -> dict:
 
 # --------------------------------------------------------------------------- 2. metrics
 
-def query_functions() -> dict[str, object]:
-    """Every public function defined in a module of `queries`, by 'module.name'."""
-    found = {}
-    for info in pkgutil.iter_modules(queries.__path__):
-        module = importlib.import_module(f"queries.{info.name}")
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if not name.startswith("_") and fn.__module__ == module.__name__:
-                found[f"{info.name}.{name}"] = fn
-    for name, fn in inspect.getmembers(queries, inspect.isfunction):
-        if not name.startswith("_") and fn.__module__ == "queries":
-            found[name] = fn
-    return found
-
-
 def page_metric_calls() -> list[tuple[str, dict, list[str]]]:
-    """(function key, literal keyword arguments, pages) for every `query(fn, ...)` call in the
-    pages, dashboard.py and ui/ (the helpers pages use). Non-literal arguments are left out;
-    `metric_kwargs` fills the ones a function needs."""
-    functions = query_functions()
-    by_name: dict[str, list[str]] = {}
-    for key in functions:
-        by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
-    calls: dict[tuple, list[str]] = {}
-    sources = PAGE_DIRS + sorted((ROOT / "ui").glob("*.py"))
-    for source in sources:
-        tree = ast.parse(source.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and node.args and
-                    ((isinstance(node.func, ast.Attribute) and node.func.attr == "query") or
-                     (isinstance(node.func, ast.Name) and node.func.id == "query"))):
-                continue
-            target = node.args[0]
-            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
-            module = getattr(getattr(target, "value", None), "id", "")
-            candidates = by_name.get(name, [])
-            key = next((k for k in candidates if k.split(".")[0] in module), candidates[0] if candidates else None)
-            if key is None:
-                continue
-            literal = {}
-            for kw in node.keywords:
-                if kw.arg is not None:
-                    with contextlib.suppress(ValueError, SyntaxError):
-                        literal[kw.arg] = ast.literal_eval(kw.value)
-            frozen = (key, tuple(sorted((k, repr(v)) for k, v in literal.items())))
-            calls.setdefault(frozen, []).append(source.stem)
-    out = []
-    for (key, frozen), pages in sorted(calls.items()):
-        out.append((key, {k: ast.literal_eval(v) for k, v in frozen}, sorted(set(pages))))
-    return out
+    """(metric name, literal keyword arguments, pages) for every call `queries.registry.METRICS`
+    asks the bench to time. `metric_kwargs` fills the arguments a function needs from the data."""
+    return [(m.name, dict(literal), list(m.pages)) for m in registry.METRICS for literal in m.bench]
 
 
 def metric_kwargs(fn, literal: dict, context: dict) -> dict | None:
@@ -245,12 +198,11 @@ def metric_context(con) -> dict:
 
 def measure_metrics(db: Path, runs: int) -> tuple[dict, list[str]]:
     """Median time of every page metric call on `db` (no result cache: each call runs)."""
-    functions = query_functions()
     con = loaders.open_snapshot(db)
     context = metric_context(con)
     results, skipped = {}, []
     for key, literal, pages in page_metric_calls():
-        fn = functions[key]
+        fn = registry.BY_NAME[key].function
         kwargs = metric_kwargs(fn, literal, context)
         if kwargs is None:
             skipped.append(f"{key} (needs an argument the pages compute)")
@@ -269,10 +221,8 @@ def measure_pandas(folder: Path, db: Path, metrics: dict, runs: int) -> dict:
     times, (reference, as_of) = timed(lambda: pandas_reference.compute_all(folder, covered), runs)
     problems, duck_total = [], 0.0
     con = loaders.open_snapshot(db)
-    functions = query_functions()
     for name in covered:
-        key = next(k for k in functions if k.endswith("." + name))
-        fn = functions[key]
+        fn = next(m.function for m in registry.METRICS if m.name.endswith("." + name))
         kwargs = {"as_of": as_of.date()} if "as_of" in inspect.signature(fn).parameters else {}
         duck_times, value = timed(lambda: fn(loaders.cursor(con), **kwargs), runs)
         duck_total += statistics.median(duck_times)

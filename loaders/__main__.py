@@ -141,7 +141,10 @@ def _without_nan(value):
 
 
 def cmd_metrics(args) -> int:
-    from queries import coverage, metrics_summary
+    from queries import coverage, metrics_summary, registry
+    if args.list:
+        sys.stdout.write(registry.listing())
+        return 0
     con = store.connect_read_only(_db(args))
     summary = metrics_summary(con, as_of=args.as_of)
     # XML batches and the completeness measured from them (per delivery and field), for scripts.
@@ -254,6 +257,8 @@ def parser() -> argparse.ArgumentParser:
     _add_db(m)
     m.add_argument("--json", action="store_true", help="one JSON object on one line")
     m.add_argument("--as-of", help="reference date YYYY-MM-DD for pending vs missed (default: today, UTC)")
+    m.add_argument("--list", action="store_true",
+                   help="list every metric of queries.registry with its meaning (docs/metrics.md) and exit")
     m.set_defaults(func=cmd_metrics)
     return p
 

@@ -296,7 +296,6 @@ METRICS: tuple[Metric, ...] = (
 #: Public functions of `queries` that read the database but are not metrics, and why.
 NOT_METRICS = {
     "delivery.data_as_of": "the default reference date, a parameter of the delivery metrics",
-    "delivery.materialise_scheduled_occurrences": "builds the calendar at load time (moving to db/)",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
 }

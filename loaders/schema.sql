@@ -46,6 +46,12 @@ CREATE TABLE survey_answers (
     round VARCHAR, office VARCHAR, question_id VARCHAR, option_code VARCHAR,
     status VARCHAR NOT NULL, value_text VARCHAR, value_num DOUBLE
 );
+-- Answer options' labels in the interface's other languages, from the round's codebook
+-- (label_fr = "..."): one row per option and language; direction '' for a question without one.
+CREATE TABLE codebook_labels (
+    round VARCHAR, section VARCHAR, direction VARCHAR, code VARCHAR, lang VARCHAR, label VARCHAR,
+    PRIMARY KEY (round, section, direction, code, lang)
+);
 
 -- The shared update calendar: who delivers what to whom, how often, with which SLA.
 CREATE TABLE delivery_schedule (

@@ -273,6 +273,21 @@ def parse_multiple_choice(cell: str, question: Question) -> tuple[list[str], lis
     return chosen, unknown
 
 
+def codebook_label_rows(round_name: str, codebook: Codebook) -> list[tuple]:
+    """The codebook's option labels in other languages, as rows of `codebook_labels`: (round,
+    section, direction or '', option code, language, label). Where two questions of a section
+    and direction share an option code, the later question's labels are the ones kept."""
+    by_option: dict[tuple[str, str, str], dict[str, str]] = {}
+    for question in codebook.questions:
+        if question.section is None:
+            continue
+        for option in question.options:
+            if option.translations:
+                by_option[(question.section, question.direction or "", option.code)] = option.translations
+    return [(round_name, section, direction, code, lang, label)
+            for (section, direction, code), translations in by_option.items() for lang, label in translations.items()]
+
+
 class SurveyHandler:
     def validate(self, scratch, request) -> Prepared:
         codebook_name = Path(request.codebook).name
@@ -484,7 +499,8 @@ class SurveyHandler:
         if dropped:
             counts["notes"].append("offices no longer in this round (the new file replaces the round): "
                                    + ", ".join(dropped))
-        for table in ("survey_answers", "survey_respondents", "survey_options", "survey_questions", "survey_rounds"):
+        for table in ("survey_answers", "survey_respondents", "survey_options", "survey_questions", "survey_rounds",
+                      "codebook_labels"):
             scratch.execute(f"DELETE FROM nxt.{table} WHERE round = $r", {"r": rnd})
         scratch.execute("INSERT INTO nxt.survey_rounds VALUES ($r, $t, $f, $to, $cb, $seq, $b)",
                         {"r": rnd, "t": cb.title, "f": cb.fielded_from, "to": cb.fielded_to,
@@ -497,6 +513,9 @@ class SurveyHandler:
                    for q in cb.questions if q.type != "yes_no" for j, o in enumerate(q.options)]
         if options:
             scratch.executemany("INSERT INTO nxt.survey_options VALUES (?, ?, ?, ?, ?, ?)", options)
+        labels = codebook_label_rows(rnd, cb)
+        if labels:
+            scratch.executemany("INSERT INTO nxt.codebook_labels VALUES (?, ?, ?, ?, ?, ?)", labels)
         scratch.execute("INSERT INTO nxt.survey_respondents SELECT $r, office, source_row FROM clean_respondents",
                         {"r": rnd})
         scratch.execute("INSERT INTO nxt.survey_answers SELECT $r, office, question_id, option_code, status, "

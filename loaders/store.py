@@ -34,6 +34,8 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from db.calendar import materialise_scheduled_occurrences
+
 from .problems import LoadRejected, Problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -377,16 +379,14 @@ def _ext_for(path: Path, display: str, content: bytes | None = None) -> str:
 
 
 #: Loads that change the schedule or the delivery log, after which the snapshot's scheduled
-#: occurrences are brought up to date (queries.delivery.materialise_scheduled_occurrences).
+#: occurrences are brought up to date (db.calendar.materialise_scheduled_occurrences).
 OCCURRENCE_KINDS = ("schedule", "deliveries")
 
 
 def _materialise_occurrences(scratch: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Bring the snapshot's scheduled occurrences up to date inside the load's transaction, so
-    that a snapshot never pairs new data with an old calendar. The rule lives with the metrics
-    that define it; its SQL names tables unqualified, hence `USE nxt` for the duration."""
-    from queries.delivery import materialise_scheduled_occurrences
-
+    that a snapshot never pairs new data with an old calendar. Its SQL names tables
+    unqualified, hence `USE nxt` for the duration."""
     scratch.execute("USE nxt")
     try:
         materialise_scheduled_occurrences(scratch, schedule_changed=kind == "schedule")

@@ -47,6 +47,9 @@ import datetime as dt
 
 import pandas as pd
 
+from db.calendar import OCCURRENCES_HORIZON_KEY as OCCURRENCES_HORIZON_KEY  # read by tests that drop the calendar
+from db.calendar import OCCURRENCES_TABLE, calendar_horizon, occurrence_rows_sql
+
 OUTCOMES = ("on_time", "late", "missed", "pending")
 
 
@@ -78,106 +81,18 @@ def _params(as_of, since=None, until=None, providers=None, recipients=None, data
 _SCHEDULE_FILTER = """($providers IS NULL OR list_contains($providers, s.provider))
       AND ($recipients IS NULL OR list_contains($recipients, s.recipient))
       AND ($datasets IS NULL OR list_contains($datasets, s.dataset))"""
-
-
-def _occurrences_sql(horizon: str) -> str:
-    """Every occurrence of every (filtered) schedule from `starts` up to `ends` and the SQL
-    expression `horizon` ($as_of for outcomes, $horizon for the calendar ahead)."""
-    return f"""
-WITH occurrences AS (
-    SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.on_time_target,
-           CAST(CASE s.frequency
-                  WHEN 'weekly' THEN s.starts + to_days(CAST(7 * n AS INTEGER))
-                  WHEN 'biweekly' THEN s.starts + to_days(CAST(14 * n AS INTEGER))
-                  WHEN 'monthly' THEN s.starts + to_months(CAST(n AS INTEGER))
-                  ELSE s.starts + to_months(CAST(3 * n AS INTEGER)) END AS DATE) AS scheduled_date,
-           least(coalesce(s.ends, {horizon}), {horizon}) AS last_date
-    FROM delivery_schedule s,
-         LATERAL (SELECT unnest(range(0, greatest(date_diff('day', s.starts,
-                  least(coalesce(s.ends, {horizon}), {horizon})), 0) // 7 + 2)) AS n)
-    WHERE {_SCHEDULE_FILTER}
-),
-scheduled AS (
-    SELECT * EXCLUDE (last_date) FROM occurrences
-    WHERE scheduled_date <= last_date
-      AND ($since IS NULL OR scheduled_date >= $since)
-      AND ($until IS NULL OR scheduled_date <= $until)
-)"""
-
-
-def _with_deliveries_sql(calendar: str) -> str:
-    """The occurrences of `calendar` (a table or CTE of _occurrences_sql's columns) with their
-    delivery row (if any) and deadline: all an outcome needs except as_of."""
-    return f"""
-SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes,
-       s.scheduled_date + s.grace_days AS deadline
-FROM {calendar} s
-LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)"""
-
-
-#: Every scheduled occurrence with its delivery row and deadline, generated up to `horizon`:
-#: used when a query reaches past the materialised calendar (below). The same texts build the
-#: calendar and the view, so the occurrence rule is written once.
-def _occurrence_rows_sql(horizon: str) -> str:
-    return _occurrences_sql(horizon) + _with_deliveries_sql("scheduled")
-
-
-#: The materialised calendar (see materialise_scheduled_occurrences), the view that joins it
-#: to the log, and the `meta` key of the last date the calendar reaches.
-CALENDAR_TABLE = "schedule_calendar"
-OCCURRENCES_TABLE = "scheduled_occurrences"
-OCCURRENCES_HORIZON_KEY = "scheduled_occurrences_horizon"
-#: The calendar must reach a year past the data (calendar_ics looks 365 days past as_of) ...
-OCCURRENCES_DAYS_NEEDED = 365
-#: ... and is built to reach this far, so that the loads of the next month need not rebuild it.
-OCCURRENCES_DAYS_AHEAD = 400
-
-
-def materialise_scheduled_occurrences(con, schedule_changed: bool = True) -> dt.date:
-    """Keep the snapshot's scheduled occurrences ready for the metrics, in the connection's
-    current database: the table `schedule_calendar` (every occurrence of every schedule, up to
-    a horizon OCCURRENCES_DAYS_AHEAD days past the latest of: scheduled dates in the log,
-    delivery dates, today; the horizon is recorded in `meta`) and the view
-    `scheduled_occurrences` (that calendar joined to the log). Returns the horizon.
-
-    Called by the loader inside the transaction of every load of the schedule or the log. The
-    calendar depends on the schedule only, so a load of the log rebuilds it only when the
-    horizon no longer reaches OCCURRENCES_DAYS_NEEDED days past the data, or the snapshot
-    predates the calendar: a million-row log load then costs nothing here. (Materialising the
-    join as well cost 0.7 s per load at 1M rows; the view costs each metric query a hash join,
-    about 0.1 s at 1M, paid once per snapshot and filter thanks to the page cache.)"""
-    latest = con.execute("SELECT max(scheduled_date), max(CAST(delivered_at AS DATE)) FROM deliveries").fetchall()[0]
-    reach = max([d for d in latest if d is not None] + [_today()])
-    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
-                             "WHERE table_catalog = current_database() AND table_name IN ($c, $o)",
-                             {"c": CALENDAR_TABLE, "o": OCCURRENCES_TABLE}).fetchall())
-    stored = con.execute("SELECT value FROM meta WHERE key = $key", {"key": OCCURRENCES_HORIZON_KEY}).fetchall()
-    up_to_date = (CALENDAR_TABLE in kinds and kinds.get(OCCURRENCES_TABLE) == "VIEW" and stored
-                  and dt.date.fromisoformat(stored[0][0]) >= reach + dt.timedelta(days=OCCURRENCES_DAYS_NEEDED))
-    if up_to_date and not schedule_changed:
-        return dt.date.fromisoformat(stored[0][0])
-    horizon = reach + dt.timedelta(days=OCCURRENCES_DAYS_AHEAD)
-    params = _params(horizon) | {"horizon": horizon}
-    del params["as_of"]
-    if kinds.get(OCCURRENCES_TABLE) == "BASE TABLE":  # materialised by an earlier version
-        con.execute(f"DROP TABLE {OCCURRENCES_TABLE}")
-    con.execute(f"CREATE OR REPLACE TABLE {CALENDAR_TABLE} AS {_occurrences_sql('$horizon')} "
-                "SELECT * FROM scheduled", params)
-    con.execute(f"CREATE OR REPLACE VIEW {OCCURRENCES_TABLE} AS {_with_deliveries_sql(CALENDAR_TABLE)}")
-    con.execute("INSERT OR REPLACE INTO meta VALUES ($key, $value)",
-                {"key": OCCURRENCES_HORIZON_KEY, "value": horizon.isoformat()})
-    return horizon
+#: The period filter on an occurrence's scheduled_date (inclusive; NULL = open).
+_PERIOD_FILTER = "($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until)"
 
 
 def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
     """SQL of the occurrences (with their delivery rows) of the filtered schedules from `starts`
     up to `ends` and the SQL expression `upper` (whose value is `upper_date`), within
     $since/$until: read from the materialised calendar (the view `scheduled_occurrences`) when
-    it reaches `upper_date`, else generated (a snapshot from before the calendar existed, or a
-    date past its horizon)."""
-    rows = con.execute("SELECT value FROM meta WHERE key = $key", {"key": OCCURRENCES_HORIZON_KEY}).fetchall()
-    if not rows or upper_date > dt.date.fromisoformat(rows[0][0]):
-        return _occurrence_rows_sql(upper)
+    it reaches `upper_date`, else generated (a date past its horizon)."""
+    horizon = calendar_horizon(con)
+    if horizon is None or upper_date > horizon:
+        return occurrence_rows_sql(upper, _SCHEDULE_FILTER, _PERIOD_FILTER)
     return f"""
 SELECT * FROM {OCCURRENCES_TABLE} s
 WHERE s.scheduled_date <= {upper} AND {_SCHEDULE_FILTER}

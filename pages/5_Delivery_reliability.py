@@ -16,7 +16,7 @@ common.page_header(_("Delivery reliability"), ":material/local_shipping:",
                    "deliveries")
 
 filters = delivery_views.delivery_filters()
-as_of, since, until = filters["as_of"], filters["since"], filters["until"]
+as_of, since, until = filters["as_of"], filters["where"].since, filters["where"].until
 st.caption(_("As of **{as_of}** (UTC). Period: scheduled dates {since} to {until}, inclusive, UTC. On time = "
              "delivered by scheduled date + grace days; pending = deadline not passed at the as-of date (never "
              "counted as missed).").format(as_of=i18n.date(as_of), since=i18n.date(since) if since else _("start"),
@@ -130,7 +130,7 @@ st.subheader(_("One provider office in detail"))
 office = common.url_select(_("Provider office"), list(scorecard["provider"]), key="detail",
                            format_func=lambda c: common.office_label(c, names))
 if office:
-    detail = {**filters, "providers": [office]}
+    detail = {**filters, "where": filters["where"].replace(providers=[office])}
     schedules = data.query(delivery.schedule_scorecard, **detail)
     schedules = schedules.assign(recipient=[common.office_label(c, names) for c in schedules["recipient"]])
     common.show_table(schedules.drop(columns=["provider"]), key="table-detail-schedules",

@@ -50,9 +50,7 @@ else:
     common.download_csv(overdue, "overdue-deliveries", "overdue")
 
 st.subheader(_("Upcoming deliveries"))
-upcoming = data.query(delivery.upcoming_deliveries, as_of=as_of, days_ahead=7 * weeks,
-                      providers=filters["providers"], recipients=filters["recipients"],
-                      datasets=filters["datasets"])
+upcoming = data.query(delivery.upcoming_deliveries, as_of=as_of, days_ahead=7 * weeks, where=filters["where"])
 if upcoming.empty:
     st.info(_("No delivery is scheduled in this window for these filters."))
 else:
@@ -80,8 +78,7 @@ st.subheader(_("Subscribe: the calendar as an iCalendar (.ics) file"))
 horizon = common.url_select(_("Calendar file covers"), [90, 180, 365, 730], key="ics_days", default=365,
                             format_func=lambda d: _("the next {days} days").format(days=i18n.number(d)))
 # Built on click (a year of events for a large log takes seconds), with the icalendar library.
-ics = data.deferred(update_calendar.calendar_ics, as_of=as_of, days_ahead=horizon, providers=filters["providers"],
-                    recipients=filters["recipients"], datasets=filters["datasets"])
+ics = data.deferred(update_calendar.calendar_ics, as_of=as_of, days_ahead=horizon, where=filters["where"])
 st.download_button(_("Download calendar (.ics)"), data=ics, file_name="ip-data-exchange-calendar.ics",
                    mime="text/calendar", key="download-ics", on_click="ignore", icon=":material/event:")
 st.caption(_("One all-day event per scheduled delivery, for the filters above (provider, recipient, dataset). "

@@ -23,8 +23,8 @@ threshold_text = i18n.percent(threshold, 0)
 period = {k: v for k, v in filters.items() if k != "as_of"}
 st.caption(_("Period: scheduled dates {since} to {until}, inclusive, UTC. Completeness = populated / records over "
              "the period; below threshold = under {threshold}.").format(
-    since=i18n.date(filters["since"]) if filters["since"] else _("start"),
-    until=i18n.date(filters["until"]) if filters["until"] else _("end"), threshold=threshold_text))
+    since=i18n.date(filters["where"].since) if filters["where"].since else _("start"),
+    until=i18n.date(filters["where"].until) if filters["where"].until else _("end"), threshold=threshold_text))
 names = common.office_names()
 
 st.subheader(_("Provider office x field"))
@@ -113,8 +113,8 @@ else:
     stream = common.url_select(_("Delivery stream"), list(dict.fromkeys(streams)), key="stream",
                                format_func=lambda s: " -> ".join(s.split("|")[:2]) + " · " + s.split("|")[2])
     provider, recipient, dataset = stream.split("|", 2)
-    volumes = data.query(completeness.delivery_volumes, since=filters["since"], until=filters["until"],
-                         providers=[provider], recipients=[recipient], datasets=[dataset])
+    volumes = data.query(completeness.delivery_volumes,
+                         where=filters["where"].replace(providers=[provider], recipients=[recipient], datasets=[dataset]))
     fig = go.Figure()
     fig.add_scatter(x=volumes["scheduled_date"], y=volumes["band_high"], mode="lines", line=dict(width=0),
                     showlegend=False, hoverinfo="skip")

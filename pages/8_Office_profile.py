@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import completeness, delivery, peers, release
+from queries.filters import DeliveryFilter
 from ui import auth, common, data, disclosure, exports, i18n, key_charts, survey_views
 from ui.i18n import N_, _
 
@@ -221,10 +222,10 @@ def delivery_side(side: str):
     the completeness of those deliveries; returns the table shown (None without any schedule)."""
     heading, nothing, completeness_line = SIDE_TEXTS[side]
     other = "recipient" if side == "provider" else "provider"
-    office_filter = {f"{side}s": [office]}
+    office_filter = DeliveryFilter(**{f"{side}s": [office]})
     st.subheader(_(heading).format(date=i18n.date(as_of)))
-    schedules = data.query(delivery.schedule_scorecard, as_of=as_of, **office_filter)
-    fields = data.query(completeness.field_completeness, until=as_of, **office_filter)
+    schedules = data.query(delivery.schedule_scorecard, as_of=as_of, where=office_filter)
+    fields = data.query(completeness.field_completeness, where=office_filter.replace(until=as_of))
     shown = None
     if schedules.empty:
         st.caption(_(nothing))

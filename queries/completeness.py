@@ -17,30 +17,26 @@ Definitions (UTC dates; the period is inclusive, on scheduled_date):
   flagging ordinary noise. Only rows with at least `min_history` (default 4) previous deliveries get a
   band. A volume anomaly is a delivery whose record count lies outside its band. The history
   reaches back before the period, so the first deliveries of a period are judged too.
+
+Filter: every function takes `where`, a `queries.filters.DeliveryFilter` (the period and the
+providers, recipients and datasets; None = everything).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .delivery import _params as _delivery_params
+from .filters import EVERYTHING, DeliveryFilter, offices_sql, period_sql, where_sql
 
 DEFAULT_THRESHOLD = 0.95
 #: The volume anomaly rule (see the module docstring).
 ANOMALY_WINDOW, ANOMALY_MIN_HISTORY, ANOMALY_K, ANOMALY_MAD_FLOOR = 8, 4, 10.0, 0.05
 
 
-def _params(since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
-    """The period and filter parameters, normalised as for the delivery metrics (no as_of)."""
-    params = _delivery_params(None, since, until, providers, recipients, datasets)
-    del params["as_of"]
-    return params
-
-
-#: Completeness rows with their record count, within the period and filters (alias c).
+#: Completeness rows with their record count, within the filter (alias c).
 #: Reported rows take `records` from the delivery log; rows measured from a delivered XML batch
 #: take it from that batch (`xml_batches.records`). When a delivery has both for a field, the
 #: measured row counts and the reported one is left out, so nothing is counted twice.
-_COMPLETENESS_SQL = """
+_COMPLETENESS_SQL = f"""
     SELECT c.provider, c.recipient, c.dataset, c.scheduled_date, c.field, c.source, c.populated,
            CASE c.source WHEN 'measured' THEN b.records ELSE d.records END AS records
     FROM field_completeness c
@@ -51,19 +47,14 @@ _COMPLETENESS_SQL = """
             SELECT 1 FROM field_completeness m WHERE m.source = 'measured' AND m.provider = c.provider
                AND m.recipient = c.recipient AND m.dataset = c.dataset
                AND m.scheduled_date = c.scheduled_date AND m.field = c.field))
-      AND ($since IS NULL OR c.scheduled_date >= $since)
-      AND ($until IS NULL OR c.scheduled_date <= $until)
-      AND ($providers IS NULL OR list_contains($providers, c.provider))
-      AND ($recipients IS NULL OR list_contains($recipients, c.recipient))
-      AND ($datasets IS NULL OR list_contains($datasets, c.dataset))"""
+      AND {where_sql("c")}"""
 
 
-def field_completeness(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                       threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
+def field_completeness(con, where: DeliveryFilter | None = None, threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Per provider, dataset and field: deliveries reporting the field, source (reported,
     measured, or measured+reported), populated, records, completeness = populated / records,
     and below_threshold = completeness < threshold."""
-    params = _params(since, until, providers, recipients, datasets) | {"threshold": float(threshold)}
+    params = (where or EVERYTHING).params() | {"threshold": float(threshold)}
     return con.execute(f"""
         WITH c AS ({_COMPLETENESS_SQL})
         SELECT provider, dataset, field, count(*) AS deliveries,
@@ -75,12 +66,11 @@ def field_completeness(con, since=None, until=None, providers=None, recipients=N
         ORDER BY provider, dataset, field""", params).df()
 
 
-def field_completeness_trend(con, since=None, until=None, providers=None, recipients=None,
-                             datasets=None, threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
+def field_completeness_trend(con, where: DeliveryFilter | None = None, threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Per calendar month of scheduled_date, dataset and field, over the filtered providers
     together: deliveries, populated, records, completeness = populated / records, and
     below_threshold = completeness < threshold."""
-    params = _params(since, until, providers, recipients, datasets) | {"threshold": float(threshold)}
+    params = (where or EVERYTHING).params() | {"threshold": float(threshold)}
     return con.execute(f"""
         WITH c AS ({_COMPLETENESS_SQL})
         SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, dataset, field,
@@ -90,11 +80,10 @@ def field_completeness_trend(con, since=None, until=None, providers=None, recipi
         FROM c GROUP BY ALL ORDER BY dataset, field, month""", params).df()
 
 
-def _volumes(con, since, until, providers, recipients, datasets, window, min_history, k,
-             anomalies_only: bool) -> pd.DataFrame:
+def _volumes(con, where: DeliveryFilter | None, window, min_history, k, anomalies_only: bool) -> pd.DataFrame:
     """The rows of `delivery_volumes`; only the anomalies when `anomalies_only` (filtered in SQL,
     so that a million-row log does not come to pandas to keep a few hundred rows)."""
-    params = _params(since, until, providers, recipients, datasets)
+    params = (where or EVERYTHING).params()
     params.update(min_history=int(min_history), k=float(k), floor=ANOMALY_MAD_FLOOR, anomalies_only=anomalies_only)
     frame = f"ROWS BETWEEN {int(window)} PRECEDING AND 1 PRECEDING"  # an int, not user text
     return con.execute(f"""
@@ -106,9 +95,7 @@ def _volumes(con, since, until, providers, recipients, datasets, window, min_his
                    mad(records) OVER w AS history_mad
             FROM deliveries
             WHERE records IS NOT NULL
-              AND ($providers IS NULL OR list_contains($providers, provider))
-              AND ($recipients IS NULL OR list_contains($recipients, recipient))
-              AND ($datasets IS NULL OR list_contains($datasets, dataset))
+              AND {offices_sql()}
             WINDOW w AS (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date {frame})),
         banded AS (
             SELECT * EXCLUDE (history_median, history_mad),
@@ -122,39 +109,33 @@ def _volumes(con, since, until, providers, recipients, datasets, window, min_his
                    records / nullif(median, 0) AS ratio,
                    coalesce(records < median - half_width OR records > median + half_width, false) AS anomaly
             FROM banded
-            WHERE ($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until))
+            WHERE {period_sql()})
         SELECT * FROM judged WHERE anomaly OR NOT $anomalies_only
         ORDER BY provider, recipient, dataset, scheduled_date""", params).df()
 
 
-def delivery_volumes(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
+def delivery_volumes(con, where: DeliveryFilter | None = None, window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """Every delivered row (records known) in the period with its volume band (see the module
     docstring): history (previous deliveries used, at most `window`), median, MAD, band_low,
     band_high, ratio = records / median, and anomaly = records outside the band (false when
     the history is shorter than `min_history`)."""
-    return _volumes(con, since, until, providers, recipients, datasets, window, min_history, k, False)
+    return _volumes(con, where, window, min_history, k, False)
 
 
-def volume_anomalies(con, since=None, until=None, providers=None, recipients=None, datasets=None,
-                     window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
+def volume_anomalies(con, where: DeliveryFilter | None = None, window=ANOMALY_WINDOW, min_history=ANOMALY_MIN_HISTORY, k=ANOMALY_K) -> pd.DataFrame:
     """The deliveries of `delivery_volumes` whose record count is outside their band."""
-    return _volumes(con, since, until, providers, recipients, datasets, window, min_history, k, True)
+    return _volumes(con, where, window, min_history, k, True)
 
 
-def xml_batch_warnings(con, since=None, until=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+def xml_batch_warnings(con, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """XML batches whose measured completeness needs a caveat, in the page's filters: incomplete
     (documents lost, i.e. not read to their end, or documents not well-formed: the batch holds
     fewer records than its files) or with documents of an office other than the provider."""
-    return con.execute("""
+    return con.execute(f"""
         SELECT b.provider, b.recipient, b.dataset, b.scheduled_date, b.original_name, b.records,
                coalesce(b.lost_documents, 0) AS lost_documents, b.not_well_formed,
                coalesce(b.incomplete, false) AS incomplete, b.office_mismatch
         FROM xml_batches b
         WHERE (coalesce(b.incomplete, false) OR b.office_mismatch IS NOT NULL)
-          AND ($since IS NULL OR b.scheduled_date >= $since) AND ($until IS NULL OR b.scheduled_date <= $until)
-          AND ($providers IS NULL OR list_contains($providers, b.provider))
-          AND ($recipients IS NULL OR list_contains($recipients, b.recipient))
-          AND ($datasets IS NULL OR list_contains($datasets, b.dataset))
-        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""",
-        _params(since, until, providers, recipients, datasets)).df()
+          AND {where_sql("b")}
+        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", (where or EVERYTHING).params()).df()

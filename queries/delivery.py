@@ -38,8 +38,10 @@ Definitions (UTC dates throughout; `as_of` is the reference date, default today)
 - monthly trend: the outcomes above per calendar month of scheduled_date; a month is
   incomplete while it has not ended by as_of or any of its occurrences is still pending.
 
-Filters: every function takes `providers`, `recipients`, `datasets` (lists; empty or None = all)
-and, where a period applies, `since`/`until` (inclusive, on scheduled_date, UTC).
+Filter: every function takes `as_of` and `where`, a `queries.filters.DeliveryFilter` (the
+providers, recipients and datasets, empty = all, and the period `since`/`until`, inclusive, on
+scheduled_date, UTC; None = everything). The functions measured at as_of (freshness, upcoming,
+overdue) use its offices and datasets only.
 """
 from __future__ import annotations
 
@@ -49,6 +51,8 @@ import pandas as pd
 
 from db.calendar import OCCURRENCES_HORIZON_KEY as OCCURRENCES_HORIZON_KEY  # read by tests that drop the calendar
 from db.calendar import OCCURRENCES_TABLE, calendar_horizon, occurrence_rows_sql
+
+from .filters import EVERYTHING, DeliveryFilter, as_date, offices_sql, period_sql, where_sql
 
 OUTCOMES = ("on_time", "late", "missed", "pending")
 
@@ -65,24 +69,9 @@ def data_as_of(con) -> dt.date:
     return rows[0][0] or _today()
 
 
-def _date(value) -> dt.date | None:
-    return dt.date.fromisoformat(str(value)[:10]) if value else None
-
-
-def _params(as_of, since=None, until=None, providers=None, recipients=None, datasets=None) -> dict:
-    """Query parameters of _outcomes_sql: reference date, period and the office/dataset filters."""
-    return {"as_of": _date(as_of) or _today(), "since": _date(since), "until": _date(until),
-            "providers": [str(p) for p in providers] if providers else None,
-            "recipients": [str(r) for r in recipients] if recipients else None,
-            "datasets": [str(d) for d in datasets] if datasets else None}
-
-
-#: The schedule filter shared by every query (table alias `s`); parameters, never interpolated text.
-_SCHEDULE_FILTER = """($providers IS NULL OR list_contains($providers, s.provider))
-      AND ($recipients IS NULL OR list_contains($recipients, s.recipient))
-      AND ($datasets IS NULL OR list_contains($datasets, s.dataset))"""
-#: The period filter on an occurrence's scheduled_date (inclusive; NULL = open).
-_PERIOD_FILTER = "($since IS NULL OR scheduled_date >= $since) AND ($until IS NULL OR scheduled_date <= $until)"
+def _params(as_of, where: DeliveryFilter | None = None) -> dict:
+    """Query parameters of _outcomes_sql: the reference date (default today) and the filter's."""
+    return {"as_of": as_date(as_of) or _today(), **(where or EVERYTHING).params()}
 
 
 def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
@@ -92,12 +81,10 @@ def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
     it reaches `upper_date`, else generated (a date past its horizon)."""
     horizon = calendar_horizon(con)
     if horizon is None or upper_date > horizon:
-        return occurrence_rows_sql(upper, _SCHEDULE_FILTER, _PERIOD_FILTER)
+        return occurrence_rows_sql(upper, offices_sql("s"), period_sql())
     return f"""
 SELECT * FROM {OCCURRENCES_TABLE} s
-WHERE s.scheduled_date <= {upper} AND {_SCHEDULE_FILTER}
-  AND ($since IS NULL OR s.scheduled_date >= $since)
-  AND ($until IS NULL OR s.scheduled_date <= $until)"""
+WHERE s.scheduled_date <= {upper} AND {where_sql("s")}"""
 
 
 def _outcomes_sql(con, params: dict) -> str:
@@ -116,11 +103,10 @@ FROM ({_scheduled_source(con, "$as_of", params["as_of"])}) x
 """
 
 
-def delivery_outcomes(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                      datasets=None) -> pd.DataFrame:
+def delivery_outcomes(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Every scheduled occurrence (up to as_of, within the period) with its outcome:
     on_time, late, missed or pending, as defined in this module's docstring."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(_outcomes_sql(con, params) + " ORDER BY provider, recipient, dataset, scheduled_date",
                        params).df()
 
@@ -136,12 +122,11 @@ _OUTCOME_COUNTS = """
                  / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')), 0) AS on_time_rate"""
 
 
-def delivery_reliability_by_schedule(con, as_of=None, since=None, until=None, providers=None,
-                                     recipients=None, datasets=None) -> pd.DataFrame:
+def delivery_reliability_by_schedule(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per schedule (provider, recipient, dataset): scheduled (due: on time + late + missed),
     on time, late, missed, pending, on-time rate, its on_time_target and SLA met = on-time
     rate >= target over the period (true when nothing was due)."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         per_schedule AS (
@@ -153,12 +138,11 @@ def delivery_reliability_by_schedule(con, as_of=None, since=None, until=None, pr
                        params).df()
 
 
-def delivery_reliability_by_office(con, as_of=None, since=None, until=None, providers=None,
-                                   recipients=None, datasets=None) -> pd.DataFrame:
+def delivery_reliability_by_office(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per provider office: scheduled occurrences (due: on time + late + missed), on time,
     late, missed, pending, on-time rate = on_time / (on_time + late + missed), and SLA met
     when every one of its schedules reaches its own on_time_target (over the period)."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         per_schedule AS (
@@ -173,10 +157,9 @@ def delivery_reliability_by_office(con, as_of=None, since=None, until=None, prov
                        params).df()
 
 
-def overall_on_time_rate(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                         datasets=None) -> dict:
+def overall_on_time_rate(con, as_of=None, where: DeliveryFilter | None = None) -> dict:
     """All providers together: on time / (on time + late + missed), with the counts."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     rows = con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)})
         SELECT count(*) FILTER (WHERE outcome = 'on_time'),
@@ -189,14 +172,13 @@ def overall_on_time_rate(con, as_of=None, since=None, until=None, providers=None
             "delivering_offices": providers, "last_delivery": last}
 
 
-def unscheduled_deliveries(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                           datasets=None) -> pd.DataFrame:
+def unscheduled_deliveries(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Delivery rows whose key matches no scheduled occurrence: no schedule for the
     provider/recipient/dataset, or a scheduled_date that is not on that schedule's calendar.
     They are listed, never dropped, and never counted in reliability. The period and the
     filters apply to the row's own scheduled_date, provider, recipient and dataset."""
-    params = _params(as_of, None, None, providers, recipients, datasets)
-    params.update(period_since=_date(since), period_until=_date(until))
+    where = where or EVERYTHING
+    params = _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)})
         SELECT d.* EXCLUDE (load_seq),
@@ -207,19 +189,15 @@ def unscheduled_deliveries(con, as_of=None, since=None, until=None, providers=No
         WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.provider = d.provider AND o.recipient = d.recipient
                           AND o.dataset = d.dataset AND o.scheduled_date = d.scheduled_date)
           AND (s.provider IS NULL OR d.scheduled_date <= $as_of)
-          AND ($providers IS NULL OR list_contains($providers, d.provider))
-          AND ($recipients IS NULL OR list_contains($recipients, d.recipient))
-          AND ($datasets IS NULL OR list_contains($datasets, d.dataset))
-          AND ($period_since IS NULL OR d.scheduled_date >= $period_since)
-          AND ($period_until IS NULL OR d.scheduled_date <= $period_until)
+          AND {offices_sql("d")}
+          AND {period_sql("d", "$period_since", "$period_until")}
         ORDER BY d.provider, d.scheduled_date""", params).df()
 
 
-def delivery_delay_by_office(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                             datasets=None) -> pd.DataFrame:
+def delivery_delay_by_office(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per provider office with at least one late delivery in the period: late deliveries,
     the median and the 90th percentile (linear interpolation) of days late, and the longest."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)})
         SELECT provider, count(*) AS late,
@@ -230,14 +208,13 @@ def delivery_delay_by_office(con, as_of=None, since=None, until=None, providers=
                        params).df()
 
 
-def delivery_interruptions(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                           datasets=None) -> pd.DataFrame:
+def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Every interruption: a run of >= 2 consecutive missed occurrences of one schedule, with
     its first and last missed date, the number missed, whether any had notice (announced), and
     whether it is still going on at as_of (no delivered occurrence after it). Runs are found
     over the whole calendar and kept when they overlap the period."""
-    params = _params(as_of, None, None, providers, recipients, datasets)
-    params.update(period_since=_date(since), period_until=_date(until))
+    where = where or EVERYTHING
+    params = _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         numbered AS (
@@ -264,12 +241,11 @@ def delivery_interruptions(con, as_of=None, since=None, until=None, providers=No
         ORDER BY provider, recipient, dataset, first_missed""", params).df()
 
 
-def delivery_irregularity(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                          datasets=None) -> pd.DataFrame:
+def delivery_irregularity(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per schedule: delivered occurrences in the period, intervals between consecutive ones,
     their mean actual and mean scheduled interval (days), and irregularity = sample standard
     deviation of (actual - scheduled interval) / mean scheduled interval (empty below 2 intervals)."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         delivered AS (
@@ -296,12 +272,12 @@ def delivery_irregularity(con, as_of=None, since=None, until=None, providers=Non
 PERIOD_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92}
 
 
-def delivery_freshness(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+def delivery_freshness(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per schedule at as_of: last delivery date (any delivered row of that provider, recipient
     and dataset up to as_of), days since it, the period (PERIOD_DAYS), grace days, whether the
     schedule has ended, and stale = not ended and days since the last delivery (or since
     `starts` when none) > period + grace_days."""
-    params = _params(as_of, None, None, providers, recipients, datasets)
+    params = _params(as_of, (where or EVERYTHING).without_period())
     del params["since"], params["until"]
     periods = " ".join(f"WHEN '{f}' THEN {d}" for f, d in PERIOD_DAYS.items())
     return con.execute(f"""
@@ -315,18 +291,17 @@ def delivery_freshness(con, as_of=None, providers=None, recipients=None, dataset
                    coalesce(s.ends < $as_of, false) AS ended,
                    date_diff('day', coalesce(l.last_delivered, s.starts), $as_of) AS days_without_delivery
             FROM delivery_schedule s LEFT JOIN last l USING (provider, recipient, dataset)
-            WHERE {_SCHEDULE_FILTER})
+            WHERE {offices_sql("s")})
         SELECT * EXCLUDE (days_without_delivery),
                NOT ended AND days_without_delivery > period_days + grace_days AS stale
         FROM f ORDER BY provider, recipient, dataset""", params).df()
 
 
-def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                          datasets=None) -> pd.DataFrame:
+def monthly_on_time_trend(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per calendar month of scheduled_date: scheduled (due), on time, late, missed, pending,
     on-time rate, and incomplete = the month has not ended by as_of or still has pending
     occurrences (such a month's rate is provisional and must not be compared with finished months)."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)})
         SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS},
@@ -341,20 +316,18 @@ def monthly_on_time_trend(con, as_of=None, since=None, until=None, providers=Non
 TIMELINE_MAX_MARKS = 5000
 
 
-def scheduled_occurrence_count(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                               datasets=None) -> int:
+def scheduled_occurrence_count(con, as_of=None, where: DeliveryFilter | None = None) -> int:
     """Number of scheduled occurrences (any outcome, pending included) in the period and filters."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"WITH o AS ({_outcomes_sql(con, params)}) SELECT count(*) FROM o",
                        params).fetchall()[0][0]
 
 
-def outcomes_by_provider_month(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                               datasets=None) -> pd.DataFrame:
+def outcomes_by_provider_month(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """The outcome calendar in aggregate: per provider office and calendar month of
     scheduled_date, the counts of scheduled (due), on time, late, missed and pending
     occurrences and the on-time rate (on time / due), as in delivery_reliability_by_office."""
-    params = _params(as_of, since, until, providers, recipients, datasets)
+    params = _params(as_of, where)
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)})
         SELECT provider, CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS}
@@ -362,13 +335,12 @@ def outcomes_by_provider_month(con, as_of=None, since=None, until=None, provider
                        params).df()
 
 
-def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipients=None,
-                        datasets=None) -> pd.DataFrame:
+def upcoming_deliveries(con, as_of=None, days_ahead=28, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead
     (status 'scheduled', or 'delivered early' when already in the log), plus those scheduled
     by as_of that are not delivered and whose deadline has not passed (status 'pending').
     With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
-    params = _params(as_of, None, None, providers, recipients, datasets)
+    params = _params(as_of, (where or EVERYTHING).without_period())
     params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
     return con.execute(f"""
         SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
@@ -383,10 +355,10 @@ def upcoming_deliveries(con, as_of=None, days_ahead=28, providers=None, recipien
         ORDER BY s.scheduled_date, s.provider, s.recipient, s.dataset""", params).df()
 
 
-def overdue_deliveries(con, as_of=None, providers=None, recipients=None, datasets=None) -> pd.DataFrame:
+def overdue_deliveries(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Deliveries outstanding now: missed occurrences later than the schedule's last delivered
     occurrence, with days overdue = as_of - deadline."""
-    params = _params(as_of, None, None, providers, recipients, datasets)
+    params = _params(as_of, (where or EVERYTHING).without_period())
     return con.execute(f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         flagged AS (
@@ -402,18 +374,16 @@ def overdue_deliveries(con, as_of=None, providers=None, recipients=None, dataset
                        params).df()
 
 
-def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                       datasets=None) -> pd.DataFrame:
+def provider_scorecard(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """One row per provider office joining the metrics above (no new definition): reliability
     counts, on-time rate, SLA met; delay median / p90; interruptions and unannounced ones
     overlapping the period; the largest irregularity of its schedules; stale schedules and
     the most days since a delivery among its running schedules (freshness, at as_of)."""
-    kwargs = dict(as_of=as_of, providers=providers, recipients=recipients, datasets=datasets)
-    table = delivery_reliability_by_office(con, since=since, until=until, **kwargs)
-    delay = delivery_delay_by_office(con, since=since, until=until, **kwargs)
-    interruptions = delivery_interruptions(con, since=since, until=until, **kwargs)
-    irregularity = delivery_irregularity(con, since=since, until=until, **kwargs)
-    freshness = delivery_freshness(con, **kwargs)
+    table = delivery_reliability_by_office(con, as_of, where)
+    delay = delivery_delay_by_office(con, as_of, where)
+    interruptions = delivery_interruptions(con, as_of, where)
+    irregularity = delivery_irregularity(con, as_of, where)
+    freshness = delivery_freshness(con, as_of, where)
     running = freshness[~freshness["ended"].astype(bool)]
     table = table.merge(delay.drop(columns=["late"]), on="provider", how="left")
     counts = (interruptions.groupby("provider")
@@ -432,15 +402,13 @@ def provider_scorecard(con, as_of=None, since=None, until=None, providers=None, 
     return table
 
 
-def schedule_scorecard(con, as_of=None, since=None, until=None, providers=None, recipients=None,
-                       datasets=None) -> pd.DataFrame:
+def schedule_scorecard(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """One row per schedule joining `delivery_reliability_by_schedule`, `delivery_irregularity`
     (over the period) and `delivery_freshness` (at as_of); no new definition."""
-    kwargs = dict(as_of=as_of, providers=providers, recipients=recipients, datasets=datasets)
     key = ["provider", "recipient", "dataset"]
-    table = delivery_reliability_by_schedule(con, since=since, until=until, **kwargs)
-    irregularity = delivery_irregularity(con, since=since, until=until, **kwargs)
-    freshness = delivery_freshness(con, **kwargs)
+    table = delivery_reliability_by_schedule(con, as_of, where)
+    irregularity = delivery_irregularity(con, as_of, where)
+    freshness = delivery_freshness(con, as_of, where)
     table = table.merge(irregularity[key + ["mean_interval_days", "irregularity"]], on=key, how="left")
     return table.merge(freshness[key + ["last_delivered", "days_since_last_delivery", "period_days",
                                         "grace_days", "ended", "stale"]], on=key, how="left")

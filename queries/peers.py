@@ -30,6 +30,7 @@ from typing import Callable
 import pandas as pd
 
 from . import completeness, delivery
+from .filters import DeliveryFilter
 
 MIN_PEERS = 5
 PEER_GROUPS = {"all": "all offices with a value", "kind": "same kind", "region": "same region"}
@@ -106,7 +107,7 @@ def provider_completeness(con, as_of=None) -> pd.DataFrame:
     """Per provider office with completeness figures for deliveries scheduled by `as_of`:
     populated / records over every field and dataset it delivered (the fields of
     `queries.completeness.field_completeness` summed)."""
-    fields = completeness.field_completeness(con, until=as_of)
+    fields = completeness.field_completeness(con, DeliveryFilter(until=as_of))
     sums = fields.groupby("provider")[["populated", "records"]].sum()
     sums = sums[sums["records"] > 0]
     return pd.DataFrame({"office": sums.index, "value": (sums["populated"] / sums["records"]).astype(float)})

@@ -22,11 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (completeness, consistency, coverage, delivery, disclosure, peers, release, survey,
+from . import (completeness, consistency, coverage, delivery, disclosure, labels, peers, release, survey,
                update_calendar)
 from . import metrics_summary, provenance, status_summary
 
-#: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines them).
+#: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines
+#: them, or None when each function's docstring is all there is).
 SECTIONS = (
     ("delivery", "Delivery reliability", "queries.delivery"),
     ("calendar", "Update calendar", "queries.update_calendar"),
@@ -38,6 +39,7 @@ SECTIONS = (
     ("disclosure", "Consent to publication", "queries.disclosure"),
     ("peers", "Peer comparison (office profile)", "queries.peers"),
     ("status", "Data status and provenance", "queries"),
+    ("reference", "Labels and reference data", None),
 )
 
 #: One bench call with no literal argument: the bench fills as_of, round and the like from the data.
@@ -46,7 +48,8 @@ TIMED = ({},)
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric function. `columns` are the output columns (a DataFrame's, or a dict's keys);
+    """One metric function. `columns` are the output columns (a DataFrame's, or a dict's keys;
+    none for a result without fixed keys);
     `pages` the pages and ui modules that show it; `bench` the literal keyword arguments of each
     call the benchmark times (none: not timed); `meaning` overrides the docstring's first sentence."""
     function: Callable
@@ -291,6 +294,9 @@ METRICS: tuple[Metric, ...] = (
     M(metrics_summary, "status",
       "rounds respondents standards challenges reliability_as_of reliability", "loaders.metrics",
       meaning="The headline metrics as one JSON object (`python -m loaders metrics --json`)."),
+    # labels and reference data
+    M(labels.codebook_option_labels, "reference", "", "survey_views",
+      meaning="Answer options' labels in the other languages, as the round's codebook gives them."),
 )
 
 #: Public functions of `queries` that read the database but are not metrics, and why.
@@ -334,8 +340,10 @@ def markdown() -> str:
         for m in (m for m in METRICS if m.section == key):
             out.append(f"| [`{m.name}`](#{m.name.replace('.', '')}) | {m.summary} | {', '.join(m.pages)} |")
     for key, title, module in SECTIONS:
-        out += ["", f"## {title}", "", f"Definitions (`{module}`):", ""]
-        out += ["> " + line if line else ">" for line in _module_definitions(module).splitlines()]
+        out += ["", f"## {title}"]
+        if module:
+            out += ["", f"Definitions (`{module}`):", ""]
+            out += ["> " + line if line else ">" for line in _module_definitions(module).splitlines()]
         for m in (m for m in METRICS if m.section == key):
             out += ["", f"### {m.name}", "", f"`{m.function.__name__}(con{', ' if _signature(m) else ''}{_signature(m)})`",
                     "", m.summary, ""]

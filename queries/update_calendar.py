@@ -16,6 +16,7 @@ import hashlib
 from icalendar import Calendar, Event
 
 from . import delivery
+from .filters import DeliveryFilter, as_date
 
 PRODID = "-//WIPO CWS Task No. 67//IP Data Exchange Transparency Dashboard//EN"
 CALENDAR_NAME = "IP data exchange: shared update calendar"
@@ -30,11 +31,11 @@ def _name(code: str, name) -> str:
     return f"{code} - {name}" if isinstance(name, str) and name else code
 
 
-def calendar_ics(con, as_of=None, days_ahead=365, providers=None, recipients=None, datasets=None) -> bytes:
-    """The .ics bytes of the upcoming (and pending) deliveries, filtered like the page."""
-    as_of = delivery._date(as_of) or delivery.data_as_of(con)
-    entries = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=days_ahead, providers=providers,
-                                           recipients=recipients, datasets=datasets)
+def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None = None) -> bytes:
+    """The .ics bytes of the upcoming (and pending) deliveries, filtered like the page (the
+    offices and datasets of `where`; as_of default: the data's as-of date)."""
+    as_of = as_date(as_of) or delivery.data_as_of(con)
+    entries = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=days_ahead, where=where)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

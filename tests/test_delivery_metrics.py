@@ -44,6 +44,7 @@ from icalendar import Calendar
 from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, copy_database, load, rows
 from loaders import build, connect_read_only
 from queries import completeness, delivery, update_calendar
+from queries.filters import DeliveryFilter
 
 AS_OF = "2026-02-10"
 FIXTURE = FIXTURES / "delivery"
@@ -75,8 +76,8 @@ def bundled(bundled_db):
 
 
 def test_outcomes_at_the_grace_limit_one_day_after_missed_and_pending(con):
-    o = delivery.delivery_outcomes(con, as_of=AS_OF, providers=["JP", "MX"], datasets=["patent-bibliographic",
-                                                                                        "trademark-bibliographic"])
+    o = delivery.delivery_outcomes(con, as_of=AS_OF, where=DeliveryFilter(
+        providers=["JP", "MX"], datasets=["patent-bibliographic", "trademark-bibliographic"]))
     outcome = {(r.provider, str(r.scheduled_date)[:10]): (r.outcome, r.days_late) for r in o.itertuples()}
     assert outcome[("JP", "2026-01-05")][0] == "on_time"        # delivered on the deadline itself
     assert outcome[("JP", "2026-01-12")] == ("late", 1)         # one day after the deadline
@@ -86,7 +87,7 @@ def test_outcomes_at_the_grace_limit_one_day_after_missed_and_pending(con):
     assert outcome[("MX", "2025-11-15")][0] == "on_time"        # monthly, at the 5-day grace limit
     assert outcome[("MX", "2025-12-15")] == ("late", 2)
     # One day later the same occurrence is no longer pending: its deadline 02-11 has passed.
-    later = delivery.delivery_outcomes(con, as_of="2026-02-12", providers=["JP"])
+    later = delivery.delivery_outcomes(con, as_of="2026-02-12", where=DeliveryFilter(providers=["JP"]))
     assert later.set_index(later["scheduled_date"].astype(str).str[:10]).loc["2026-02-09", "outcome"] == "missed"
 
 
@@ -107,12 +108,12 @@ def test_reliability_per_provider(con):
 
 def test_period_filter_is_inclusive_and_sla_follows_the_period(con):
     # January 2026 only: JP 01-05, 01-12, 01-19, 01-26 -> 2 on time, 2 late (both ends inclusive).
-    jan = delivery.delivery_reliability_by_office(con, as_of=AS_OF, since="2026-01-05", until="2026-01-26",
-                                                  providers=["JP"]).iloc[0]
+    jan = delivery.delivery_reliability_by_office(con, as_of=AS_OF, where=DeliveryFilter(
+        since="2026-01-05", until="2026-01-26", providers=["JP"])).iloc[0]
     assert (jan.scheduled, jan.on_time, jan.late, jan.missed) == (4, 2, 2, 0)
     # December 2025 for KR: 5 deliveries on time -> rate 1.0.
-    dec = delivery.delivery_reliability_by_office(con, as_of=AS_OF, since="2025-12-01", until="2025-12-31",
-                                                  providers=["KR"]).iloc[0]
+    dec = delivery.delivery_reliability_by_office(con, as_of=AS_OF, where=DeliveryFilter(
+        since="2025-12-01", until="2025-12-31", providers=["KR"])).iloc[0]
     assert (dec.scheduled, dec.on_time, dec.on_time_rate) == (5, 5, 1.0)
 
 
@@ -137,9 +138,9 @@ def test_interruptions_with_and_without_notice(con):
     assert not kr.ongoing and not ua.ongoing                    # both streams delivered again afterwards
     # A period that cuts the UA run (January only) still keeps it whole: runs are found over the
     # whole calendar and kept when they overlap the period.
-    jan = delivery.delivery_interruptions(con, as_of=AS_OF, since="2026-01-01", until="2026-01-31")
+    jan = delivery.delivery_interruptions(con, as_of=AS_OF, where=DeliveryFilter(since="2026-01-01", until="2026-01-31"))
     assert sorted(jan["provider"]) == ["KR", "UA"] and int(jan.set_index("provider").loc["UA", "missed"]) == 2
-    feb = delivery.delivery_interruptions(con, as_of=AS_OF, since="2026-02-01", until="2026-02-28")
+    feb = delivery.delivery_interruptions(con, as_of=AS_OF, where=DeliveryFilter(since="2026-02-01", until="2026-02-28"))
     assert feb.empty
 
 
@@ -168,7 +169,7 @@ def test_freshness(con):
         == (71, True, False)
     assert int(f["stale"].sum()) == 1
     # One day later JP is stale (10 > 9).
-    later = delivery.delivery_freshness(con, as_of="2026-02-11", providers=["JP"]).iloc[0]
+    later = delivery.delivery_freshness(con, as_of="2026-02-11", where=DeliveryFilter(providers=["JP"])).iloc[0]
     assert bool(later.stale)
 
 
@@ -205,7 +206,7 @@ def test_unscheduled_delivery_is_listed(con):
     assert [(r.provider, r.recipient, r.dataset, str(r.scheduled_date)[:10]) for r in u.itertuples()] == [
         ("JP", "SA", "legal-status", "2026-01-20")]
     assert u.iloc[0]["reason"].startswith("no schedule")
-    assert delivery.unscheduled_deliveries(con, as_of=AS_OF, providers=["KR"]).empty
+    assert delivery.unscheduled_deliveries(con, as_of=AS_OF, where=DeliveryFilter(providers=["KR"])).empty
 
 
 def test_scorecard_joins_the_metrics(con):
@@ -215,7 +216,7 @@ def test_scorecard_joins_the_metrics(con):
     assert (s.loc["MX", "stale_schedules"], s.loc["JP", "stale_schedules"]) == (1, 0)
     assert s.loc["JP", "delay_p90_days"] == pytest.approx(3.7)
     assert s.loc["EM", "days_since_last_delivery"] != s.loc["EM", "days_since_last_delivery"]  # ended: NaN
-    sched = delivery.schedule_scorecard(con, as_of=AS_OF, providers=["KR"]).iloc[0]
+    sched = delivery.schedule_scorecard(con, as_of=AS_OF, where=DeliveryFilter(providers=["KR"])).iloc[0]
     assert (sched.scheduled, sched.on_time, bool(sched.sla_met), sched.irregularity) == (11, 9, True, 0)
 
 
@@ -232,7 +233,7 @@ def test_completeness_below_and_above_threshold(con):
     assert not completeness.field_completeness(con, threshold=0.90)["below_threshold"].any()
     assert int(completeness.field_completeness(con, threshold=0.96)["below_threshold"].sum()) == 2
     # Period: January only keeps the JP rows.
-    jan = completeness.field_completeness(con, since="2026-01-01", until="2026-01-31")
+    jan = completeness.field_completeness(con, DeliveryFilter(since="2026-01-01", until="2026-01-31"))
     assert list(jan["provider"]) == ["JP"] and int(jan.iloc[0]["records"]) == 2000
 
 
@@ -252,7 +253,7 @@ def test_volume_anomaly(con):
     assert [(r.provider, str(r.scheduled_date)[:10], r.records) for r in a.itertuples()] == [("KR", "2026-01-19", 5000)]
     row = a.iloc[0]
     assert (row["median"], row["mad"], row["band_low"], row["band_high"], row["history"]) == (1000, 10, 500, 1500, 5)
-    v = completeness.delivery_volumes(con, providers=["KR"])
+    v = completeness.delivery_volumes(con, DeliveryFilter(providers=["KR"]))
     # The first 4 deliveries have fewer than 4 earlier ones: no band, never an anomaly.
     assert v["median"].isna().sum() == 4 and int(v["anomaly"].sum()) == 1
     # KR 01-26 (1005) after the anomaly: median of 1000,1020,980,1010,990,5000 = 1005, inside.
@@ -276,7 +277,7 @@ def test_calendar_ics(con):
     assert len({str(e["uid"]) for e in events}) == 8
     # Same data, same bytes (stable UIDs and DTSTAMP = as_of): re-importing updates, not duplicates.
     assert update_calendar.calendar_ics(con, as_of=AS_OF, days_ahead=14) == raw
-    only_kr = Calendar.from_ical(update_calendar.calendar_ics(con, as_of=AS_OF, days_ahead=14, providers=["KR"]))
+    only_kr = Calendar.from_ical(update_calendar.calendar_ics(con, as_of=AS_OF, days_ahead=14, where=DeliveryFilter(providers=["KR"])))
     assert [e.decoded("dtstart") for e in only_kr.walk("VEVENT")] == [D("2026-02-16"), D("2026-02-23")]
 
 
@@ -315,9 +316,9 @@ def test_bundled_anomalies_and_weak_fields_match_the_readme(bundled):
     assert below == {("BR", "abstract"), ("MX", "inventor"), ("UA", "priority_claims"), ("CN", "applicant"),
                      ("GB", "title")}
     # GB title drops only in March and April 2026: about 62 % then, 99 %+ elsewhere.
-    spring = completeness.field_completeness(bundled, since="2026-03-01", until="2026-04-30", providers=["GB"])
+    spring = completeness.field_completeness(bundled, DeliveryFilter(since="2026-03-01", until="2026-04-30", providers=["GB"]))
     assert spring.set_index("field").loc["title", "completeness"] == pytest.approx(0.62, abs=0.02)
-    summer = completeness.field_completeness(bundled, since="2026-05-01", until="2026-10-31", providers=["GB"])
+    summer = completeness.field_completeness(bundled, DeliveryFilter(since="2026-05-01", until="2026-10-31", providers=["GB"]))
     assert not summer["below_threshold"].any()
 
 
@@ -325,9 +326,9 @@ def test_bundled_unscheduled_and_provider_filters(bundled):
     u = delivery.unscheduled_deliveries(bundled, as_of=BUNDLED_AS_OF)
     assert {(r.provider, r.recipient, r.dataset) for r in u.itertuples()} == {
         ("JP", "SA", "patent-bibliographic"), ("EP", "UA", "legal-status")}
-    jp = delivery.delivery_reliability_by_office(bundled, as_of=BUNDLED_AS_OF, providers=["JP"])
+    jp = delivery.delivery_reliability_by_office(bundled, as_of=BUNDLED_AS_OF, where=DeliveryFilter(providers=["JP"]))
     assert list(jp["provider"]) == ["JP"] and int(jp.iloc[0]["scheduled"]) == 204
-    to_us = delivery.delivery_reliability_by_office(bundled, as_of=BUNDLED_AS_OF, recipients=["US"])
+    to_us = delivery.delivery_reliability_by_office(bundled, as_of=BUNDLED_AS_OF, where=DeliveryFilter(recipients=["US"]))
     assert set(to_us["provider"]) == {"JP", "KR", "CA", "MX"}
 
 
@@ -345,11 +346,10 @@ def _occurrence_metrics(db: Path, as_of: str) -> dict:
         out = {}
         for fn in OCCURRENCE_METRICS:
             out[fn.__name__] = fn(con, as_of=as_of)
-            if "since" in fn.__code__.co_varnames:
-                out[fn.__name__ + " filtered"] = fn(con, as_of=as_of, since="2025-12-15", until="2026-01-31",
-                                                    providers=["UA", "KR", "JP"], recipients=["EP", "US"])
+            out[fn.__name__ + " filtered"] = fn(con, as_of=as_of, where=DeliveryFilter(
+                since="2025-12-15", until="2026-01-31", providers=["UA", "KR", "JP"], recipients=["EP", "US"]))
         out["overall"] = pd.DataFrame([delivery.overall_on_time_rate(con, as_of=as_of)])
-        out["count"] = delivery.scheduled_occurrence_count(con, as_of=as_of, providers=["UA"])
+        out["count"] = delivery.scheduled_occurrence_count(con, as_of=as_of, where=DeliveryFilter(providers=["UA"]))
         out["upcoming"] = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=365)
         out["ics"] = update_calendar.calendar_ics(con, as_of=as_of)
         return out

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from queries.filters import DeliveryFilter
+
 from . import data
 from .common import (OUTCOME_COLOURS, OUTCOME_LABELS, OUTCOME_SYMBOLS, office_label, office_names,
                      url_date, url_date_range, url_multiselect)
@@ -15,8 +17,9 @@ from .i18n import _
 def delivery_filters(period: bool = True) -> dict:
     """The delivery pages' filter bar, all in the URL: as-of date (default: the latest delivery
     in the log), period (inclusive, on scheduled date, UTC), providers, recipients, datasets.
-    Returns keyword arguments for `queries.delivery` / `queries.completeness` functions (lists
-    are None when nothing is chosen = all); without `period`, no since/until."""
+    Returns the keyword arguments of the `queries.delivery` / `queries.completeness` metrics:
+    `as_of` and `where`, a `DeliveryFilter` (nothing chosen = all); without `period`, no
+    since/until."""
     from queries import delivery as delivery_queries
     dimensions = data.query(delivery_queries.delivery_dimensions)
     default_as_of = data.provenance()["deliveries_as_of"]
@@ -44,10 +47,7 @@ def delivery_filters(period: bool = True) -> dict:
             fmt = (lambda c: office_label(c, names)) if name != "dataset" else str
             filters[f"{name}s"] = url_multiselect(label, values, key=name, format_func=fmt,
                                                   placeholder=placeholder) or None
-    out = {"as_of": as_of, **filters}
-    if period:
-        out.update(since=since, until=until)
-    return out
+    return {"as_of": as_of, "where": DeliveryFilter(since=since, until=until, **filters)}
 
 
 def outcome_scatter(fig: go.Figure, frame: pd.DataFrame, x: str, y: str, hover: str) -> go.Figure:

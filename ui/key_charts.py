@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 
 from queries import completeness, delivery, release
 from queries.disclosure import consent_by_office
+from queries.filters import DeliveryFilter
 
 from . import i18n
 from .common import (OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text,
@@ -257,7 +258,7 @@ def monthly_on_time(ctx: Context) -> KeyChart:
 
 
 def weakest_fields(ctx: Context, count: int = 10) -> KeyChart:
-    fields = ctx.run(completeness.field_completeness, until=ctx.as_of)
+    fields = ctx.run(completeness.field_completeness, where=DeliveryFilter(until=ctx.as_of))
     frame = fields.sort_values(["completeness", "provider", "dataset", "field"]).head(count)
     frame = frame.iloc[::-1]
     labels = [chart_text(f"{office_label(p, ctx.names)} · {d} · {f}")

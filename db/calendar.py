@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .business_days import business_day_shift_sql, write_business_days
+
 CALENDAR_TABLE = "schedule_calendar"
 OCCURRENCES_TABLE = "scheduled_occurrences"
 #: The `meta` key of the last date the calendar reaches.
@@ -23,10 +25,14 @@ OCCURRENCES_DAYS_AHEAD = 400
 def occurrences_sql(horizon: str, schedule_filter: str = "TRUE", period_filter: str = "TRUE") -> str:
     """A WITH clause whose CTE `scheduled` holds every occurrence of the schedules (alias `s`)
     that pass the SQL condition `schedule_filter`, from `starts` up to `ends` and the SQL
-    expression `horizon`, keeping those whose `scheduled_date` passes `period_filter`."""
+    expression `horizon`, keeping those whose `scheduled_date` passes `period_filter`; with the
+    `nominal_date` and the `deadline`. A business-day schedule's dates move to the next business
+    day and its grace counts business days (db/business_days.py, over the snapshot's table
+    `business_days`, which materialise_scheduled_occurrences writes first)."""
     return f"""
 WITH occurrences AS (
     SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.on_time_target,
+           s.grace_unit, s.holiday_calendar,
            CAST(CASE s.frequency
                   WHEN 'weekly' THEN s.starts + to_days(CAST(7 * n AS INTEGER))
                   WHEN 'biweekly' THEN s.starts + to_days(CAST(14 * n AS INTEGER))
@@ -39,7 +45,7 @@ WITH occurrences AS (
     WHERE {schedule_filter}
 ),
 scheduled AS (
-    SELECT * EXCLUDE (last_date) FROM occurrences
+    SELECT * EXCLUDE (last_date) FROM ({business_day_shift_sql("occurrences")})
     WHERE scheduled_date <= last_date
       AND {period_filter}
 )"""
@@ -49,8 +55,7 @@ def with_deliveries_sql(calendar: str) -> str:
     """The occurrences of `calendar` (a table or CTE of occurrences_sql's columns) with their
     delivery row (if any) and deadline: all an outcome needs except as_of."""
     return f"""
-SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes,
-       s.scheduled_date + s.grace_days AS deadline
+SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes
 FROM {calendar} s
 LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)"""
 
@@ -101,6 +106,7 @@ def materialise_scheduled_occurrences(con, schedule_changed: bool = True) -> dt.
                                {"o": OCCURRENCES_TABLE}).fetchall()[0][0]
     if materialised:  # an earlier version's snapshot (goes with schema_version)
         con.execute(f"DROP TABLE {OCCURRENCES_TABLE}")
+    write_business_days(con, horizon)
     con.execute(f"CREATE OR REPLACE TABLE {CALENDAR_TABLE} AS {occurrences_sql('$horizon')} "
                 "SELECT * FROM scheduled", {"horizon": horizon})
     con.execute(f"CREATE OR REPLACE VIEW {OCCURRENCES_TABLE} AS {with_deliveries_sql(CALENDAR_TABLE)}")

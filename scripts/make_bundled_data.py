@@ -39,6 +39,7 @@ SEED = 67_2025
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "data" / "reference"
 OUT = ROOT / "data" / "bundled"
+sys.path.insert(0, str(ROOT))  # db.business_days: the holidays of business-day schedules
 
 AS_OF = dt.date(2026, 11, 20)  # last scheduled date / last delivery date in the illustration
 FIXED_TS = dt.datetime(2026, 5, 1, 0, 0, 0)  # xlsx document properties and zip entry times
@@ -555,6 +556,15 @@ SCHEDULES = [
     ("WO", "SA", "legal-status", "quarterly"),
 ]
 ENDING = {("EM", "GB", "design-bibliographic"): dt.date(2026, 6, 30)}
+#: Schedules on business days (issue 17): key -> (grace_unit, holiday_calendar). A scheduled date
+#: on a holiday of the calendar (or, for business_days, a weekend) moves to the next business
+#: day; business_days grace counts business days. EP is an office code: data/reference/
+#: holiday-calendars.csv maps it to its seat's calendar (Munich, Bavaria).
+BUSINESS_DAY_SCHEDULES = {
+    ("JP", "EP", "patent-bibliographic"): ("business_days", "JP"),
+    ("EP", "WO", "patent-bibliographic"): ("business_days", "EP"),
+    ("US", "JP", "patent-bibliographic"): ("days", "US"),
+}
 
 
 def make_schedules(rng: random.Random) -> list[dict]:
@@ -571,9 +581,11 @@ def make_schedules(rng: random.Random) -> list[dict]:
             break
         grace = rng.randint(0, 3) if freq == "weekly" else rng.randint(1, 7)
         target = rng.randint(80, 98) / 100
+        unit, holiday_calendar = BUSINESS_DAY_SCHEDULES.get((prov, rec, ds), ("days", None))
         out.append(dict(provider=prov, recipient=rec, dataset=ds, frequency=freq,
                         grace_days=grace, starts=start,
-                        ends=ENDING.get((prov, rec, ds)), on_time_target=target))
+                        ends=ENDING.get((prov, rec, ds)), on_time_target=target,
+                        grace_unit=unit, holiday_calendar=holiday_calendar))
     keys = [(s["provider"], s["recipient"], s["dataset"]) for s in out]
     assert len(keys) == len(set(keys))
     assert all(s["provider"] != s["recipient"] for s in out)
@@ -586,7 +598,52 @@ def add_months(d: dt.date, n: int) -> dt.date:
     return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def occurrences(s: dict) -> list[dt.date]:
+def _closed_days(s: dict) -> set[dt.date] | None:
+    """The holidays a schedule's dates move around (None: a calendar-day schedule without one)."""
+    from db.business_days import holiday_dates
+    if s["grace_unit"] == "days" and not s["holiday_calendar"]:
+        return None
+    if not s["holiday_calendar"]:
+        return set()
+    return set(holiday_dates(s["holiday_calendar"], s["starts"].year, AS_OF.year + 1))
+
+
+def _next_business_day(d: dt.date, closed: set[dt.date]) -> dt.date:
+    from db.business_days import is_business_day
+    while not is_business_day(d, closed):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def deadline(s: dict, d: dt.date) -> dt.date:
+    """The deadline of the occurrence scheduled on (moved) date d, as queries/delivery.py has it."""
+    if s["grace_unit"] != "business_days":
+        return d + dt.timedelta(days=s["grace_days"])
+    closed = _closed_days(s)
+    for _ in range(s["grace_days"]):
+        d = _next_business_day(d + dt.timedelta(days=1), closed)
+    return d
+
+
+def occurrences(s: dict) -> list[dt.date | None]:
+    """One slot per nominal scheduled date up to AS_OF: the date moved to the next business day
+    where the schedule says so, None where it moved onto the previous slot's day (two dates
+    moved onto one day are one occurrence) or past AS_OF. Slots, not dates, so that the random
+    draws per slot (and every schedule after this one) do not depend on the holidays."""
+    closed = _closed_days(s)
+    nominal = _nominal_occurrences(s)
+    if closed is None:
+        return nominal
+    end = min(AS_OF, s["ends"]) if s["ends"] else AS_OF
+    slots: list[dt.date | None] = []
+    for d in nominal:
+        moved = _next_business_day(d, closed)
+        taken = any(x == moved for x in slots[-2:])
+        slots.append(None if taken or moved > end else moved)
+    return slots
+
+
+def _nominal_occurrences(s: dict) -> list[dt.date]:
     end = min(AS_OF, s["ends"]) if s["ends"] else AS_OF
     out, i = [], 0
     while True:
@@ -693,6 +750,8 @@ def make_deliveries(rng: random.Random, schedules: list[dict]) -> tuple[list[dic
             u, lateness_draw, notice_draw, note_draw = (rng.random(), rng.randint(1, 15),
                                                         rng.random(), rng.random())
             noise = rng.gauss(1.0, 0.08)
+            if d is None:  # merged into the previous business day (see occurrences)
+                continue
             if i in missed:
                 r["notice_given"] = missed[i]
                 if missed[i] == "yes":
@@ -710,7 +769,7 @@ def make_deliveries(rng: random.Random, schedules: list[dict]) -> tuple[list[dic
                 late = u < 0.35
                 lateness = lateness_draw
             if late:
-                delivered = d + dt.timedelta(days=grace + lateness)
+                delivered = deadline(s, d) + dt.timedelta(days=lateness)
                 notice = "yes" if notice_draw < 0.4 else "no"
             else:
                 delivered = d + dt.timedelta(days=int(u * 1000) % (grace + 1))
@@ -810,10 +869,10 @@ def main() -> int:
     schedules = make_schedules(rng)
     write_csv(OUT / "schedule.csv",
               ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends",
-               "on_time_target"],
+               "on_time_target", "grace_unit", "holiday_calendar"],
               [[s["provider"], s["recipient"], s["dataset"], s["frequency"], s["grace_days"],
                 s["starts"].isoformat(), s["ends"].isoformat() if s["ends"] else "",
-                f"{s['on_time_target']:.2f}"] for s in schedules])
+                f"{s['on_time_target']:.2f}", s["grace_unit"], s["holiday_calendar"] or ""] for s in schedules])
 
     rng = random.Random(SEED + 3)
     deliveries, info = make_deliveries(rng, schedules)

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import load, rows
 from loaders import LoadRejected
-from loaders import holiday_calendars as hc
+from db import business_days as hc
 
 HEADER = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
 
@@ -71,3 +71,50 @@ def test_office_codes_map_to_their_seat_calendar_as_data():
     assert {"EP", "WO", "EM", "JP", "US"} <= set(hc.known_codes())
     with pytest.raises(ValueError, match="unknown holiday calendar 'ZZ'"):
         hc.resolve("ZZ")
+
+
+def test_a_weekly_thursday_schedule_over_thanksgiving(empty_db, tmp_path):
+    """Hand-worked: three weekly schedules every Thursday from 2026-11-05 with 2 days' grace.
+    Thursday 2026-11-26 is Thanksgiving, a US federal holiday.
+
+    - US->JP, grace_unit business_days, holiday_calendar US: the 11-26 occurrence moves to
+      Friday 11-27; its deadline is 2 business days later: Monday 11-30, Tuesday 12-01.
+      The other deadlines: Thu 11-05 -> Mon 11-09, 11-12 -> Mon 11-16, 11-19 -> Mon 11-23,
+      12-03 -> Mon 12-07. A delivery on Monday 11-30 is on time.
+    - KR->JP, grace_unit days, holiday_calendar US: the occurrence moves to Friday 11-27 too,
+      but grace counts calendar days: deadline Sunday 11-29, so the same delivery on 11-30 is
+      one day late.
+    - CA->JP without the columns: today's meaning, 11-26 stays, deadline 11-28.
+    """
+    from loaders import connect_read_only
+    from queries import delivery
+
+    schedule = _write(tmp_path / "schedule.csv", HEADER + ["grace_unit", "holiday_calendar"], [
+        ["US", "JP", "patent-bibliographic", "weekly", "2", "2026-11-05", "2026-12-03", "0.9", "business_days", "US"],
+        ["KR", "JP", "patent-bibliographic", "weekly", "2", "2026-11-05", "2026-12-03", "0.9", "days", "US"],
+        ["CA", "JP", "patent-bibliographic", "weekly", "2", "2026-11-05", "2026-12-03", "0.9", "", ""]])
+    log = _write(tmp_path / "deliveries.csv",
+                 ["provider", "recipient", "dataset", "scheduled_date", "delivered_at", "records"],
+                 [["US", "JP", "patent-bibliographic", "2026-11-27", "2026-11-30", "10"],
+                  ["KR", "JP", "patent-bibliographic", "2026-11-27", "2026-11-30", "10"],
+                  ["CA", "JP", "patent-bibliographic", "2026-11-26", "2026-11-28", "10"]])
+    load(empty_db, "schedule", schedule)
+    load(empty_db, "deliveries", log)
+    con = connect_read_only(empty_db)
+    try:
+        outcomes = delivery.delivery_outcomes(con, as_of="2026-12-01")
+    finally:
+        con.close()
+    got = {(r.provider, str(r.scheduled_date)[:10]): (str(r.deadline)[:10], r.outcome, r.days_late)
+           for r in outcomes.itertuples()}
+    us = {k[1]: (v[0], v[1]) for k, v in got.items() if k[0] == "US"}
+    assert us == {"2026-11-05": ("2026-11-09", "missed"), "2026-11-12": ("2026-11-16", "missed"),
+                  "2026-11-19": ("2026-11-23", "missed"), "2026-11-27": ("2026-12-01", "on_time")}
+    kr = got[("KR", "2026-11-27")]
+    assert (kr[0], kr[1], kr[2]) == ("2026-11-29", "late", 1)
+    assert ("KR", "2026-11-26") not in got
+    assert got[("CA", "2026-11-26")][:2] == ("2026-11-28", "on_time")
+    # Each moved occurrence keeps its nominal date.
+    moved = outcomes[outcomes["nominal_date"] != outcomes["scheduled_date"]]
+    assert sorted(zip(moved["provider"], moved["nominal_date"].astype(str).str[:10])) == [
+        ("KR", "2026-11-26"), ("US", "2026-11-26")]

@@ -7,19 +7,17 @@ import streamlit as st
 
 import queries
 from queries import release
-from ui import auth, common, data, i18n, key_charts, survey_views
+from ui import common, data, i18n, key_charts, page, survey_views
 from ui.i18n import _
 
-common.page(_("Home"), ":material/home:")
 if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
     st.switch_page("pages/11_Presentation.py", query_params=st.query_params.to_dict())
-auth.sidebar()
-st.title(_("IP Data Exchange Transparency Dashboard"))
-st.caption(_("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
-             "completeness and delivery reliability"))
+page.page_header(_("Home"), ":material/home:",
+                 _("WIPO CWS Task No. 67 · how IP data really flows between offices: standards, challenges, "
+                   "completeness and delivery reliability"), "all",
+                 heading=_("IP Data Exchange Transparency Dashboard"))
 
 prov = data.provenance()
-common.illustrative_notice(prov["illustrative_survey"] or prov["illustrative_deliveries"])
 
 rounds = data.query(queries.survey_rounds)
 overall = data.query(queries.overall_on_time_rate, as_of=prov["deliveries_as_of"])
@@ -60,5 +58,5 @@ with right:
                  reliability.sort_values("on_time_rate"), "on-time-rate-by-provider", "home-reliability")
 
 st.subheader(_("Pages"))
-for page_file in common.page_files():
-    st.page_link(f"pages/{page_file.name}", label=common.page_label(page_file.stem))
+for page_file in page.page_files():
+    st.page_link(f"pages/{page_file.name}", label=page.page_label(page_file.stem))

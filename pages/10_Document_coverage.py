@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import coverage
-from ui import auth, common, data, i18n
+from ui import common, data, i18n, page
 from ui.i18n import N_, _
 
 #: The coverage metrics: label, column, help (msgids).
@@ -16,15 +16,15 @@ COVERAGE_METRICS = [
     (N_("Excepted"), "excepted", N_("Listed with an exception code (withdrawn, never published, ...)")),
     (N_("Unexpected extras"), "extra", N_("Delivered documents the authority file does not list"))]
 
-common.page(_("Document coverage"), ":material/fact_check:")
-auth.sidebar()
-st.title(_("Document coverage and measured completeness"))
-st.caption(_("Which published documents of an office reached the recipients (its WIPO ST.37 authority "
-             "file against the documents seen in delivered ST.36/ST.96 XML batches), and how complete "
-             "each batch's records are, measured from the XML itself."))
+page.page_header(_("Document coverage"), ":material/fact_check:",
+                 _("Which published documents of an office reached the recipients (its WIPO ST.37 authority "
+                   "file against the documents seen in delivered ST.36/ST.96 XML batches), and how complete "
+                   "each batch's records are, measured from the XML itself."),
+                 None, heading=_("Document coverage and measured completeness"))
 
 files = data.query(coverage.authority_files)
 batches = data.query(coverage.xml_batch_summary)
+# Not data that `queries.provenance` describes: the page's own notice.
 common.illustrative_notice(bool(files["bundled"].any() or batches["bundled"].any()),
                            N_("XML batches and authority files"))
 names = common.office_names()

@@ -10,7 +10,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import auth, common, data, exports, i18n, key_charts, survey_views
+from ui import common, data, exports, i18n, key_charts, page, survey_views
 from ui.i18n import _
 
 #: Hides Streamlit's chrome (sidebar, header, toolbar) and enlarges text; constant, no data in it.
@@ -24,8 +24,12 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 h1 { font-size: 2.6rem !important; }
 </style>"""
 
-common.page(_("Presentation"), ":material/slideshow:")
 present = st.query_params.get("present") == "1"
+if present:  # no header and no sidebar (no picker): the language comes from ?lang=
+    page.page(_("Presentation"), ":material/slideshow:")
+else:
+    page.page_header(_("Presentation"), ":material/slideshow:", None, "all",
+                     heading=_("Presentation and meeting pack"))
 provenance = data.provenance()
 
 
@@ -38,15 +42,12 @@ def _url_as_of():
 
 if present:
     st.html(PRESENT_CSS)
-    i18n.apply_direction()  # no sidebar (no picker) in present mode: the language comes from ?lang=
+    i18n.apply_direction()
     context = key_charts.app_context(st.query_params.get("round"), _url_as_of())
 else:
-    auth.sidebar()
     if common.url_toggle(_("Presentation mode"), key="present",
                          help=_("Full screen, large fonts, one key chart per screen; also ?present=1 in the URL")):
         st.rerun()  # the URL now says present=1: the next run lays out the presentation
-    st.title(_("Presentation and meeting pack"))
-    common.illustrative_notice(provenance["illustrative_survey"] or provenance["illustrative_deliveries"])
     rounds = [str(r["round"]) for r in provenance["rounds"]]
     columns = st.columns(3)
     with columns[0]:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import consistency, release, survey
-from ui import common, data, i18n, survey_views
+from ui import common, data, i18n, page, survey_views
 from ui.i18n import N_, _
 
 #: Descriptions of the contradiction rules of `queries/consistency.py`, by rule id (msgids).
@@ -26,10 +26,10 @@ def rule_description(rule: str, description: str) -> str:
     return _(RULE_DESCRIPTIONS[rule]) if rule in RULE_DESCRIPTIONS else description
 
 
-common.page_header(_("Published figures"), ":material/fact_check:",
-                   _("Every aggregate published in WIPO document CWS/13/14 (2025 survey, 20 respondents) next to "
-                     "the value computed from the loaded answers, and answers that contradict each other."),
-                   "survey", heading=_("Published figures and contradictions"))
+page.page_header(_("Published figures"), ":material/fact_check:",
+                 _("Every aggregate published in WIPO document CWS/13/14 (2025 survey, 20 respondents) next to "
+                   "the value computed from the loaded answers, and answers that contradict each other."),
+                 "survey", heading=_("Published figures and contradictions"))
 
 st.subheader(_("Published vs computed"))
 reconciliation = survey_views.public(release.public_published_vs_computed)

@@ -6,7 +6,7 @@ Layout only: every figure comes from `queries` through `ui.data.query`.
 import streamlit as st
 
 from queries import release
-from ui import common, disclosure, i18n, key_charts, survey_views
+from ui import common, disclosure, key_charts, survey_views
 from ui.i18n import N_, _
 from ui.key_charts import DIRECTIONS, category_label
 
@@ -67,9 +67,9 @@ names = common.office_names()
 named = sorted(disclosure.visible_respondents(round_) & base)
 if named:
     office = common.url_select(_("Office"), named, key="profile", format_func=lambda c: common.office_label(c, names))
-    challenges, _english = i18n.option_labels(survey_views.public(
+    challenges, _english = survey_views.option_labels(survey_views.public(
         release.public_option_matrix, section="challenges", round=round_, offices=[office]), round_, "challenges")
-    standards, _english = i18n.option_labels(survey_views.public(
+    standards, _english = survey_views.option_labels(survey_views.public(
         release.public_option_matrix, section="standards", round=round_, offices=[office]), round_, "standards")
     left, right = st.columns(2)
     with left:

@@ -7,13 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery
-from ui import common, data, delivery_views, i18n, key_charts
+from ui import common, data, delivery_views, i18n, key_charts, page
 from ui.i18n import _
 
-common.page_header(_("Delivery reliability"), ":material/local_shipping:",
-                   _("Are scheduled IP data deliveries on time, late or missed; how long are the delays; are there "
-                     "interruptions without notice; how regular and how fresh is each delivery stream?"),
-                   "deliveries")
+page.page_header(_("Delivery reliability"), ":material/local_shipping:",
+                 _("Are scheduled IP data deliveries on time, late or missed; how long are the delays; are there "
+                   "interruptions without notice; how regular and how fresh is each delivery stream?"),
+                 "deliveries")
 
 filters = delivery_views.delivery_filters()
 as_of, since, until = filters["as_of"], filters["where"].since, filters["where"].until

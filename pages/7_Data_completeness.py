@@ -7,13 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import completeness
-from ui import common, data, delivery_views, i18n
+from ui import common, data, delivery_views, i18n, page
 from ui.i18n import _
 
-common.page_header(_("Data completeness"), ":material/fact_check:",
-                   _("How complete are the delivered records, field by field, per provider office and dataset; which "
-                     "fields fall below the agreed threshold; and which deliveries have an unusual number of records."),
-                   "deliveries")
+page.page_header(_("Data completeness"), ":material/fact_check:",
+                 _("How complete are the delivered records, field by field, per provider office and dataset; which "
+                   "fields fall below the agreed threshold; and which deliveries have an unusual number of records."),
+                 "deliveries")
 
 filters = delivery_views.delivery_filters()
 threshold_pct = common.url_select(_("Completeness threshold (%)"), list(range(50, 101)), key="threshold",

@@ -337,8 +337,8 @@ def test_incomplete_oidc_settings_say_what_is_missing_and_stay_public(bundled_db
 
 VIEWER_SCRIPT = """
 import streamlit as st
-from ui import auth, disclosure
-who = auth.sidebar()
+from ui import disclosure, page
+who = page.sidebar()
 st.text(repr(disclosure.viewer()))
 st.text(repr(who))
 """

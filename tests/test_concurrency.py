@@ -120,6 +120,7 @@ def _probe():
     import streamlit as st
 
     from ui import data
+    data.begin_run()  # what the page frame does first on every page
 
     def delivery_rows(con):
         """Rows in the deliveries table."""

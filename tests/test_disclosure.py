@@ -141,8 +141,8 @@ def test_secretariat_sees_every_respondent(bundled_db, reference, monkeypatch):
 
 DISCLOSURE_SCRIPT = """
 import streamlit as st
-from ui import auth, disclosure
-auth.sidebar()
+from ui import disclosure, page
+page.sidebar()
 who = disclosure.viewer()
 st.text(f"role={who.role} office={who.office}")
 st.text("hidden=" + ",".join(sorted(disclosure.hidden_offices("2026"))))

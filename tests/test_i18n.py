@@ -170,11 +170,11 @@ def test_language_picker_switches_and_survives_a_page_change(app, bundled_db):
 
 
 def test_sidebar_navigation_names_every_page_in_the_language(app, bundled_db):
-    from ui import common
+    from ui import page
     at = app(bundled_db, query={"lang": "es"})
     links = [link.proto.label for link in at.sidebar.get("page_link")]
     assert links[:3] == ["Inicio", "Cifras publicadas", "Normas"]
-    assert len(links) == 1 + len(common.page_files()) and "Gestión de datos" in links
+    assert len(links) == 1 + len(page.page_files()) and "Gestión de datos" in links
 
 
 def test_delivery_page_in_spanish_translates_tables_and_values(app, bundled_db):

@@ -57,7 +57,6 @@ from dataclasses import dataclass, field
 import streamlit as st
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import Argon2Error, InvalidHashError
-from streamlit.errors import StreamlitAuthError
 
 from .i18n import N_, _
 
@@ -425,13 +424,14 @@ def check_credentials(username: str, password: str, session_token: str,
 
 # ------------------------------------------------------------------ the session's viewer
 
-def _session_token() -> str:
+def session_token() -> str:
+    """This browser session's random token (the throttle counts failures per session too)."""
     if SESSION_TOKEN not in st.session_state:
         st.session_state[SESSION_TOKEN] = token_source.token_hex(16)
     return st.session_state[SESSION_TOKEN]
 
 
-def _oidc_viewer(config: dict) -> tuple[Viewer, str | None]:
+def oidc_viewer(config: dict) -> tuple[Viewer, str | None]:
     """The identity-provider user of this session and, when the role is public, why."""
     mapping, problems = oidc_settings(config)
     claims = _oidc_claims()
@@ -448,7 +448,7 @@ def current_viewer() -> Viewer:
     if configuration_refusal(config):
         return Viewer()
     if oidc_configured(config):
-        return _oidc_viewer(config)[0]
+        return oidc_viewer(config)[0]
     username = st.session_state.get(SESSION_USER)
     if not username:
         return Viewer()
@@ -459,91 +459,13 @@ def current_viewer() -> Viewer:
     return Viewer(user.role, user.office, user.username)
 
 
-def _sign_in_form() -> None:
-    with st.form("ipdx-sign-in", clear_on_submit=True):
-        username = st.text_input(_("User name"), key="ipdx-auth-username")
-        password = st.text_input(_("Password"), type="password", key="ipdx-auth-password")
-        submitted = st.form_submit_button(_("Sign in"), key="ipdx-auth-submit")
-    if submitted:
-        result = check_credentials(username, password, _session_token())
-        if result.ok:
-            st.session_state[SESSION_USER] = result.user.username
-            st.rerun()
-        st.error(result.message)
+def remember_sign_in(user: User) -> None:
+    """The session keeps only the user name: the role is looked up again on every run."""
+    st.session_state[SESSION_USER] = user.username
 
 
-def sidebar() -> Viewer:
-    """The language picker and the sign-in area shown in the sidebar of every page; returns the viewer."""
-    from . import i18n
-    from .common import page_links, plain
-
-    page_links()
-    i18n.picker()
-    config = secrets()
-    refusal = configuration_refusal(config)
-    if refusal:
-        st.error(refusal, icon=":material/error:")
-        st.stop()
-    if oidc_configured(config):
-        return _oidc_sidebar(config)
-    who = current_viewer()
-    with st.sidebar:
-        st.markdown("**" + _("Access") + "**")
-        if who.signed_in:
-            st.caption(plain(_signed_in_caption(who)))
-            if st.button(_("Sign out"), key="ipdx-auth-sign-out"):
-                del st.session_state[SESSION_USER]
-                st.rerun()
-            return who
-        users, problems = configured_users()
-        if not users:
-            st.caption(plain(
-                _("Public view. Sign-in is not enabled on this server. To enable office and secretariat roles, "
-                  "copy {example} to .streamlit/secrets.toml and add users with password hashes made by: "
-                  "{command}").format(example=EXAMPLE_FILE, command="python -m ui.auth hash-password")))
-        else:
-            st.caption(_("Public view. Office users and the secretariat sign in here."))
-            _sign_in_form()
-        for problem in problems:
-            st.warning(plain(_("Ignored in the secrets: {problem}").format(problem=problem)))
-    return who
-
-
-def _signed_in_caption(who: Viewer) -> str:
-    role = _(ROLE_LABELS.get(who.role, who.role))
-    return (_("Signed in as {user} ({role} for office {office}).") if who.office
-            else _("Signed in as {user} ({role}).")).format(user=who.username, role=role, office=who.office)
-
-
-def _oidc_sidebar(config: dict) -> Viewer:
-    """The sign-in area when the identity provider signs users in (Streamlit's st.login)."""
-    from .common import plain
-
-    problems = oidc_settings(config)[1]
-    who, reason = _oidc_viewer(config)
-    with st.sidebar:
-        st.markdown("**" + _("Access") + "**")
-        if problems:
-            st.caption(_("Public view. Sign-in through the identity provider is not usable until the "
-                         "secrets are corrected."))
-            for problem in problems:
-                st.warning(plain(_("Ignored in the secrets: {problem}").format(problem=problem)))
-            return who
-        if who.signed_in:
-            st.caption(plain(_signed_in_caption(who)))
-            if reason:
-                st.info(plain(reason), icon=":material/info:")
-            if st.button(_("Sign out"), key="ipdx-auth-sign-out"):
-                st.logout()
-            return who
-        st.caption(_("Public view. Office users and the secretariat sign in with their organisation account."))
-        if st.button(_("Sign in with the organisation account"), key="ipdx-auth-oidc-sign-in"):
-            try:
-                st.login()
-            except StreamlitAuthError as error:  # Authlib missing, or secrets Streamlit cannot use
-                st.error(plain(_("Sign-in through the identity provider failed: {problem}").format(
-                    problem=" ".join(str(error).split()))))
-    return who
+def sign_out() -> None:
+    st.session_state.pop(SESSION_USER, None)
 
 
 # ------------------------------------------------------------------ command line

@@ -1,17 +1,21 @@
-"""Look and feel shared by every page: page set-up, colours, office labels, the
-illustrative-data notice, CSV downloads, and filters that live in the URL."""
+"""Look and feel shared by every page: colours, office labels, the illustrative-data notice,
+charts with their downloads and text alternatives, tables, and filters that live in the URL.
+The page frame (set-up, sidebar, header) is `ui.page`."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
-from pathlib import Path
+from functools import partial
 from typing import Iterable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from . import data, i18n
+from .exports import IMAGE_MIMES, image_bytes, to_csv_bytes
 from .i18n import N_, _
 
 # Okabe-Ito palette: distinguishable for the common kinds of colour blindness.
@@ -33,52 +37,6 @@ ILLUSTRATIVE_TEXT = N_(
     "sample data, not real office answers. The 2025 answers were made up so that they reproduce "
     "every aggregate published in CWS/13/14 exactly; per-office answers were never published."
 )
-
-
-def page(title: str, icon: str = ":material/monitoring:") -> None:
-    """Page set-up; `title` is already in the page's language."""
-    app_name = _("IP Data Exchange Transparency Dashboard")
-    st.set_page_config(page_title=f"{title} · {app_name}", page_icon=icon, layout="wide")
-
-
-#: The pages' names (msgids) by file name: the navigation and the home page's links say them in
-#: the page's language (Streamlit's own page list, named from the file names, is switched off in
-#: .streamlit/config.toml: client.showSidebarNavigation).
-PAGE_LABELS = {"dashboard": N_("Home"), "1_Published_figures": N_("Published figures"),
-               "2_Standards": N_("Standards"), "3_Exchanged_data": N_("Exchanged data"),
-               "4_Challenges": N_("Challenges"), "5_Delivery_reliability": N_("Delivery reliability"),
-               "6_Update_calendar": N_("Update calendar"), "7_Data_completeness": N_("Data completeness"),
-               "8_Office_profile": N_("Office profile"), "9_Manage_data": N_("Manage data"),
-               "10_Document_coverage": N_("Document coverage"), "11_Presentation": N_("Presentation")}
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
-
-
-def page_files() -> list[Path]:
-    """The files of pages/, in their number order."""
-    def order(path: Path) -> tuple:
-        number = path.stem.split("_", 1)[0]
-        return (int(number) if number.isdigit() else 999, path.stem)
-    return sorted(PAGES_DIR.glob("*.py"), key=order)
-
-
-def page_label(stem: str) -> str:
-    """A page's name in the page's language (a new page without a label: from its file name)."""
-    label = PAGE_LABELS.get(stem)
-    return _(label) if label else stem.split("_", 1)[-1].replace("_", " ")
-
-
-def page_links() -> None:
-    """The navigation in the sidebar: every page under its name in the page's language."""
-    from streamlit.errors import StreamlitPageNotFoundError
-    with st.sidebar:
-        try:
-            with st.container(key="ipdx-navigation"):
-                st.page_link("dashboard.py", label=page_label("dashboard"), icon=":material/home:")
-                for page_file in page_files():
-                    st.page_link(f"pages/{page_file.name}", label=page_label(page_file.stem))
-        except StreamlitPageNotFoundError:
-            return  # a script run on its own (not from dashboard.py) has no pages to link to
-        st.divider()
 
 
 def plain(text) -> str:
@@ -130,7 +88,6 @@ def style_figure(fig: go.Figure, height: int | None = None) -> go.Figure:
 
 
 def _is_date_axis(values) -> bool:
-    import datetime as dt
     first = next(iter(values), None) if len(values) else None
     return isinstance(first, (dt.date, pd.Timestamp)) or pd.api.types.is_datetime64_any_dtype(
         getattr(values, "dtype", None))
@@ -181,9 +138,6 @@ def chart_alternative(fig: go.Figure, frame: pd.DataFrame, key: str) -> None:
 
 def download_images(fig: go.Figure, name: str, key: str) -> None:
     """PNG and SVG buttons whose bytes kaleido renders on click (deferred), not on every run."""
-    from functools import partial
-
-    from .exports import IMAGE_MIMES, image_bytes
     frozen = go.Figure(fig)  # the figure as shown now, whatever the page does with `fig` later
     for fmt, mime in IMAGE_MIMES.items():
         st.download_button(_("Chart ({format})").format(format=fmt.upper()), data=partial(image_bytes, frozen, fmt),
@@ -214,7 +168,6 @@ def show_table(frame, key: str, column_config: dict | None = None, **kwargs):
     """`st.dataframe` with every header in the page's language. The frame keeps its column names
     (tests and downloads read them); `column_config` entries keep their settings, and a label
     given there (already translated by the page) wins."""
-    from pandas.io.formats.style import Styler
     if not isinstance(frame, Styler):
         frame = i18n.translated_values(frame)
     columns = frame.data.columns if isinstance(frame, Styler) else frame.columns
@@ -226,31 +179,6 @@ def show_table(frame, key: str, column_config: dict | None = None, **kwargs):
             config[name] = setting
     kwargs.setdefault("hide_index", True)
     return st.dataframe(frame, key=key, column_config=config, **kwargs)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_cell)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    # CRLF rows (RFC 4180): the csv writer then quotes any field holding a bare carriage return,
-    # which with "\n" rows would split a row in two for every reader.
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------ filters that live in the URL
@@ -292,7 +220,6 @@ def url_toggle(label: str, key: str, default: bool = False, **kwargs) -> bool:
 
 
 def url_date_range(label: str, key: str, default: tuple, min_value=None, max_value=None):
-    import datetime as dt
     if key not in st.session_state:
         wanted = st.query_params.get(key)
         value = default
@@ -318,10 +245,8 @@ def _set_param(key: str, value: str | None) -> None:
         st.query_params[key] = value
 
 
-
 def url_date(label: str, key: str, default, **kwargs):
     """A single date mirrored in the URL as ?key=YYYY-MM-DD."""
-    import datetime as dt
     if key not in st.session_state:
         wanted = st.query_params.get(key)
         try:
@@ -339,19 +264,3 @@ def share_text(offices: int, base: int) -> str:
         return _("{offices} of {base}").format(offices=i18n.number(offices), base=i18n.number(0))
     return _("{offices} of {base} ({share})").format(offices=i18n.number(offices), base=i18n.number(base),
                                                     share=i18n.percent(offices / base, 0))
-
-
-def page_header(title: str, icon: str, caption: str, data_kind: str, heading: str | None = None) -> None:
-    """The top of every page: page set-up, the sidebar (language, sign-in, pages), the title
-    (`heading` when it differs from the browser tab's `title`), the caption, and the
-    illustrative-data notice for the page's data: `data_kind` "survey" or "deliveries"."""
-    from . import auth
-    page(title, icon)
-    auth.sidebar()
-    st.title(heading or title)
-    st.caption(caption)
-    provenance = data.provenance()
-    if data_kind == "survey":
-        illustrative_notice(provenance["illustrative_survey"], N_("survey answers"))
-    else:
-        illustrative_notice(provenance["illustrative_deliveries"], N_("delivery data"))

@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import loaders
 import queries
+from queries import reference
 
 from .i18n import _
 
@@ -48,25 +48,33 @@ def _ensure_built(path: Path) -> None:
         status.update(label=_("Database ready"), state="complete", expanded=False)
 
 
+#: Where a run keeps the snapshot it reads (`begin_run`, `snapshot`).
+PIN_KEY = "ipdx_snapshot_pin"
+
+
+def begin_run() -> None:
+    """Marks the start of a script run: the run's first query pins the live snapshot (called by
+    `ui.page.page`, the first call of every page; a script without the page frame calls it)."""
+    st.session_state.pop(PIN_KEY, None)
+
+
 def snapshot() -> tuple[Any, str]:
     """(connection, snapshot id) of the live database, building it on first start.
 
-    Pinned for the rest of the script run: a load that swaps in a new file while a page runs
-    must not give that page figures from two snapshots (tests/test_concurrency.py); the next
-    run sees the new one. Streamlit gives every run a fresh `ctx.cursors` dict, which marks
-    the run the pin belongs to."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    pin = getattr(ctx, "_ipdx_snapshot_pin", None)
-    if pin is not None and pin[0] is ctx.cursors:
-        return pin[1]
+    Pinned from the first query of a run (`begin_run`) to its end: a load that swaps in a new
+    file while a page runs must not give that page figures from two snapshots
+    (tests/test_concurrency.py); the next run sees the new one. The pin is kept in the
+    session's state, which only this session's runs (one at a time) read."""
+    pinned = st.session_state.get(PIN_KEY)
+    if pinned is not None:
+        return pinned
     path = database_path()
     _ensure_built(path)
     stat = os.stat(path)
     con = _connection(str(path), stat.st_ino, stat.st_mtime_ns)
     cur = loaders.cursor(con)
     pinned = (con, loaders.snapshot_id(cur))
-    if ctx is not None:
-        ctx._ipdx_snapshot_pin = (ctx.cursors, pinned)
+    st.session_state[PIN_KEY] = pinned
     return pinned
 
 
@@ -107,12 +115,8 @@ def deferred(fn: Callable, **kwargs) -> Callable[[], Any]:
 
 
 def offices() -> pd.DataFrame:
-    return query(_offices_table)
-
-
-def _offices_table(con) -> pd.DataFrame:
     """The ST.3 office list (code, name, kind, region)."""
-    return con.execute("SELECT code, name, kind, region FROM offices ORDER BY code").df()
+    return query(reference.office_list)
 
 
 def provenance() -> dict:

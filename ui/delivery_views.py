@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from queries import delivery as delivery_queries
 from queries.filters import DeliveryFilter
 
 from . import data
@@ -20,7 +21,6 @@ def delivery_filters(period: bool = True) -> dict:
     Returns the keyword arguments of the `queries.delivery` / `queries.completeness` metrics:
     `as_of` and `where`, a `DeliveryFilter` (nothing chosen = all); without `period`, no
     since/until."""
-    from queries import delivery as delivery_queries
     dimensions = data.query(delivery_queries.delivery_dimensions)
     default_as_of = data.provenance()["deliveries_as_of"]
     names = office_names()

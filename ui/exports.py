@@ -5,6 +5,7 @@ charts, no network needed) and the printable one-page office report.
 
 Every untrusted text (office names, labels, notes, file names) that reaches HTML goes through
 `html.escape` (tables through pandas' escaping `to_html`); nothing here reads the database.
+A base module: it imports only `ui.i18n`.
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.offline
+from openpyxl import Workbook
 
 from . import i18n
-from .common import neutralise_frame
 from .i18n import _
 
 IMAGE_MIMES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -33,6 +35,33 @@ def image_bytes(fig: go.Figure, fmt: str, width: int = 1200) -> bytes:
         raise ValueError(f"image format must be one of {', '.join(IMAGE_MIMES)}, not {fmt!r}")
     height = fig.layout.height or 500
     return fig.to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png" else 1)
+
+
+# ------------------------------------------------------------------ CSV: cells made safe for spreadsheets
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    # CRLF rows (RFC 4180): the csv writer then quotes any field holding a bare carriage return,
+    # which with "\n" rows would split a row in two for every reader.
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------ XLSX
@@ -56,8 +85,6 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     """A workbook with one sheet per table (in order), header in row 1. Text cells get the same
     neutralising as CSV (a leading apostrophe before =, +, -, @, tab, carriage return) and are
     stored as text, never as formulas."""
-    from openpyxl import Workbook
-
     book = Workbook()
     book.remove(book.active)
     for name, frame in tables.items():
@@ -150,7 +177,6 @@ def html_document(title: str, body: str, css: str = "", head: str = "") -> bytes
 
 
 def _plotly_js() -> str:
-    import plotly.offline
     return "<script type=\"text/javascript\">" + plotly.offline.get_plotlyjs() + "</script>"
 
 

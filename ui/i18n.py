@@ -1,4 +1,4 @@
-"""The interface in WIPO's six official languages: language picker, message catalogs, numbers,
+"""The interface in WIPO's six official languages: the current language, message catalogs, numbers,
 percentages and dates in the language's conventions, right-to-left layout for Arabic, and office
 names in the chosen language.
 
@@ -8,8 +8,9 @@ names in the chosen language.
   section i18n). msgids are the English text; `_()` returns it unchanged in English.
 - Module-level texts are marked with `N_()` (extracted, not translated at import) and passed
   through `_()` where they are shown, because the language is only known inside a page run.
-- The language: the sidebar picker (`?lang=fr` in the URL, kept for the session when a page
-  link drops the URL), English by default; `language()` can be called before the picker is drawn.
+- The language: the sidebar picker (`ui.page.picker`; `?lang=fr` in the URL, kept for the session
+  when a page link drops the URL), English by default; `language()` can be called before the
+  picker is drawn.
 - Numbers, percentages and dates: Babel with the language's CLDR locale. Latin digits in every
   language (Babel's default numbering system), as Plotly's axes use them too. Dates in English
   stay ISO 8601 (WIPO ST.2; the form the URLs and the delivery log use); the other languages get
@@ -29,7 +30,11 @@ import functools
 import gettext as gettext_module
 from pathlib import Path
 
+import pycountry
 import streamlit as st
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -96,29 +101,6 @@ def is_rtl(lang: str | None = None) -> bool:
     return (lang or language()) in RTL_LANGUAGES
 
 
-def picker() -> str:
-    """The language picker in the sidebar, mirrored in the URL as ?lang=xx; applies RTL for Arabic."""
-    from .common import url_select
-
-    # Streamlit forgets a widget's state when another page draws it: the session's language is
-    # kept under its own key and handed back to the picker on every page.
-    if st.session_state.get(SESSION_KEY) in LANGUAGES:
-        st.session_state[URL_KEY] = st.session_state[SESSION_KEY]
-    with st.sidebar:
-        lang = url_select(_("Language"), list(LANGUAGES), key=URL_KEY, format_func=LANGUAGES.get,
-                          on_change=_remember_choice,
-                          help=_("The interface in one of WIPO's six official languages. Data values "
-                                 "(office codes, standard numbers, loaded labels) stay as loaded."))
-    st.session_state[SESSION_KEY] = lang
-    apply_direction(lang)
-    return lang
-
-
-def _remember_choice() -> None:
-    """The picker's on_change: the new language holds from the run it triggers on."""
-    st.session_state[SESSION_KEY] = st.session_state[URL_KEY]
-
-
 def apply_direction(lang: str | None = None) -> None:
     if is_rtl(lang):
         st.html(RTL_CSS)
@@ -144,7 +126,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 # ------------------------------------------------------------------ numbers, percentages, dates
 
 def locale(lang: str | None = None):
-    from babel import Locale
     return Locale.parse(lang or language())
 
 
@@ -152,7 +133,6 @@ def number(value, decimals: int | None = None) -> str:
     """A number with the language's separators; `decimals` fixes the digits after the point.
     Digits are grouped from five digits on (10 000), as ISO 80000-1 advises and CLDR does for
     Spanish: a four-digit count (1533) stays one word in every language."""
-    from babel.numbers import format_decimal
     if value is None or value != value:
         return "-"
     grouped = abs(value) >= 10_000
@@ -164,7 +144,6 @@ def number(value, decimals: int | None = None) -> str:
 
 def percent(value, decimals: int = 1) -> str:
     """A share (0..1) as a percentage in the language's pattern: 94.2% / 94,2 % / ٪94.2."""
-    from babel.numbers import parse_pattern
     if value is None or value != value:
         return "-"
     loc = locale()
@@ -175,7 +154,6 @@ def percent(value, decimals: int = 1) -> str:
 
 def date(value) -> str:
     """A date: ISO 8601 in English (as the URLs and the data), Babel's medium date otherwise."""
-    from babel.dates import format_date
     if value is None or value != value:
         return "-"
     if isinstance(value, str):
@@ -189,7 +167,6 @@ def date(value) -> str:
 
 def plotly_separators() -> str:
     """Plotly's `separators` (decimal point, then thousands) for the language."""
-    from babel.numbers import get_decimal_symbol, get_group_symbol
     loc = locale()
     return get_decimal_symbol(loc) + get_group_symbol(loc)
 
@@ -219,13 +196,11 @@ def _own_office_names() -> dict[str, dict[str, str]]:
 
 @functools.cache
 def _country_translations(lang: str) -> gettext_module.NullTranslations:
-    import pycountry
     return gettext_module.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
 
 
 def country_name(code: str, lang: str | None = None) -> str | None:
     """The ISO 3166 country of an ST.3 code in the language (pycountry), None when not a country."""
-    import pycountry
     country = pycountry.countries.get(alpha_2=str(code))
     if country is None:
         return None
@@ -363,42 +338,14 @@ def translated_values(frame):
 
 # ------------------------------------------------------------------ codebook labels
 
-def codebook_option_labels(round: str, section: str) -> dict[tuple[str, str], dict[str, str]]:
-    """(direction, option code) -> {language: label} for the options of `section`, from the codebook
-    the round was loaded with (`label_fr = "..."` keys; the archived copy of the round's latest
-    load), read at display time: translations are never stored in the database."""
-    import loaders
-
-    from . import data
-    paths = loaders.Paths(data.database_path())
-    loads = [e for e in loaders.read_manifest(paths) if e.get("kind") == "survey"
-             and str(e.get("round")) == str(round) and e.get("codebook_archived_as")]
-    if not loads:
-        return {}
-    latest = max(loads, key=lambda e: e["seq"])  # a new file for a round replaces the round
-    return _codebook_translations(str(paths.archive / latest["codebook_archived_as"])).get(section, {})
-
-
-@functools.lru_cache(maxsize=32)
-def _codebook_translations(path: str) -> dict:
-    """Archived codebooks are named by their SHA-256, so a path's content never changes."""
-    from loaders.survey import Codebook
-    out: dict = {}
-    for question in Codebook.from_file(Path(path)).questions:
-        for option in question.options:
-            if option.translations:
-                out.setdefault(question.section, {})[(question.direction or "", option.code)] = option.translations
-    return out
-
-
-def option_labels(frame, round: str, section: str):
-    """`frame` (with direction, code, label) with each label in the language where the round's
-    codebook has it, and how many labels stay in English (0 in English)."""
+def localized_option_labels(frame, translations: dict[tuple[str, str], dict[str, str]]):
+    """`frame` (with direction, code, label) with each label in the language where `translations`
+    ((direction, option code) -> {language: label}, from the round's codebook) has it, and how
+    many labels stay in English (0 in English)."""
     lang = language()
     if lang == DEFAULT or frame.empty or "label" not in frame:
         return frame, 0
-    table = codebook_option_labels(round, section)
-    found = [table.get((d if isinstance(d, str) else "", c), {}).get(lang)
+    found = [translations.get((d if isinstance(d, str) else "", c), {}).get(lang)
              for d, c in zip(frame["direction"], frame["code"])]
     labels = [t or label for t, label in zip(found, frame["label"])]
     return frame.assign(label=labels), sum(t is None for t in found)

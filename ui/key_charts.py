@@ -19,11 +19,12 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from queries import completeness, delivery, release
+import queries
+from queries import completeness, delivery, reference, release
 from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
 
-from . import i18n
+from . import common, data, disclosure, exports, i18n
 from .common import (OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text,
                      style_figure)
 from .i18n import N_, _
@@ -75,15 +76,13 @@ class Context:
 
 def app_context(round: str | None = None, as_of=None) -> Context:
     """The context of a Streamlit page: metrics through `ui.data.query` (cached per snapshot)."""
-    from . import common, data, disclosure
     return Context(data.query, common.office_names(), data.provenance(), round, as_of, disclosure.withheld())
 
 
 def connection_context(con, round: str | None = None, as_of=None) -> Context:
     """A context on a DuckDB connection (command line, tests): metrics run directly, for the
     public viewer (every office that did not consent is hidden)."""
-    import queries
-    names = dict(con.execute("SELECT code, name FROM offices").fetchall())
+    names = reference.office_names(con)
     return Context(lambda fn, **kwargs: fn(con, **kwargs), names, queries.provenance(con), round, as_of,
                    release.withheld_keys(consent_by_office(con)))
 
@@ -317,7 +316,6 @@ def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> d
     """The meeting pack as {"html": make, "xlsx": make}: every key chart, the reconciliation
     table, the provenance and the filters in force (`ui.exports`). The data is read now (inside
     the page run); the files are assembled only when a maker is called (a download click)."""
-    from . import common, exports
     charts = build_all(ctx) if charts is None else charts
     reconciliation = ctx.run(release.public_published_vs_computed, withheld=ctx.withheld)
     provenance, filters = provenance_rows(ctx), filters_in_force(ctx)

@@ -8,13 +8,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from queries import release
+from queries import labels, release
 from queries import survey as survey_queries
 
 from . import data, disclosure, i18n
 from .common import (ANSWER_COLOURS, ANSWER_LABELS, PUBLISHED_COLOUR, SERIES_COLOURS, chart,
-                     chart_text, office_label, office_names, page_header, plain, share_text, show_table,
+                     chart_text, office_label, office_names, plain, share_text, show_table,
                      url_multiselect, url_select, url_toggle)
+from .page import page_header
 from .i18n import N_, _
 
 SUPPRESSED_TEXT = N_("suppressed")
@@ -116,12 +117,21 @@ def suppression_note(shown) -> None:
                      "(complementary suppression; see Methodology in the documentation)."))
 
 
+def option_labels(frame: pd.DataFrame, round: str, section: str) -> tuple[pd.DataFrame, int]:
+    """`frame` (with direction, code, label) with each label in the page's language where the
+    round's codebook has it (`queries.labels`), and how many stay in English (0 in English)."""
+    if i18n.language() == i18n.DEFAULT or frame.empty or "label" not in frame:
+        return frame, 0
+    translations = data.query(labels.codebook_option_labels, round=str(round), section=section)
+    return i18n.localized_option_labels(frame, translations)
+
+
 def localized_options(frame: pd.DataFrame, round: str, section: str | None) -> pd.DataFrame:
     """Answer options' labels in the page's language where the round's codebook translates them
-    (`ui.i18n.option_labels`), with a caption saying how many stay in English."""
+    (`option_labels`), with a caption saying how many stay in English."""
     if section is None:
         return frame
-    frame, english = i18n.option_labels(frame, str(round), section)
+    frame, english = option_labels(frame, str(round), section)
     if english:
         st.caption(i18n.option_labels_note(plain(round), english))
     return frame

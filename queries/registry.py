@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (completeness, consistency, coverage, delivery, disclosure, labels, peers, release, survey,
-               update_calendar)
+from . import (completeness, consistency, coverage, delivery, disclosure, labels, manage, peers, reference, release,
+               survey, update_calendar)
 from . import metrics_summary, provenance, status_summary
 
 #: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines
@@ -85,8 +85,8 @@ _OUTCOME_COLUMNS = "scheduled on_time late missed pending on_time_rate"
 METRICS: tuple[Metric, ...] = (
     # delivery reliability
     M(delivery.delivery_outcomes, "delivery",
-      "provider recipient dataset frequency grace_days on_time_target scheduled_date delivered_at records "
-      "notice_given format standard notes deadline outcome days_late",
+      "provider recipient dataset frequency grace_days on_time_target grace_unit holiday_calendar scheduled_date "
+      "nominal_date deadline delivered_at records notice_given format standard notes outcome days_late",
       "5_Delivery_reliability", TIMED, "Every scheduled occurrence up to as_of with its outcome."),
     M(delivery.delivery_reliability_by_schedule, "delivery",
       f"provider recipient dataset frequency on_time_target {_OUTCOME_COLUMNS} sla_met",
@@ -297,6 +297,15 @@ METRICS: tuple[Metric, ...] = (
     # labels and reference data
     M(labels.codebook_option_labels, "reference", "", "survey_views",
       meaning="Answer options' labels in the other languages, as the round's codebook gives them."),
+    M(reference.office_list, "reference", "code name kind region", "data",
+      meaning="The ST.3 office list: code, name, kind and region, by code."),
+    M(reference.office_names, "reference", "", "key_charts",
+      meaning="ST.3 code -> the office's English name, for every office of the list."),
+    M(manage.load_history, "reference",
+      "seq loaded_at loaded_by kind round original_name sha256 rows new_rows corrected_rows unchanged_rows bundled",
+      "9_Manage_data", meaning="Every load in the snapshot (the loads table the manifest mirrors), oldest first."),
+    M(manage.archived_codebooks, "reference", "seq round original_name codebook_archived_as", "9_Manage_data",
+      meaning="The codebooks archived with survey loads that are not bundled files, oldest load first."),
 )
 
 #: Public functions of `queries` that read the database but are not metrics, and why.

@@ -86,7 +86,7 @@ def test_registered_columns_are_the_columns_returned(bundled_db):
         if isinstance(value, list) and not value:
             pytest.fail(f"{metric.name} returned no rows on the bundled data: its columns are unchecked")
         if (isinstance(value, pd.DataFrame) or metric.columns) and _columns(value) != metric.columns:
-            wrong[metric.name] = {"registered": metric.columns, "returned": _columns(value)}
+            wrong[metric.name] = {"registered": " ".join(metric.columns), "returned": " ".join(_columns(value))}
     con.close()
     assert not wrong, wrong
 

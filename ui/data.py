@@ -17,7 +17,7 @@ import streamlit as st
 
 import loaders
 import queries
-from queries import reference
+from queries import reference, registry
 
 from .i18n import _
 
@@ -85,21 +85,30 @@ def _freeze(value):
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(metric_name: str, snapshot_id: str, frozen_kwargs: tuple, _con) -> Any:
-    fn = _METRICS[metric_name]
+def _cached(metric_name: str, snapshot_id: str, frozen_kwargs: tuple, _con, _fn: Callable) -> Any:
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in frozen_kwargs}
-    return fn(loaders.cursor(_con), **kwargs)
+    return _fn(loaders.cursor(_con), **kwargs)
 
 
-_METRICS: dict[str, Callable] = {}
+def _metric_name(fn: Callable) -> str:
+    """The cache name of `fn`: its registry name. A function of `queries` must be registered; one
+    defined elsewhere (a test's probe) is named by module and function."""
+    metric = registry.metric_of(fn)
+    if metric is not None:
+        return metric.name
+    if fn.__module__ == "queries" or fn.__module__.startswith("queries."):
+        raise LookupError(f"{fn.__module__}.{fn.__name__} is not a registered metric: add it to METRICS in "
+                          "queries/registry.py")
+    return f"{fn.__module__}.{fn.__qualname__}"
 
 
 def query(fn: Callable, **kwargs) -> Any:
-    """Run metric `fn` (a function of `queries`) on the live snapshot, cached per snapshot."""
-    _METRICS[f"{fn.__module__}.{fn.__name__}"] = fn
+    """Run metric `fn` (registered in `queries.registry.METRICS`) on the live snapshot, cached
+    per snapshot under the metric's registry name."""
+    name = _metric_name(fn)
     con, snap = snapshot()
     frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
-    result = _cached(f"{fn.__module__}.{fn.__name__}", snap, frozen, con)
+    result = _cached(name, snap, frozen, con, fn)
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
@@ -107,6 +116,7 @@ def deferred(fn: Callable, **kwargs) -> Callable[[], Any]:
     """A callable that runs metric `fn` on this run's snapshot only when it is called: for
     downloads that are expensive to build and only wanted on click (st.download_button accepts
     a callable). Not cached: a click builds the file once."""
+    _metric_name(fn)
     con, _snap = snapshot()
 
     def run():

@@ -86,7 +86,7 @@ elif upload is not None and kind == "survey" and codebook_path is None and codeb
 elif upload is not None and kind == "xml" and not {"dataset", "scheduled_date"} <= set(batch_options):
     st.info(_("Enter the dataset and the scheduled date of the delivery this batch is."))
 elif upload is not None:
-    codebook_bytes = codebook_upload.getvalue() if codebook_upload else (codebook_path.read_bytes() if codebook_path else b"")
+    codebook_bytes = manage.codebook_bytes(codebook_upload, codebook_path)
     fingerprint = manage.fingerprint(raw, codebook_bytes, kind.encode(), (round_name or "").encode(),
                                      upload.name.encode(), repr(sorted(batch_options.items())).encode())
     checked = st.session_state.get("manage-checked")

@@ -86,6 +86,13 @@ def temp_copy(raw: bytes, suffix: str):
             os.unlink(name)
 
 
+def codebook_bytes(upload, path: Path | None) -> bytes:
+    """The codebook a survey load would use: the uploaded one, else the chosen file, else none."""
+    if upload is not None:
+        return upload.getvalue()
+    return path.read_bytes() if path else b""
+
+
 def fingerprint(*parts: bytes) -> str:
     """What a dry run checked (file, codebook, kind, round, name, options): a later change of any
     of them asks for a new dry run."""

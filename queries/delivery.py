@@ -213,9 +213,22 @@ def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None)
     its first and last missed date, the number missed, whether any had notice (announced), and
     whether it is still going on at as_of (no delivered occurrence after it). Runs are found
     over the whole calendar and kept when they overlap the period."""
+    params = interruption_params(as_of, where)
+    return con.execute(interruption_runs_sql(con, params) + " ORDER BY provider, recipient, dataset, first_missed",
+                       params).df()
+
+
+def interruption_params(as_of=None, where: DeliveryFilter | None = None) -> dict:
+    """Parameters of `interruption_runs_sql`: the outcomes' over the whole calendar, and the
+    period as $period_since/$period_until (the runs kept are those that overlap it)."""
     where = where or EVERYTHING
-    params = _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
-    return con.execute(f"""
+    return _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
+
+
+def interruption_runs_sql(con, params: dict) -> str:
+    """SQL of the interruptions as `delivery_interruptions` defines them (one row per run, its
+    columns; no ORDER BY), for a metric that builds on the runs (queries.incidents)."""
+    return f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         numbered AS (
             SELECT *, row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS i,
@@ -237,8 +250,7 @@ def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None)
         GROUP BY provider, recipient, dataset, run
         HAVING count(*) >= 2
            AND ($period_since IS NULL OR max(scheduled_date) >= $period_since)
-           AND ($period_until IS NULL OR min(scheduled_date) <= $period_until)
-        ORDER BY provider, recipient, dataset, first_missed""", params).df()
+           AND ($period_until IS NULL OR min(scheduled_date) <= $period_until)"""
 
 
 def delivery_irregularity(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:

@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (completeness, consistency, coverage, delivery, disclosure, labels, manage, peers, reference, release,
-               survey, update_calendar)
+from . import (completeness, consistency, coverage, delivery, disclosure, incidents, labels, manage, peers, reference,
+               release, survey, update_calendar)
 from . import metrics_summary, provenance, status_summary
 
 #: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines
@@ -31,6 +31,7 @@ from . import metrics_summary, provenance, status_summary
 SECTIONS = (
     ("delivery", "Delivery reliability", "queries.delivery"),
     ("calendar", "Update calendar", "queries.update_calendar"),
+    ("incidents", "Notices and incidents", "queries.incidents"),
     ("completeness", "Data completeness and volumes", "queries.completeness"),
     ("coverage", "Document coverage and XML batches", "queries.coverage"),
     ("survey", "Survey answers (row level: never shown directly on a public page)", "queries.survey"),
@@ -146,6 +147,28 @@ METRICS: tuple[Metric, ...] = (
     # update calendar
     M(update_calendar.calendar_ics, "calendar", "", "6_Update_calendar",
       meaning="The upcoming and pending deliveries as iCalendar (.ics) bytes, one all-day event each."),
+    # notices and incidents
+    M(incidents.incidents, "incidents",
+      "provider recipient dataset frequency first_missed last_missed missed_occurrences ongoing recovered_at "
+      "days_to_recover announced notice_given notice_id notice_announced_at notice_lead_days notice_kind notice_text "
+      "notes", bench=TIMED,
+      meaning="Every interruption with its recovery, whether it was announced and the notice's lead in days."),
+    M(incidents.schedule_incident_metrics, "incidents",
+      "provider recipient dataset scheduled on_time late missed on_time_rate announced_missed "
+      "on_time_rate_excluding_announced incidents recovered_incidents mttr_days on_time_rate_30d on_time_rate_90d "
+      "on_time_rate_365d", bench=TIMED,
+      meaning="Per schedule: outcome counts, the on-time rate without announced misses, MTTR and rolling rates."),
+    M(incidents.notices, "incidents",
+      "notice_id provider recipient dataset starts ends kind text announced_at load_seq", bench=TIMED,
+      meaning="Every notice that passes the filter, newest first."),
+    M(incidents.incidents_contract, "incidents",
+      "provider recipient dataset first_missed missed_occurrences recovered_at days_to_recover announced "
+      "notice_lead_days", "loaders.metrics",
+      meaning="The incidents for scripts (`python -m loaders metrics --json`, key incidents)."),
+    M(incidents.schedules_contract, "incidents",
+      "provider recipient dataset scheduled on_time late missed on_time_rate on_time_rate_excluding_announced "
+      "mttr_days", "loaders.metrics",
+      meaning="The per-schedule measures for scripts (`python -m loaders metrics --json`, key schedules)."),
     # completeness and volumes
     M(completeness.field_completeness, "completeness",
       "provider dataset field deliveries source populated records completeness below_threshold",
@@ -292,6 +315,7 @@ METRICS: tuple[Metric, ...] = (
 #: Public functions of `queries` that read the database but are not metrics, and why.
 NOT_METRICS = {
     "delivery.data_as_of": "the default reference date, a parameter of the delivery metrics",
+    "delivery.interruption_runs_sql": "the SQL of delivery_interruptions' runs, which queries.incidents builds on",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
 }

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .survey import TICKED
+
 
 def consent_by_office(con) -> pd.DataFrame:
     """Per round and respondent: consented = true only for an explicit yes to every consent
     question of the round (one "no" or blank among several consent questions: not consented)."""
-    return con.execute("""
+    return con.execute(f"""
         SELECT p.round, p.office,
                count(q.question_id) > 0
-               AND bool_and(coalesce(a.status = 'answered' AND a.value_text = 'yes', false)) AS consented
+               AND bool_and(coalesce({TICKED}, false)) AS consented
         FROM survey_respondents p
         LEFT JOIN survey_questions q ON q.round = p.round AND q.section = 'consent' AND q.type = 'yes_no'
         LEFT JOIN survey_answers a ON a.round = p.round AND a.office = p.office AND a.question_id = q.question_id

@@ -30,6 +30,7 @@ from typing import Callable
 import pandas as pd
 
 from . import completeness, delivery
+from .survey import TICKED
 from .filters import DeliveryFilter
 
 MIN_PEERS = 5
@@ -42,8 +43,8 @@ def _frame(con, sql: str, params: dict) -> pd.DataFrame:
 
 #: Per respondent of $round that answered at least one question tagged $section (status
 #: 'answered' on any of its option rows): the number of options it ticked in those questions.
-_OPTIONS_TICKED_SQL = """
-    SELECT a.office, count(*) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS value
+_OPTIONS_TICKED_SQL = f"""
+    SELECT a.office, count(*) FILTER (WHERE {TICKED}) AS value
     FROM survey_answers a
     JOIN survey_questions q ON q.round = a.round AND q.question_id = a.question_id
     WHERE a.round = $round AND q.section = $section AND q.type = 'multiple_choice'

@@ -10,6 +10,10 @@ import pandas as pd
 
 SECTIONS = ("ip_rights", "data_types", "formats", "standards", "challenges")
 
+#: An answer row (alias `a`) that ticks its option or answers its yes/no question yes: the
+#: convention above, written once.
+TICKED = "a.status = 'answered' AND a.value_text = 'yes'"
+
 
 def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
     return con.execute(sql, params or {}).df()
@@ -33,17 +37,17 @@ def option_counts(con, section: str | None, direction: str | None = None,
     respondents of the round within the office filter (`base`); `share` = offices / base.
     `offices` = None means every respondent. `withheld` ('round/office' keys) are respondents
     counted as if they had not answered that round (see `queries.release`)."""
-    return _frame(con, """
+    return _frame(con, f"""
         WITH resp AS (
             SELECT round, office FROM survey_respondents
             WHERE ($offices IS NULL OR list_contains($offices, office))
               AND NOT list_contains(coalesce($withheld::VARCHAR[], []), round || '/' || office)),
         base AS (SELECT round, count(*) AS base FROM resp GROUP BY round)
         SELECT q.round, q.question_id, q.direction, o.option_code AS code, o.label, o.category, o.ord,
-               count(a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS offices,
+               count(a.office) FILTER (WHERE {TICKED}) AS offices,
                count(a.office) FILTER (WHERE a.status = 'no_answer') AS no_answer,
                any_value(b.base) AS base,
-               round(count(a.office) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes')
+               round(count(a.office) FILTER (WHERE {TICKED})
                      / nullif(any_value(b.base), 0), 4) AS share
         FROM survey_questions q
         JOIN survey_options o USING (round, question_id)
@@ -59,9 +63,9 @@ def option_counts(con, section: str | None, direction: str | None = None,
 def yes_no_counts(con, section: str = "respondents") -> pd.DataFrame:
     """Per round and yes/no question tagged `section`: offices answering yes, no, and no answer,
     and the round's respondents (`base`)."""
-    return _frame(con, """
+    return _frame(con, f"""
         SELECT q.round, q.question_id AS code, q.text,
-               count(*) FILTER (WHERE a.status = 'answered' AND a.value_text = 'yes') AS yes,
+               count(*) FILTER (WHERE {TICKED}) AS yes,
                count(*) FILTER (WHERE a.status = 'answered' AND a.value_text = 'no') AS no,
                count(*) FILTER (WHERE a.status = 'no_answer') AS no_answer,
                (SELECT count(*) FROM survey_respondents p WHERE p.round = q.round) AS base
@@ -77,7 +81,7 @@ def published_vs_computed(con) -> pd.DataFrame:
     Respondents: count of respondents. Yes/no items (section 'respondents'): offices answering
     yes to the question whose id is the item's code. Other items: offices that ticked the
     option with the item's code in the question tagged with the item's section/direction."""
-    return _frame(con, """
+    return _frame(con, f"""
         WITH computed AS (
             SELECT p.*,
               CASE
@@ -87,13 +91,13 @@ def published_vs_computed(con) -> pd.DataFrame:
                   (SELECT CASE WHEN count(q.question_id) = 0 THEN NULL ELSE count(a.office) END
                    FROM survey_questions q LEFT JOIN survey_answers a
                      ON a.round = q.round AND a.question_id = q.question_id
-                    AND a.status = 'answered' AND a.value_text = 'yes'
+                    AND {TICKED}
                    WHERE q.round = p.round AND q.question_id = p.code AND q.type = 'yes_no')
                 ELSE
                   (SELECT CASE WHEN count(o.option_code) = 0 THEN NULL ELSE count(a.office) END
                    FROM survey_questions q JOIN survey_options o USING (round, question_id)
                    LEFT JOIN survey_answers a ON a.round = q.round AND a.question_id = q.question_id
-                    AND a.option_code = o.option_code AND a.status = 'answered' AND a.value_text = 'yes'
+                    AND a.option_code = o.option_code AND {TICKED}
                    WHERE q.round = p.round AND q.section = p.section
                      AND q.direction IS NOT DISTINCT FROM p.direction AND o.option_code = p.code)
               END AS computed,
@@ -121,7 +125,7 @@ def respondents_by_round(con) -> pd.DataFrame:
 #: columns line up across rounds: the answer state 'yes' (ticked), 'no' (answered, not ticked),
 #: 'no_answer' (question left blank), 'not_asked' (the round's codebook lacks the option) or
 #: 'suppressed' (a cell of $suppressed, 'round/office/question/option' keys: never shown).
-_OPTION_STATES_SQL = """
+_OPTION_STATES_SQL = f"""
 WITH opts AS (
     SELECT q.section, q.direction, o.option_code AS code,
            arg_max(o.label, q.round) AS label, arg_max(o.category, q.round) AS category,
@@ -143,7 +147,7 @@ SELECT r.round, r.office, opts.direction, opts.code, opts.label, opts.category, 
        CASE WHEN asked.code IS NULL THEN 'not_asked'
             WHEN list_contains(coalesce($suppressed::VARCHAR[], []),
                                concat_ws('/', r.round, r.office, asked.question_id, opts.code)) THEN 'suppressed'
-            WHEN a.status = 'answered' AND a.value_text = 'yes' THEN 'yes'
+            WHEN {TICKED} THEN 'yes'
             WHEN a.status = 'answered' THEN 'no'
             ELSE 'no_answer' END AS state
 FROM resp r CROSS JOIN opts
@@ -287,9 +291,9 @@ def answer_cells(con, round: str) -> pd.DataFrame:
     the office, the question (id, section, direction), the option (code, category) and its
     state: 'yes' (ticked), 'no' (answered the question, did not tick it) or 'no_answer' (left
     the question blank). The microdata that disclosure control (`queries.release`) protects."""
-    return _frame(con, """
+    return _frame(con, f"""
         SELECT p.office, q.question_id, q.section, q.direction, o.option_code AS code, o.category,
-               CASE WHEN a.status = 'answered' AND a.value_text = 'yes' THEN 'yes'
+               CASE WHEN {TICKED} THEN 'yes'
                     WHEN a.status = 'answered' THEN 'no'
                     ELSE 'no_answer' END AS state
         FROM survey_respondents p

@@ -456,3 +456,28 @@ def test_a_snapshot_with_the_earlier_occurrences_table_gets_the_calendar_on_the_
                           "WHERE table_name IN ('scheduled_occurrences', 'schedule_calendar')"))
     assert kinds == {"scheduled_occurrences": "VIEW", "schedule_calendar": "BASE TABLE"}
     _assert_same(expected, _occurrence_metrics(db, AS_OF))
+
+
+def test_delivery_filter_is_one_hashable_value_and_its_sql_takes_parameters_only():
+    a = DeliveryFilter(since="2026-01-05", until=dt.datetime(2026, 1, 26, 13, 0), providers=["JP", "KR"])
+    b = DeliveryFilter(since=D("2026-01-05"), until="2026-01-26", providers=("JP", "KR"), recipients=[])
+    assert a == b and hash(a) == hash(b) and {a: 1}[b] == 1  # a cache key: lists, texts and dates normalised
+    assert (a.since, a.until, a.providers, a.recipients) == (D("2026-01-05"), D("2026-01-26"), ("JP", "KR"), None)
+    assert a.params() == {"since": D("2026-01-05"), "until": D("2026-01-26"), "providers": ["JP", "KR"],
+                          "recipients": None, "datasets": None}
+    assert a.without_period() == DeliveryFilter(providers=["JP", "KR"])
+    assert a.replace(providers=["MX"]).providers == ("MX",) and a.providers == ("JP", "KR")
+    # The SQL never holds a value, and a prefix that is not an alias is refused.
+    from queries import filters
+    hostile = "x'); DROP TABLE deliveries; --"
+    assert hostile not in filters.where_sql("s") and "$providers" in filters.where_sql("s")
+    with pytest.raises(ValueError):
+        filters.offices_sql(hostile)
+    with pytest.raises(ValueError):
+        filters.period_sql("d", since=hostile)
+
+
+def test_delivery_filter_with_a_hostile_office_name_matches_nothing(con):
+    hostile = "JP' OR '1'='1"
+    assert delivery.delivery_outcomes(con, as_of=AS_OF, where=DeliveryFilter(providers=[hostile])).empty
+    assert completeness.field_completeness(con, DeliveryFilter(providers=[hostile])).empty

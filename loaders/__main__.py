@@ -141,7 +141,7 @@ def _without_nan(value):
 
 
 def cmd_metrics(args) -> int:
-    from queries import coverage, metrics_summary, registry
+    from queries import coverage, incidents, metrics_summary, registry
     if args.list:
         sys.stdout.write(registry.listing())
         return 0
@@ -150,7 +150,18 @@ def cmd_metrics(args) -> int:
     # XML batches and the completeness measured from them (per delivery and field), for scripts.
     summary["xml_batches"] = coverage.xml_batches_contract(con)
     summary["measured_completeness"] = coverage.measured_completeness_contract(con)
+    # Incidents and per-schedule measures (issue #17), judged at the same as_of as the reliability.
+    summary["incidents"] = incidents.incidents_contract(con, as_of=summary["reliability_as_of"])
+    summary["schedules"] = incidents.schedules_contract(con, as_of=summary["reliability_as_of"])
     print(json.dumps(summary, default=str, sort_keys=True, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_feed(args) -> int:
+    from queries.feed import write_feeds
+    con = store.connect_read_only(_db(args))
+    written = write_feeds(con, Path(args.outdir), as_of=args.as_of)
+    print(f"wrote {len(written)} Atom feed(s) to {args.outdir}: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -260,6 +271,12 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--list", action="store_true",
                    help="list every metric of queries.registry with its meaning (docs/metrics.md) and exit")
     m.set_defaults(func=cmd_metrics)
+
+    f = sub.add_parser("feed", help="write the Atom feeds of notices and incidents (all.atom, one per office)")
+    f.add_argument("outdir", metavar="OUTDIR", help="folder to write the .atom files into (created if needed)")
+    f.add_argument("--as-of", help="reference date YYYY-MM-DD (default: the latest delivery date in the log)")
+    _add_db(f)
+    f.set_defaults(func=cmd_feed)
     return p
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (completeness, consistency, coverage, delivery, disclosure, incidents, labels, manage, peers, reference,
+from . import (completeness, consistency, coverage, delivery, disclosure, feed, incidents, labels, manage, peers, reference,
                release, survey, update_calendar)
 from . import metrics_summary, provenance, status_summary
 
@@ -169,6 +169,7 @@ METRICS: tuple[Metric, ...] = (
       "provider recipient dataset scheduled on_time late missed on_time_rate on_time_rate_excluding_announced "
       "mttr_days", "loaders.metrics",
       meaning="The per-schedule measures for scripts (`python -m loaders metrics --json`, key schedules)."),
+    M(feed.feed_atom, "incidents", "", meaning="The notices and incidents as Atom feed bytes (RFC 4287), one entry each."),
     # completeness and volumes
     M(completeness.field_completeness, "completeness",
       "provider dataset field deliveries source populated records completeness below_threshold",
@@ -315,6 +316,7 @@ METRICS: tuple[Metric, ...] = (
 #: Public functions of `queries` that read the database but are not metrics, and why.
 NOT_METRICS = {
     "delivery.data_as_of": "the default reference date, a parameter of the delivery metrics",
+    "feed.write_feeds": "writes the feed files of feed_atom (python -m loaders feed)",
     "delivery.interruption_runs_sql": "the SQL of delivery_interruptions' runs, which queries.incidents builds on",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",

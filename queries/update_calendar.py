@@ -7,6 +7,9 @@ because RFC 5545 skips a 31st in a short month while the calendar moves it to th
 day. Each event's UID is derived from the delivery key, so re-importing an updated file updates
 the same events instead of duplicating them. DTSTAMP is as_of (00:00 UTC), so the same data
 gives the same bytes.
+
+Notices of interruptions and delays (queries.incidents) are all-day events from their
+starts to their ends, with a UID from the notice's content hash.
 """
 from __future__ import annotations
 
@@ -32,8 +35,10 @@ def _name(code: str, name) -> str:
 
 
 def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None = None) -> bytes:
-    """The .ics bytes of the upcoming (and pending) deliveries, filtered like the page (the
-    offices and datasets of `where`; as_of default: the data's as-of date)."""
+    """The .ics bytes of the upcoming (and pending) deliveries and of the notices of
+    interruptions and delays running from as_of to as_of + days_ahead (`_notice_events`),
+    filtered like the page (the offices and datasets of `where`; as_of default: the data's
+    as-of date)."""
     as_of = as_date(as_of) or delivery.data_as_of(con)
     entries = delivery.upcoming_deliveries(con, as_of=as_of, days_ahead=days_ahead, where=where)
     cal = Calendar()
@@ -62,4 +67,37 @@ def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None =
         event.add("categories", [row.provider, row.dataset])
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
+    for event in _notice_events(con, as_of, days_ahead, where, stamp):
+        cal.add_component(event)
     return cal.to_ical()
+
+
+#: The kinds of notice that the calendar shows as events: those that say deliveries stop or slip.
+INTERRUPTION_KINDS = ("planned_interruption", "unplanned_interruption", "delay")
+
+
+def _notice_events(con, as_of: dt.date, days_ahead, where: DeliveryFilter | None, stamp: dt.datetime) -> list[Event]:
+    """One all-day event per notice of an interruption or delay (queries.incidents.notices,
+    filtered like the page) running on some day from as_of to as_of + days_ahead, from its
+    starts to its ends (inclusive); its UID is derived from the notice's content hash."""
+    from .incidents import notices
+
+    window = (where or DeliveryFilter()).replace(since=as_of, until=as_of + dt.timedelta(days=int(days_ahead)))
+    table = notices(con, as_of, window)
+    events = []
+    for n in table[table["kind"].isin(INTERRUPTION_KINDS)].sort_values(["starts", "notice_id"]).itertuples():
+        starts, ends = as_date(n.starts), as_date(n.ends)
+        recipient = n.recipient if isinstance(n.recipient, str) else "all recipients"
+        dataset = n.dataset if isinstance(n.dataset, str) else "all datasets"
+        event = Event()
+        event.add("uid", f"{n.notice_id[:32]}@ipdx-dashboard-notice")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", starts)
+        event.add("dtend", ends + dt.timedelta(days=1))
+        event.add("summary", f"Notice ({n.kind.replace('_', ' ')}): {dataset}: {n.provider} -> {recipient}")
+        event.add("description", f"{n.text}\nFrom {starts.isoformat()} to {ends.isoformat()} (inclusive, UTC); "
+                                 f"published {as_date(n.announced_at).isoformat()}.")
+        event.add("categories", ["notice", n.kind])
+        event.add("transp", "TRANSPARENT")
+        events.append(event)
+    return events

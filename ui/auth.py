@@ -1,4 +1,5 @@
-"""Sign-in and access roles: public viewer, office user, secretariat.
+"""Sign-in and access roles: public viewer, office user, secretariat. This module checks
+credentials and says who is looking; the sign-in area in the sidebar is drawn by `ui.page`.
 
 Credentials live in Streamlit secrets (`.streamlit/secrets.toml`, never committed; the format
 is documented in `.streamlit/secrets.toml.example`): one `[auth.users.<name>]` table per user

@@ -847,6 +847,44 @@ def make_completeness(rng: random.Random, deliveries: list[dict]) -> list[list]:
     return out
 
 
+# --------------------------------------------------------------------------- notices
+
+#: Notices (issue 17) of the built-in interruptions: key -> (kind, days from the first missed
+#: scheduled date to the notice: negative = ahead), and none for the others (AU -> WO). So the
+#: bundled log has an interruption announced ahead (SA -> WO, 7 days) and one noticed late
+#: (UA -> EP, 5 days after the first miss).
+INTERRUPTION_NOTICES = {
+    ("SA", "WO", "patent-bibliographic"): ("planned_interruption", -7,
+                                           "Illustrative: system migration; no weekly files until it is complete."),
+    ("UA", "EP", "patent-bibliographic"): ("unplanned_interruption", 5,
+                                           "Illustrative: export service down; deliveries resume when it is repaired."),
+}
+#: Notices ahead of the as-of date, for the calendar: provider, recipient ("" = all), dataset
+#: ("" = all), starts, ends, kind, text, announced_at.
+UPCOMING_NOTICES = [
+    ("JP", "", "patent-bibliographic", dt.date(2026, 12, 21), dt.date(2026, 12, 27), "planned_interruption",
+     "Illustrative: year-end maintenance; the files of this week are delivered on 2026-12-28.", dt.date(2026, 11, 16)),
+    ("EP", "", "", dt.date(2027, 1, 4), dt.date(2027, 1, 31), "format_change",
+     "Illustrative: bibliographic files move to a newer ST.96 version from January.", dt.date(2026, 11, 2)),
+]
+
+
+def make_notices(info: dict) -> list[list]:
+    """The notices file's rows: no random draws, so the other files stay as they are."""
+    rows = []
+    for key, (kind, offset, text) in INTERRUPTION_NOTICES.items():
+        dates = [dt.date.fromisoformat(d) for d in info["interruptions"][key][0]]
+        announced = dates[0] + dt.timedelta(days=offset)
+        assert announced <= AS_OF
+        rows.append([*key, dates[0].isoformat(), (dates[-1] + dt.timedelta(days=6)).isoformat(), kind, text,
+                     announced.isoformat()])
+    for provider, recipient, dataset, starts, ends, kind, text, announced in UPCOMING_NOTICES:
+        assert announced <= AS_OF
+        rows.append([provider, recipient, dataset, starts.isoformat(), ends.isoformat(), kind, text,
+                     announced.isoformat()])
+    return rows
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> int:
@@ -889,6 +927,10 @@ def main() -> int:
     comp = make_completeness(rng, deliveries)
     write_csv(OUT / "completeness.csv",
               ["provider", "recipient", "dataset", "scheduled_date", "field", "populated"], comp)
+
+    write_csv(OUT / "notices.csv",
+              ["provider", "recipient", "dataset", "starts", "ends", "kind", "text", "announced_at"],
+              make_notices(info))
 
     if "-v" in sys.argv:
         for k, v in log26.items():

@@ -7,7 +7,7 @@ import streamlit as st
 
 import queries
 from queries import release
-from ui import common, data, i18n, key_charts, page, survey_views
+from ui import common, data, i18n, incident_views, key_charts, page, survey_views
 from ui.i18n import _
 
 if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
@@ -18,6 +18,7 @@ page.page_header(_("Home"), ":material/home:",
                  heading=_("IP Data Exchange Transparency Dashboard"))
 
 prov = data.provenance()
+incident_views.show_ongoing_banners(prov["deliveries_as_of"])
 
 rounds = data.query(queries.survey_rounds)
 overall = data.query(queries.overall_on_time_rate, as_of=prov["deliveries_as_of"])

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery
-from ui import common, data, delivery_views, i18n, key_charts, page
+from ui import common, data, delivery_views, i18n, incident_views, key_charts, page
 from ui.i18n import _
 
 page.page_header(_("Delivery reliability"), ":material/local_shipping:",
@@ -45,10 +45,12 @@ top[3].metric(_("Stale schedules"), i18n.number(int(scorecard["stale_schedules"]
               help=_("No delivery for more than one period plus grace days at the as-of date"))
 
 st.subheader(_("Per provider office"))
+scorecard = incident_views.scorecard_with_incidents(scorecard, as_of, filters["where"])
 table = scorecard.assign(office=[common.office_label(c, names) for c in scorecard["provider"]])
 common.show_table(table[["office", "scheduled", "on_time", "late", "missed", "pending", "on_time_rate", "sla_met",
                          "delay_median_days", "delay_p90_days", "interruptions", "unannounced_interruptions",
-                         "irregularity_max", "stale_schedules", "days_since_last_delivery"]],
+                         "irregularity_max", "stale_schedules", "days_since_last_delivery"]
+                        + list(incident_views.SCORECARD_INCIDENT_COLUMNS)],
                   key="table-provider-scorecard",
                   column_config={"on_time_rate": st.column_config.NumberColumn(format="percent"),
                                  "sla_met": st.column_config.CheckboxColumn(),
@@ -56,7 +58,8 @@ common.show_table(table[["office", "scheduled", "on_time", "late", "missed", "pe
                                  "delay_p90_days": st.column_config.NumberColumn(format="%.1f"),
                                  "irregularity_max": st.column_config.NumberColumn(format="%.2f"),
                                  "days_since_last_delivery": st.column_config.NumberColumn(
-                                     _("days since last delivery (max)"))})
+                                     _("days since last delivery (max)")),
+                                 **incident_views.scorecard_column_config()})
 common.download_csv(scorecard, "delivery-reliability-by-provider", "provider-scorecard")
 st.caption(_("Scheduled = due (on time + late + missed). Delay: median and 90th percentile of days late over late "
              "deliveries. Irregularity: standard deviation of (actual - scheduled interval) / scheduled interval, "

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from queries import delivery, update_calendar
-from ui import common, data, delivery_views, i18n, page
+from ui import common, data, delivery_views, i18n, incident_views, page
 from ui.i18n import N_, _
 
 #: Upcoming statuses: marker shape, colour and legend label (msgid), so no status rests on colour alone.
@@ -15,10 +15,10 @@ STATUS_MARKERS = (("scheduled", "diamond", common.SERIES_COLOURS[0], N_("schedul
                   ("pending", "circle-open", common.OUTCOME_COLOURS["pending"], N_("pending (due, within grace)")),
                   ("delivered early", "circle", common.OUTCOME_COLOURS["on_time"], N_("delivered early")))
 
-page.page_header(_("Update calendar"), ":material/calendar_month:",
-                 _("Who delivers which data set to whom, and when: the deliveries coming up, the ones overdue now, "
-                   "and the calendar as an iCalendar file for any calendar application."),
-                 "deliveries", heading=_("Shared update calendar"))
+viewer = page.page_header(_("Update calendar"), ":material/calendar_month:",
+                          _("Who delivers which data set to whom, and when: the deliveries coming up, the ones "
+                            "overdue now, and the calendar as an iCalendar file for any calendar application."),
+                          "deliveries", heading=_("Shared update calendar"))
 
 filters = delivery_views.delivery_filters(period=False)
 as_of = filters["as_of"]
@@ -73,6 +73,8 @@ else:
                             recipient=[common.office_label(c, names) for c in upcoming["recipient"]])
     common.show_table(table[["scheduled_date", "deadline", "status", "provider", "recipient", "dataset", "frequency",
                              "grace_days"]], key="table-upcoming")
+
+incident_views.show_notices_section(filters["where"], names, viewer)
 
 st.subheader(_("Subscribe: the calendar as an iCalendar (.ics) file"))
 horizon = common.url_select(_("Calendar file covers"), [90, 180, 365, 730], key="ics_days", default=365,

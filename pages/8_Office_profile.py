@@ -10,7 +10,8 @@ import streamlit as st
 
 from queries import completeness, delivery, peers, release
 from queries.filters import DeliveryFilter
-from ui import common, data, disclosure, exports, i18n, key_charts, office_profile, page, survey_views
+from ui import (common, data, disclosure, exports, i18n, incident_views, key_charts, office_profile, page,
+                survey_views)
 from ui.i18n import _
 
 page.page_header(_("Office profile"), ":material/badge:",
@@ -42,6 +43,7 @@ with controls[2]:
 with controls[3]:
     as_of = common.url_date(_("Deliveries as of (UTC)"), key="as_of", default=provenance["deliveries_as_of"])
 label = common.office_label(office, names)
+incident_views.show_ongoing_banners(as_of, office)
 answer_rounds = [r for r in rounds if office in visible[r]]
 
 # ------------------------------------------------------------------ comparison with peers
@@ -134,6 +136,7 @@ def delivery_side(side: str):
 
 provided_shown = delivery_side("provider")
 received_shown = delivery_side("recipient")
+incident_views.show_office_notices(office, names)
 
 # ------------------------------------------------------------------ printable report
 

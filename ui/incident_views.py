@@ -14,7 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from loaders import LoadRejected
+from loaders.notices import NOTICE_KINDS, publish_notice
+from queries import delivery, feed
+from queries import incidents as incident_queries
+from queries.filters import EVERYTHING, DeliveryFilter
+
 from . import common, data, i18n
+from .auth import Viewer
 from .i18n import N_, _
 
 #: Announced or not: colour AND bar pattern, so the distinction never rests on colour alone.
@@ -121,10 +128,9 @@ def banner_text(row, names: dict[str, str]) -> str:
 def ongoing_incidents(as_of=None, office: str | None = None) -> pd.DataFrame:
     """Incidents still going on at as_of (default: the data's as-of date); with `office`, those
     where it is the provider or the recipient."""
-    from queries import incidents as incident_queries
     as_of = as_of or data.provenance()["deliveries_as_of"]
     found = data.query(incident_queries.incidents, as_of=as_of)
-    found = found[found["recovered_at"].isna()]
+    found = found[found["ongoing"].astype(bool)]
     if office:
         found = found[(found["provider"] == office) | (found["recipient"] == office)]
     return found
@@ -174,3 +180,164 @@ def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
                       title=_("On-time rate per provider and recipient ({symbol} = below the SLA)").format(
                           symbol=BELOW_SLA_SYMBOL))
     return fig
+
+
+def provider_incident_summary(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Per provider, from `queries.incidents.incidents` (the definitions are its own): mttr_days
+    = mean days_to_recover over its recovered incidents, announced_share = share of its
+    incidents announced, notice_lead_median_days = median notice_lead_days over those with a
+    notice."""
+    if incidents.empty:
+        return pd.DataFrame(columns=["provider", "mttr_days", "announced_share", "notice_lead_median_days"])
+    grouped = incidents.assign(announced=incidents["announced"].astype(bool)).groupby("provider")
+    return pd.DataFrame({
+        "mttr_days": grouped["days_to_recover"].mean(),
+        "announced_share": grouped["announced"].mean(),
+        "notice_lead_median_days": grouped["notice_lead_days"].median(),
+    }).reset_index()
+
+
+def rolling_rates_by_provider(as_of, where) -> pd.DataFrame:
+    """Per provider: on_time_rate_30d / _90d / _365d, the on-time rate of
+    `queries.delivery.delivery_reliability_by_office` over the occurrences scheduled in the last
+    30 / 90 / 365 days up to as_of (as_of - N < scheduled date <= as_of; the office filters
+    kept, the period replaced), as `queries.incidents.ROLLING_DAYS` per schedule."""
+    as_of, where = _day(as_of), where or EVERYTHING
+    table = None
+    for days in incident_queries.ROLLING_DAYS:
+        window = where.replace(since=as_of - dt.timedelta(days=days - 1), until=as_of)
+        rates = data.query(delivery.delivery_reliability_by_office, as_of=as_of, where=window)[
+            ["provider", "on_time_rate"]].rename(columns={"on_time_rate": f"on_time_rate_{days}d"})
+        table = rates if table is None else table.merge(rates, on="provider", how="outer")
+    return table
+
+
+def scorecard_with_incidents(scorecard: pd.DataFrame, as_of, where) -> pd.DataFrame:
+    """The provider scorecard with MTTR, the share of interruptions announced, the median notice
+    lead and the rolling 30/90/365-day on-time rates (see the two functions above)."""
+    found = data.query(incident_queries.incidents, as_of=as_of, where=where)
+    return (scorecard.merge(provider_incident_summary(found), on="provider", how="left")
+            .merge(rolling_rates_by_provider(as_of, where), on="provider", how="left"))
+
+
+#: The scorecard's new columns and their display settings (percent / one decimal).
+SCORECARD_INCIDENT_COLUMNS = {"mttr_days": "%.1f", "announced_share": "percent", "notice_lead_median_days": "%.1f",
+                              "on_time_rate_30d": "percent", "on_time_rate_90d": "percent",
+                              "on_time_rate_365d": "percent"}
+
+#: Notice kinds as shown (msgids), in the loader's order.
+NOTICE_KIND_LABELS = {"planned_interruption": N_("planned interruption"),
+                      "unplanned_interruption": N_("unplanned interruption"), "delay": N_("delay"),
+                      "format_change": N_("format change"), "other": N_("other")}
+
+
+def show_notices(notices: pd.DataFrame, names: dict[str, str], key: str) -> None:
+    """The notices as a table (newest first): who, to whom, which dataset (empty = all), from,
+    to, kind, text and when published."""
+    if notices.empty:
+        st.caption(_("No notice has been published for these offices and datasets."))
+        return
+    everyone = _("all")
+    shown = notices.assign(
+        provider=[common.office_label(c, names) for c in notices["provider"]],
+        recipient=[common.office_label(c, names) if isinstance(c, str) else everyone for c in notices["recipient"]],
+        dataset=[d if isinstance(d, str) else everyone for d in notices["dataset"]],
+        kind=[_(NOTICE_KIND_LABELS.get(k, k)) for k in notices["kind"]])
+    common.show_table(shown[["announced_at", "provider", "recipient", "dataset", "starts", "ends", "kind", "text"]],
+                      key=f"table-notices-{key}")
+    common.download_csv(notices, "notices", f"notices-{key}")
+
+
+def notice_providers(viewer: Viewer, offices: list[str]) -> list[str]:
+    """The providers this viewer may publish a notice for: its own office (office role), any
+    office (secretariat), none (public)."""
+    if viewer.role == "secretariat":
+        return list(offices)
+    if viewer.role == "office" and viewer.office:
+        return [viewer.office]
+    return []
+
+
+def notice_form(viewer: Viewer, offices: list[str], datasets: list[str], names: dict[str, str]) -> None:
+    """The form that publishes a notice through the notices loader (`loaders.notices.publish_notice`:
+    validated, archived and loaded as a file would be, `loaded_by` the signed-in user)."""
+    providers = notice_providers(viewer, offices)
+    if not providers:
+        st.caption(_("Signed-in offices publish notices of their own deliveries here; the secretariat, for any "
+                     "office."))
+        return
+    everyone = "__all__"
+    with st.form("notice-form", clear_on_submit=True):
+        st.markdown("**" + _("Publish a notice") + "**")
+        left, right = st.columns(2)
+        provider = left.selectbox(_("Provider office"), providers, key="notice-provider",
+                                  format_func=lambda c: common.office_label(c, names))
+        recipient = right.selectbox(_("Recipient office"), [everyone] + [o for o in offices],
+                                    key="notice-recipient",
+                                    format_func=lambda c: _("all recipients") if c == everyone
+                                    else common.office_label(c, names))
+        dataset = left.selectbox(_("Dataset"), [everyone] + list(datasets), key="notice-dataset",
+                                 format_func=lambda d: _("all datasets") if d == everyone else d)
+        kind = right.selectbox(_("Kind"), NOTICE_KINDS, key="notice-kind",
+                               format_func=lambda k: _(NOTICE_KIND_LABELS.get(k, k)))
+        starts = left.date_input(_("From (UTC, inclusive)"), key="notice-starts")
+        ends = right.date_input(_("To (UTC, inclusive)"), key="notice-ends")
+        text = st.text_area(_("Notice text"), key="notice-text", max_chars=2000)
+        submitted = st.form_submit_button(_("Publish notice"), key="notice-submit")
+    if not submitted:
+        return
+    try:
+        publish_notice(provider, None if recipient == everyone else recipient,
+                       None if dataset == everyone else dataset, starts, ends, kind, text,
+                       loaded_by=viewer.username or viewer.role, db_path=data.database_path())
+    except LoadRejected as err:
+        st.error(_("The notice was not published: {problems}").format(
+            problems=common.plain("; ".join(f"{p.column}: {p.expected}" for p in err.problems))),
+            icon=":material/error:")
+        return
+    except TimeoutError:
+        st.error(_("The database is busy: another load is running. Nothing was changed; try again in a moment."),
+                 icon=":material/hourglass:")
+        return
+    st.success(_("Notice published."), icon=":material/campaign:")
+
+
+def show_feed_downloads(offices: list[str], names: dict[str, str], as_of) -> None:
+    """Downloads of the Atom feed of notices and incidents (`queries.feed.feed_atom`): every
+    office's, or one office's (what it provides or receives). Built on click."""
+    st.subheader(_("Subscribe: notices and incidents as an Atom feed"))
+    everyone = "__all__"
+    office = common.url_select(_("Feed of"), [everyone] + list(offices), key="feed",
+                               format_func=lambda c: _("every office") if c == everyone
+                               else common.office_label(c, names))
+    chosen = None if office == everyone else office
+    st.download_button(_("Download feed (Atom)"), data=data.deferred(feed.feed_atom, as_of=as_of, office=chosen),
+                       file_name=f"ipdx-{'all' if chosen is None else chosen}.atom", mime="application/atom+xml",
+                       key="download-feed", on_click="ignore", icon=":material/rss_feed:")
+    st.caption(_("A feed reader shows each notice and incident once, and an incident again when it recovers. The "
+                 "same files are written by 'python -m loaders feed OUTDIR' for a web server to serve."))
+
+
+def scorecard_column_config() -> dict:
+    """Display settings of the scorecard's new columns (`SCORECARD_INCIDENT_COLUMNS`)."""
+    return {name: st.column_config.NumberColumn(format=fmt) for name, fmt in SCORECARD_INCIDENT_COLUMNS.items()}
+
+
+def show_notices_section(where, names: dict[str, str], viewer: Viewer) -> None:
+    """The update calendar's notices: the published ones for the filters, and the form that
+    publishes one (office role for its own office, secretariat for any)."""
+    st.subheader(_("Notices"))
+    show_notices(data.query(incident_queries.notices, where=where), names, "calendar")
+    dimensions = data.query(delivery.delivery_dimensions)
+    offices = sorted(set(dimensions["provider"]) | set(dimensions["recipient"]) | set(data.offices()["code"]))
+    notice_form(viewer, offices, sorted(dimensions["dataset"].unique()), names)
+
+
+def show_office_notices(office: str, names: dict[str, str]) -> None:
+    """The notices an office published, and those addressed to it by name."""
+    st.subheader(_("Notices"))
+    published = data.query(incident_queries.notices, where=DeliveryFilter(providers=[office]))
+    addressed = data.query(incident_queries.notices, where=DeliveryFilter(recipients=[office]))
+    addressed = addressed[addressed["recipient"] == office]
+    show_notices(pd.concat([published, addressed]).drop_duplicates("notice_id")
+                 .sort_values("announced_at", ascending=False), names, f"office-{office}")

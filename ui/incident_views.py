@@ -38,7 +38,7 @@ def schedule_label(provider: str, recipient: str, dataset: str) -> str:
 
 
 def _day(value) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+    if value is None or pd.isna(value):  # NaT is a datetime too
         return None
     return pd.Timestamp(value).date()
 

@@ -145,3 +145,17 @@ def test_rebuild_from_the_archive_gives_the_same_notices(schedule_db):
     con.close()
     assert len(after) == 5
     assert before.drop(columns="load_seq").equals(after.drop(columns="load_seq"))
+
+
+def test_workbook_with_typed_cells_loads_like_the_csv(schedule_db, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["provider", "recipient", "dataset", "starts", "ends", "kind", "text", "announced_at"])
+    ws.append(["JP", None, None, dt.date(2026, 5, 1), dt.date(2026, 5, 2), "delay", "From a workbook.",
+               dt.datetime(2026, 4, 20, 9, 0)])
+    wb.save(tmp_path / "notices.xlsx")
+    assert load(schedule_db, "notices", tmp_path / "notices.xlsx").rows == 1
+    assert rows(schedule_db, "SELECT recipient, dataset, starts, ends, announced_at FROM notices") == [
+        (None, None, dt.date(2026, 5, 1), dt.date(2026, 5, 2), dt.datetime(2026, 4, 20, 9, 0))]

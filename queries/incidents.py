@@ -75,6 +75,16 @@ LEFT JOIN LATERAL (
     FROM ({NOTICES_SQL}) n WHERE {_covers("n", "o")}) e ON true"""
 
 
+def _rolling_sql() -> str:
+    """Aggregates over _outcomes_sql rows: on_time_rate_<N>d = on time / due among the
+    occurrences scheduled in the N days up to $as_of (as_of - N < scheduled_date <= as_of)."""
+    return ",\n".join(
+        f"""count(*) FILTER (WHERE outcome = 'on_time' AND scheduled_date > $as_of - INTERVAL {n} DAY)
+              / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')
+                                        AND scheduled_date > $as_of - INTERVAL {n} DAY), 0) AS on_time_rate_{n}d"""
+        for n in ROLLING_DAYS)
+
+
 def _incidents_sql(con, params: dict) -> str:
     return f"""
 WITH runs AS ({interruption_runs_sql(con, params)}),
@@ -149,18 +159,39 @@ def schedule_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
                count(recovered_at) AS recovered_incidents, avg(days_to_recover) AS mttr_days
         FROM ({_incidents_sql(con, incident_params)}) GROUP BY ALL""", incident_params).df()
     rolling_params = _params(as_of, where.without_period())
-    rolling = ",\n".join(
-        f"""count(*) FILTER (WHERE outcome = 'on_time' AND scheduled_date > $as_of - INTERVAL {n} DAY)
-              / nullif(count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')
-                                        AND scheduled_date > $as_of - INTERVAL {n} DAY), 0) AS on_time_rate_{n}d"""
-        for n in ROLLING_DAYS)
-    rates = con.execute(f"SELECT provider, recipient, dataset, {rolling} FROM ({_outcomes_sql(con, rolling_params)}) "
+    rates = con.execute(f"SELECT provider, recipient, dataset, {_rolling_sql()} FROM ({_outcomes_sql(con, rolling_params)}) "
                         "GROUP BY ALL", rolling_params).df()
     table = counts.merge(recovery, on=key, how="left").merge(rates, on=key, how="left")
     table[["incidents", "recovered_incidents"]] = table[["incidents", "recovered_incidents"]].fillna(0).astype(int)
     return table[key + ["scheduled", "on_time", "late", "missed", "on_time_rate", "announced_missed",
                         "on_time_rate_excluding_announced", "incidents", "recovered_incidents", "mttr_days"]
                  + [f"on_time_rate_{n}d" for n in ROLLING_DAYS]]
+
+
+def provider_incident_metrics(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """Per provider office with an occurrence due or pending in the period, for the provider
+    scorecard: incidents (overlapping the period), announced_incidents, share_announced
+    (announced / incidents; empty with none), median_notice_lead_days (the median of
+    notice_lead_days over its incidents that a notice covers, negative leads included; empty
+    when none), mttr_days (mean days_to_recover over its recovered incidents), and
+    on_time_rate_30d / _90d / _365d (on time / due over all its schedules' occurrences scheduled
+    in the last 30 / 90 / 365 days up to as_of, the period aside)."""
+    where = where or EVERYTHING
+    params = _params(as_of, where)
+    providers = con.execute(f"SELECT DISTINCT provider FROM ({_outcomes_sql(con, params)}) ORDER BY provider",
+                            params).df()
+    incident_params = interruption_params(as_of, where)
+    summary = con.execute(f"""
+        SELECT provider, count(*) AS incidents, count(*) FILTER (WHERE announced) AS announced_incidents,
+               count(*) FILTER (WHERE announced) / count(*) AS share_announced,
+               median(notice_lead_days) AS median_notice_lead_days, avg(days_to_recover) AS mttr_days
+        FROM ({_incidents_sql(con, incident_params)}) GROUP BY provider""", incident_params).df()
+    rolling_params = _params(as_of, where.without_period())
+    rates = con.execute(f"SELECT provider, {_rolling_sql()} FROM ({_outcomes_sql(con, rolling_params)}) "
+                        "GROUP BY provider", rolling_params).df()
+    table = providers.merge(summary, on="provider", how="left").merge(rates, on="provider", how="left")
+    table[["incidents", "announced_incidents"]] = table[["incidents", "announced_incidents"]].fillna(0).astype(int)
+    return table
 
 
 def notices(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:

@@ -158,6 +158,10 @@ METRICS: tuple[Metric, ...] = (
       "on_time_rate_excluding_announced incidents recovered_incidents mttr_days on_time_rate_30d on_time_rate_90d "
       "on_time_rate_365d", bench=TIMED,
       meaning="Per schedule: outcome counts, the on-time rate without announced misses, MTTR and rolling rates."),
+    M(incidents.provider_incident_metrics, "incidents",
+      "provider incidents announced_incidents share_announced median_notice_lead_days mttr_days on_time_rate_30d "
+      "on_time_rate_90d on_time_rate_365d", bench=TIMED,
+      meaning="Per provider office: incidents, share announced, median notice lead, MTTR and rolling rates."),
     M(incidents.notices, "incidents",
       "notice_id provider recipient dataset starts ends kind text announced_at load_seq", bench=TIMED,
       meaning="Every notice that passes the filter, newest first."),

@@ -41,6 +41,8 @@ Per schedule:
               90 and 365 days: every occurrence -> 6/13.
     KR -> JP: announced missed 2 => 2 / (5 - 2) = 0.6667; MTTR 14.0; rolling 30: 03-02 is 29
               days before as_of, so all 5 -> 2/5 = 0.4.
+Per provider (scorecard): JP 2 incidents, 1 announced (share 0.5), median notice lead of 6 and -4
+    = 1.0, MTTR 19.0; KR 1 incident, announced (share 1.0), no notice so no median lead, MTTR 14.0.
 """
 from __future__ import annotations
 
@@ -125,6 +127,16 @@ def test_per_schedule_rates_mttr_and_rolling(con):
     assert kr.on_time_rate_excluding_announced == pytest.approx(2 / 3)
     assert kr.mttr_days == pytest.approx(14.0)
     assert kr.on_time_rate_30d == pytest.approx(0.4)
+
+
+def test_per_provider_share_announced_median_lead_and_mttr(con):
+    table = incidents.provider_incident_metrics(con, AS_OF).set_index("provider")
+    jp, kr = table.loc["JP"], table.loc["KR"]
+    assert (jp.incidents, jp.announced_incidents, jp.share_announced) == (2, 1, 0.5)
+    assert (jp.median_notice_lead_days, jp.mttr_days) == pytest.approx((1.0, 19.0))
+    assert jp.on_time_rate_30d == pytest.approx(0.6)
+    assert (kr.incidents, kr.announced_incidents, kr.share_announced) == (1, 1, 1.0)
+    assert pd.isna(kr.median_notice_lead_days) and kr.mttr_days == pytest.approx(14.0)
 
 
 def test_period_filter_keeps_runs_that_overlap_it(con):

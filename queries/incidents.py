@@ -66,7 +66,7 @@ def _announced_outcomes_sql(con, params: dict) -> str:
     covering notice's id and time (`earliest_notice_id`, `earliest_notice_at`)."""
     return f"""
 SELECT o.*,
-       coalesce(e.first_at, NULL) AS earliest_notice_at, e.first_id AS earliest_notice_id,
+       e.first_at AS earliest_notice_at, e.first_id AS earliest_notice_id,
        coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) AS notice_announced,
        coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) OR coalesce(o.notice_given, false) AS announced
 FROM ({_outcomes_sql(con, params)}) o

@@ -160,7 +160,7 @@ def test_scorecard_gains_recovery_notice_and_rolling_columns(app, incidents_db):
     at = app(incidents_db, "pages/5_Delivery_reliability.py", {"as_of": PAGE_AS_OF})
     assert not at.exception
     jp = _frame_with(at, "mttr_days").set_index("office").loc["JP - Japan Patent Office"]
-    assert (jp.mttr_days, jp.announced_share, jp.notice_lead_median_days) == (19.0, 0.5, 1.0)
+    assert (jp.mttr_days, jp.share_announced, jp.median_notice_lead_days) == (19.0, 0.5, 1.0)
     assert jp.on_time_rate_30d == pytest.approx(0.6)
 
 

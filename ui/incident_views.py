@@ -18,7 +18,7 @@ from loaders import LoadRejected
 from loaders.notices import NOTICE_KINDS, publish_notice
 from queries import delivery, feed
 from queries import incidents as incident_queries
-from queries.filters import EVERYTHING, DeliveryFilter
+from queries.filters import DeliveryFilter
 
 from . import common, data, i18n
 from .auth import Viewer
@@ -182,46 +182,15 @@ def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     return fig
 
 
-def provider_incident_summary(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Per provider, from `queries.incidents.incidents` (the definitions are its own): mttr_days
-    = mean days_to_recover over its recovered incidents, announced_share = share of its
-    incidents announced, notice_lead_median_days = median notice_lead_days over those with a
-    notice."""
-    if incidents.empty:
-        return pd.DataFrame(columns=["provider", "mttr_days", "announced_share", "notice_lead_median_days"])
-    grouped = incidents.assign(announced=incidents["announced"].astype(bool)).groupby("provider")
-    return pd.DataFrame({
-        "mttr_days": grouped["days_to_recover"].mean(),
-        "announced_share": grouped["announced"].mean(),
-        "notice_lead_median_days": grouped["notice_lead_days"].median(),
-    }).reset_index()
-
-
-def rolling_rates_by_provider(as_of, where) -> pd.DataFrame:
-    """Per provider: on_time_rate_30d / _90d / _365d, the on-time rate of
-    `queries.delivery.delivery_reliability_by_office` over the occurrences scheduled in the last
-    30 / 90 / 365 days up to as_of (as_of - N < scheduled date <= as_of; the office filters
-    kept, the period replaced), as `queries.incidents.ROLLING_DAYS` per schedule."""
-    as_of, where = _day(as_of), where or EVERYTHING
-    table = None
-    for days in incident_queries.ROLLING_DAYS:
-        window = where.replace(since=as_of - dt.timedelta(days=days - 1), until=as_of)
-        rates = data.query(delivery.delivery_reliability_by_office, as_of=as_of, where=window)[
-            ["provider", "on_time_rate"]].rename(columns={"on_time_rate": f"on_time_rate_{days}d"})
-        table = rates if table is None else table.merge(rates, on="provider", how="outer")
-    return table
-
-
 def scorecard_with_incidents(scorecard: pd.DataFrame, as_of, where) -> pd.DataFrame:
-    """The provider scorecard with MTTR, the share of interruptions announced, the median notice
-    lead and the rolling 30/90/365-day on-time rates (see the two functions above)."""
-    found = data.query(incident_queries.incidents, as_of=as_of, where=where)
-    return (scorecard.merge(provider_incident_summary(found), on="provider", how="left")
-            .merge(rolling_rates_by_provider(as_of, where), on="provider", how="left"))
+    """The provider scorecard with `queries.incidents.provider_incident_metrics`: MTTR, the share
+    of interruptions announced, the median notice lead and the rolling 30/90/365-day on-time rates."""
+    extra = data.query(incident_queries.provider_incident_metrics, as_of=as_of, where=where)
+    return scorecard.merge(extra[["provider", *SCORECARD_INCIDENT_COLUMNS]], on="provider", how="left")
 
 
 #: The scorecard's new columns and their display settings (percent / one decimal).
-SCORECARD_INCIDENT_COLUMNS = {"mttr_days": "%.1f", "announced_share": "percent", "notice_lead_median_days": "%.1f",
+SCORECARD_INCIDENT_COLUMNS = {"mttr_days": "%.1f", "share_announced": "percent", "median_notice_lead_days": "%.1f",
                               "on_time_rate_30d": "percent", "on_time_rate_90d": "percent",
                               "on_time_rate_365d": "percent"}
 

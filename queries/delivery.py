@@ -4,8 +4,13 @@ Definitions (UTC dates throughout; `as_of` is the reference date, default today)
 
 - scheduled occurrence: each date a schedule generates from `starts`, every 7 days (weekly),
   14 days (biweekly), 1 calendar month (monthly) or 3 calendar months (quarterly), up to
-  `ends` (when set) and `as_of`.
-- deadline: scheduled_date + grace_days.
+  `ends` (when set) and `as_of`. A schedule with `grace_unit = business_days` or a
+  `holiday_calendar` (db/business_days.py): a date on a public holiday of that calendar (or, for
+  business_days, a Saturday or Sunday) moves to the next business day (`nominal_date` keeps the
+  generated one; two dates moved onto one day are one occurrence), and the log row carries the
+  moved date.
+- deadline: scheduled_date + grace_days; for `grace_unit = business_days`, the business day
+  grace_days business days after scheduled_date.
 - on time: delivered (delivered_at's UTC date) no later than the deadline.
 - late: delivered after the deadline; days late = delivered date - deadline (>= 1).
 - missed: not delivered, and the deadline has passed (as_of > deadline). A scheduled

@@ -76,12 +76,6 @@ def calendar_horizon(con) -> dt.date | None:
     return dt.date.fromisoformat(rows[0][0]) if rows else None
 
 
-def calendar_is_view(con) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
-                            "current_database() AND table_name = $o AND table_type = 'VIEW'",
-                            {"o": OCCURRENCES_TABLE}).fetchall()[0][0])
-
-
 def materialise_scheduled_occurrences(con, schedule_changed: bool = True) -> dt.date:
     """Keep the snapshot's scheduled occurrences ready for the metrics, in the connection's
     current database: the table `schedule_calendar` (every occurrence of every schedule, up to
@@ -98,14 +92,9 @@ def materialise_scheduled_occurrences(con, schedule_changed: bool = True) -> dt.
     latest = con.execute("SELECT max(scheduled_date), max(CAST(delivered_at AS DATE)) FROM deliveries").fetchall()[0]
     reach = max([d for d in latest if d is not None] + [_today()])
     stored = calendar_horizon(con)
-    if not schedule_changed and stored and calendar_is_view(con) and stored >= reach + dt.timedelta(days=OCCURRENCES_DAYS_NEEDED):
+    if not schedule_changed and stored and stored >= reach + dt.timedelta(days=OCCURRENCES_DAYS_NEEDED):
         return stored
     horizon = reach + dt.timedelta(days=OCCURRENCES_DAYS_AHEAD)
-    materialised = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
-                               "current_database() AND table_name = $o AND table_type = 'BASE TABLE'",
-                               {"o": OCCURRENCES_TABLE}).fetchall()[0][0]
-    if materialised:  # an earlier version's snapshot (goes with schema_version)
-        con.execute(f"DROP TABLE {OCCURRENCES_TABLE}")
     write_business_days(con, horizon)
     con.execute(f"CREATE OR REPLACE TABLE {CALENDAR_TABLE} AS {occurrences_sql('$horizon')} "
                 "SELECT * FROM scheduled", {"horizon": horizon})

@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from db.snapshot import fsync_dir
 from loaders import store
 
 FORMAT = 1
@@ -72,7 +73,7 @@ def _check_copy(path: Path, sha: str) -> None:
 
 def _fsync_tree(folder: Path) -> None:
     for path in [*folder.rglob("*"), folder]:  # files and folders alike
-        store._fsync_dir(path)
+        fsync_dir(path)
 
 
 def backup(db: Path, dest: Path) -> Path:

@@ -154,9 +154,8 @@ class Checker:
             if name not in self.columns:
                 self._problems.add(display, 1, name, None, f"a column named '{name}' (required)")
 
-    @property
     def problems(self) -> ProblemList:
-        """Every problem found so far (the queued rules run first; in screen mode, only the
+        """Every problem found so far: the queued rules run first (in screen mode, only the
         header's problems: the rules become the guard of typed_source)."""
         if not self.screen:
             self._run_pending()
@@ -221,7 +220,7 @@ class Checker:
     def rows_where(self, condition: str, column: str, expected: str, value_sql: str | None = None,
                    params: dict | None = None) -> None:
         """Queue a rule: the rows where `condition` holds break it. Queued rules run when
-        `problems` is read, in the order they were queued."""
+        `problems()` is called, in the order they were queued."""
         self._pending.append((condition, column, expected, value_sql or self.ref(column), params or {}))
 
     def _run_pending(self) -> None:

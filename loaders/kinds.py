@@ -12,9 +12,10 @@ from pathlib import Path
 
 import duckdb
 
+from db.business_days import GRACE_UNITS
+from db.business_days import known_codes as known_holiday_calendars
+
 from .checks import MAX_DAYS_EARLY, Checker
-from .holiday_calendars import GRACE_UNITS, add_schedule_calendar_columns
-from .holiday_calendars import known_codes as known_holiday_calendars
 from .readers import StagedTable, check_csv_text, detect_format, read_csv_sql, stage_file
 
 FREQUENCIES = ["weekly", "biweekly", "monthly", "quarterly"]
@@ -133,9 +134,9 @@ class _TableHandler:
     def validate(self, scratch, request) -> Prepared:
         staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
-        if not ck.problems:
+        if not ck.problems():
             self.rules(ck)
-        ck.problems.raise_if_any(sheet_summary(staged))
+        ck.problems().raise_if_any(sheet_summary(staged))
         scratch.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {self.clean_select(ck)} ORDER BY _row")
         return _prepared(scratch, ck, staged)
 
@@ -168,7 +169,7 @@ class _TableHandler:
         ck = Checker(scratch, source, request.display, self.required, self.optional, screen=True,
                      source_params={"src_path": str(request.path),
                                     "src_columns": {h: "VARCHAR" for h in text.header}})
-        if ck.problems:  # an unknown or missing column: the exact path reports it
+        if ck.problems():  # an unknown or missing column: the exact path reports it
             return None
         self.rules(ck)
         try:
@@ -236,14 +237,6 @@ class ScheduleHandler(_TableHandler):
               upper({ck.ref('holiday_calendar')}) AS holiday_calendar
             FROM {ck.typed_source()}"""
 
-    def validate(self, scratch, request) -> Prepared:
-        add_schedule_calendar_columns(scratch, "nxt")
-        return super().validate(scratch, request)
-
-    def load_screened(self, scratch, request, seq: int) -> dict | None:
-        add_schedule_calendar_columns(scratch, "nxt")
-        return super().load_screened(scratch, request, seq)
-
 
 class DeliveriesHandler(_TableHandler):
     required = ["provider", "recipient", "dataset", "scheduled_date", "delivered_at", "records"]
@@ -295,7 +288,7 @@ class CompletenessHandler:
     def validate(self, scratch, request) -> Prepared:
         staged = _stage(scratch, request)
         ck = Checker(scratch, staged, request.display, self.required, self.optional)
-        if not ck.problems:
+        if not ck.problems():
             ck.cell_lengths()
             for name in self.required:
                 ck.required_value(name)
@@ -306,7 +299,8 @@ class CompletenessHandler:
             label_rules(ck, "dataset", DATASET_LABELS)
             label_rules(ck, "field", FIELD_LABELS)
             ck.duplicate_keys(self.key)
-        ck.problems.raise_if_any(sheet_summary(staged))
+        found = ck.problems()
+        found.raise_if_any(sheet_summary(staged))
         # Rules against the loaded deliveries need typed values, so they run on the typed table.
         scratch.execute(f"""
             CREATE OR REPLACE TEMP TABLE clean AS
@@ -321,7 +315,7 @@ class CompletenessHandler:
         for row, value in scratch.execute(
                 "SELECT _row, concat_ws(' / ', provider, recipient, dataset, scheduled_date) FROM clean "
                 "WHERE NOT delivery_known ORDER BY _row").fetchall():
-            ck.problems.add(request.display, row, "scheduled_date", value,
+            found.add(request.display, row, "scheduled_date", value,
                             "the key of a loaded delivery (provider, recipient, dataset, scheduled_date); "
                             "load the delivery log first")
         for row, populated, records in scratch.execute(
@@ -330,33 +324,11 @@ class CompletenessHandler:
             expected = ("a count no larger than the delivery's records "
                         f"({records})" if records is not None else
                         "a delivery that was delivered (this one has no records)")
-            ck.problems.add(request.display, row, "populated", str(populated), expected)
-        ck.problems.raise_if_any(sheet_summary(staged))
+            found.add(request.display, row, "populated", str(populated), expected)
+        found.raise_if_any(sheet_summary(staged))
         return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
         counts = _counts(scratch, prepared.table, "field_completeness", self.stored_key, ["populated"])
         _replace_rows(scratch, prepared.table, "field_completeness", self.stored_key, self.columns, seq)
         return counts
-
-
-def _survey_handler():
-    from .survey import SurveyHandler
-    return SurveyHandler()
-
-
-class _Handlers(dict):
-    def __missing__(self, kind):
-        if kind == "survey":
-            self[kind] = _survey_handler()
-            return self[kind]
-        if kind in ("xml", "authority"):  # imported on first use: they need lxml/defusedxml
-            from .st37 import AuthorityHandler
-            from .xml_batches import XmlBatchHandler
-            self["xml"], self["authority"] = XmlBatchHandler(), AuthorityHandler()
-            return self[kind]
-        raise KeyError(kind)
-
-
-HANDLERS = _Handlers(schedule=ScheduleHandler(), deliveries=DeliveriesHandler(),
-                     completeness=CompletenessHandler())

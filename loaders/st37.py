@@ -40,9 +40,11 @@ from xml.sax.handler import ContentHandler
 from defusedxml import DefusedXmlException
 from defusedxml import sax as safe_sax
 
+from db.paths import REFERENCE_DIR
+
 from .problems import LoadRejected, Problem, ProblemList
-from .store import REFERENCE_DIR
-from .xml_batches import _Sink, ensure_tables, number_key, parse_date
+from .publication_numbers import number_key, parse_date
+from .sink import Sink
 
 EXCEPTION_CODES_FILE = REFERENCE_DIR / "st37-exception-codes.csv"
 
@@ -126,8 +128,8 @@ class _Reader:
         self.display, self.offices = display, offices
         self.codes, self.words = exception_codes()
         self.problems = ProblemList()
-        self.sink = _Sink(con, "authority_stage", AUTH_COLUMNS)
-        self.ranges = _Sink(con, "authority_ranges", RANGE_COLUMNS)
+        self.sink = Sink(con, "authority_stage", AUTH_COLUMNS)
+        self.ranges = Sink(con, "authority_ranges", RANGE_COLUMNS)
         self.entries = self.documents = 0
         self.office_seen: dict[str, int] = {}
         self.ignored_columns: list[str] = []
@@ -326,7 +328,6 @@ class AuthorityHandler:
     """`load authority FILE`: an office's ST.37 authority file, replacing its previous one."""
 
     def validate(self, scratch, request) -> AuthorityEntries:
-        ensure_tables(scratch)
         offices = {r[0] for r in scratch.execute("SELECT code FROM nxt.offices").fetchall()}
         reader = _Reader(scratch, request.display, offices)
         with open(request.path, "rb") as fh:

@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checks import date_bounds, date_range_text
 from .kinds import Prepared, sheet_summary
 from .layouts import NO_ANSWER_TEXTS, choose, plain_column
 from .problems import LoadRejected, Problem, ProblemList
@@ -208,8 +209,6 @@ class _KeyChecker:
         return []
 
     def date(self, data: dict, key: str, where: str):
-        from .checks import date_bounds, date_range_text
-
         value = data.get(key)
         if value is None:
             return None
@@ -288,8 +287,16 @@ def codebook_label_rows(round_name: str, codebook: Codebook) -> list[tuple]:
             for (section, direction, code), translations in by_option.items() for lang, label in translations.items()]
 
 
+@dataclass
+class PreparedSurvey(Prepared):
+    """A validated survey file (its answers in the temp tables clean_answers and
+    clean_respondents) with the codebook that read it and how its layout was read."""
+    codebook: Codebook | None = None
+    reading_note: str = ""
+
+
 class SurveyHandler:
-    def validate(self, scratch, request) -> Prepared:
+    def validate(self, scratch, request) -> PreparedSurvey:
         codebook_name = Path(request.codebook).name
         codebook = Codebook.from_file(Path(request.codebook), codebook_name)
         options = request.options or {}
@@ -410,9 +417,7 @@ class SurveyHandler:
             scratch.executemany("INSERT INTO clean_answers VALUES (?, ?, ?, ?, ?, ?)", answers)
         scratch.execute("CREATE OR REPLACE TEMP TABLE clean_respondents (office VARCHAR, source_row INTEGER)")
         scratch.executemany("INSERT INTO clean_respondents VALUES (?, ?)", respondents)
-        self.codebook = codebook
-        self.reading_note = reading.note()
-        return Prepared("clean_answers", len(respondents), staged.sheet)
+        return PreparedSurvey("clean_answers", len(respondents), staged.sheet, codebook, reading.note())
 
     @staticmethod
     def _answers(q: Question, kind, where, cells, office, row_no, display, problems, tool_columns=None):
@@ -479,9 +484,9 @@ class SurveyHandler:
             return [(office, q.id, None, "answered", None, number)]
         return [(office, q.id, None, "answered", cell, None)]
 
-    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+    def apply(self, scratch, request, prepared: PreparedSurvey, seq: int) -> dict:
         rnd = request.round
-        cb = self.codebook
+        cb = prepared.codebook
         before = scratch.execute(
             "SELECT office, list(question_id || '|' || coalesce(option_code, '') || '|' || status || '|' || "
             "coalesce(value_text, '') || '|' || coalesce(CAST(value_num AS VARCHAR), '') ORDER BY question_id, option_code) "
@@ -494,7 +499,7 @@ class SurveyHandler:
         counts = {"rows": len(new), "new": sum(1 for o in new if o not in old),
                   "corrected": sum(1 for o in new if o in old and old[o] != new[o]),
                   "unchanged": sum(1 for o in new if o in old and old[o] == new[o]),
-                  "notes": [self.reading_note]}
+                  "notes": [prepared.reading_note]}
         dropped = sorted(set(old) - set(new))
         if dropped:
             counts["notes"].append("offices no longer in this round (the new file replaces the round): "

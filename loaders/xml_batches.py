@@ -52,17 +52,16 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
+from db.paths import REFERENCE_DIR
+
 from .problems import LoadRejected, Problem, ProblemList
-from .store import REFERENCE_DIR, SCHEMA_FILE
+from .publication_numbers import number_key, parse_date
+from .sink import Sink, insert_frame
 
 FIELD_MAP_DIR = REFERENCE_DIR / "field-maps"
 #: Extra folders of field maps (os.pathsep-separated), read after the project's own; a map
 #: there for a record element that a project map already declares replaces it.
 FIELD_MAP_ENV = "IPDX_FIELD_MAPS"
-#: Rows buffered in Python before they go to a temporary table (keeps memory flat).
-CHUNK_ROWS = 20_000
-#: The marker in schema.sql after which the tables of issue 9 are declared.
-SCHEMA_MARKER = "-- ---------------------------------------------------------------- issue 9"
 #: Bytes read from a file at a time.
 READ_CHUNK = 1 << 20
 #: Bytes fed at a time to the parser that reads a document's prolog (kept small: they are parsed twice).
@@ -320,29 +319,6 @@ def _first_text(record, paths: list[etree.XPath]) -> str | None:
 
 # ------------------------------------------------------------------------------- identifiers
 
-def number_key(office: str, number: str) -> str:
-    """A publication number normalised for matching a delivered document to an ST.37 entry:
-    upper case, only letters and digits, without a leading office code (EP1234567 -> 1234567)
-    and without leading zeros (0001234 -> 1234)."""
-    key = "".join(ch for ch in str(number).upper() if ch.isalnum())
-    if office and key.startswith(office.upper()) and key[len(office):][:1].isdigit():
-        key = key[len(office):]
-    return key.lstrip("0") or "0"
-
-
-def parse_date(text: str | None) -> date | None:
-    """A date written YYYYMMDD (ST.36, ST.37) or YYYY-MM-DD (ST.96); None when absent or invalid."""
-    if not text:
-        return None
-    digits = text.strip().replace("-", "")
-    if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
-        return None
-    try:
-        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    except ValueError:
-        return None
-
-
 # ------------------------------------------------------------------------------- safe parsing
 
 SAFE_PARSER = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
@@ -390,25 +366,6 @@ class Measured:
     offices: Counter = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)  # symbolic links left out of a directory
     refused: ProblemList = field(default_factory=ProblemList)
-
-
-class _Sink:
-    """Rows appended to a temporary table in chunks."""
-
-    def __init__(self, con, table: str, columns: list[tuple[str, str]]):
-        self.con, self.table, self.columns, self.rows = con, table, columns, []
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(c + ' ' + t for c, t in columns)})")
-
-    def add(self, *row) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= CHUNK_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            chunk = pd.DataFrame(self.rows, columns=[c for c, _ in self.columns])  # noqa: F841 (scanned by DuckDB)
-            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM chunk")
-            self.rows = []
 
 
 DOC_COLUMNS = [("office", "VARCHAR"), ("publication_number", "VARCHAR"), ("number_key", "VARCHAR"),
@@ -527,7 +484,7 @@ def _plain_prolog(head: bytes) -> bool:
 class _DocumentReader:
     """Parses the documents of one file, one at a time, with a fresh safe pull parser each."""
 
-    def __init__(self, name: str, provider: str, measured: Measured, docs: _Sink, problems: _Sink):
+    def __init__(self, name: str, provider: str, measured: Measured, docs: Sink, problems: Sink):
         self.name, self.provider, self.measured = name, provider, measured
         self.docs, self.problems = docs, problems
         self.maps = field_maps()
@@ -749,7 +706,7 @@ class _DocumentReader:
         self.tail = buf[-64:]
 
 
-def measure_file(name: str, opener, provider: str, measured: Measured, docs: _Sink, problems: _Sink) -> None:
+def measure_file(name: str, opener, provider: str, measured: Measured, docs: Sink, problems: Sink) -> None:
     """Stream one XML file (one document or many concatenated): measure every record, list bad
     records and lost documents, refuse hostile documents and documents of an unknown dialect."""
     reader = _DocumentReader(name, provider, measured, docs, problems)
@@ -780,8 +737,8 @@ def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     several files is measured by worker processes, one file each at a time
     (`_parallel_members`); the result is the same."""
     measured = Measured()
-    docs = _Sink(con, "xml_docs", DOC_COLUMNS)
-    problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
+    docs = Sink(con, "xml_docs", DOC_COLUMNS)
+    problems = Sink(con, "xml_problems", PROBLEM_COLUMNS)
     members = _parallel_members(path, display)
     if members:
         _measure_in_workers(con, path, members, provider, measured)
@@ -863,8 +820,8 @@ def _measure_member(path: str, member: str, name: str, provider: str, out: str) 
     import duckdb
     con = duckdb.connect()
     part = Measured()
-    docs = _Sink(con, "xml_docs", DOC_COLUMNS)
-    problems = _Sink(con, "xml_problems", PROBLEM_COLUMNS)
+    docs = Sink(con, "xml_docs", DOC_COLUMNS)
+    problems = Sink(con, "xml_problems", PROBLEM_COLUMNS)
     with zipfile.ZipFile(path) as zf:
         measure_file(name, lambda: zf.open(member), provider, part, docs, problems)
     docs.flush()
@@ -920,28 +877,6 @@ def zip_directory(directory: Path) -> Path:
 
 # ------------------------------------------------------------------------------- the load kind
 
-#: Columns added to the tables of schema.sql's tail after they were first declared; a snapshot
-#: made before gets them (empty) on its next XML or ST.37 load.
-ADDED_COLUMNS = {
-    "xml_batches": [("dialects", "VARCHAR"), ("lost_documents", "INTEGER"), ("incomplete", "BOOLEAN"),
-                    ("office_mismatch", "VARCHAR"), ("skipped_links", "VARCHAR")],
-    "xml_batch_files": [("documents", "INTEGER"), ("lost_documents", "INTEGER")],
-}
-
-
-def ensure_tables(scratch) -> None:
-    """Create this issue's tables in a snapshot made before they existed (schema.sql's tail),
-    and add the columns declared since."""
-    tail = SCHEMA_FILE.read_text().split(SCHEMA_MARKER, 1)[1].split("\n", 1)[1]
-    code = "\n".join(line.split("--", 1)[0] for line in tail.splitlines())  # comments may hold ';'
-    for body in code.split(";"):
-        if "CREATE TABLE" in body:
-            scratch.execute(body.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS nxt.", 1))
-    for table, columns in ADDED_COLUMNS.items():
-        for column, sql_type in columns:
-            scratch.execute(f"ALTER TABLE nxt.{table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
-
-
 def _resolve_recipient(scratch, request, provider: str, dataset: str, scheduled: date) -> str:
     """The batch's recipient: --recipient, else the one recipient that the schedule or the
     delivery log names for provider + dataset (+ scheduled date); refused when none or several."""
@@ -972,7 +907,6 @@ class XmlBatchHandler:
     """`load xml`: a delivered batch, keyed by provider, recipient, dataset and scheduled date."""
 
     def validate(self, scratch, request) -> PreparedBatch:
-        ensure_tables(scratch)
         opts = request.options or {}
         problems = ProblemList()
         provider = (opts.get("provider") or "").strip()
@@ -1023,19 +957,18 @@ class XmlBatchHandler:
              "standards": standards or None, "dialects": dialects or None, "lost": m.lost_documents,
              "incomplete": incomplete, "mismatch": mismatch_text,
              "skipped": "; ".join(m.skipped) or None})
-        files = pd.DataFrame(m.files, columns=["file", "standard", "version", "records",  # noqa: F841
+        files = pd.DataFrame(m.files, columns=["file", "standard", "version", "records",
                                                "documents", "lost_documents"])  # labels left out
-        scratch.execute("INSERT INTO nxt.xml_batch_files (load_seq, file, standard, version, records, "
-                        f"documents, lost_documents) SELECT {int(seq)}, * FROM files")
+        insert_frame(scratch, "nxt.xml_batch_files (load_seq, file, standard, version, records, documents, "
+                     "lost_documents)", files, f"{int(seq)}, *")
         scratch.execute(f"INSERT INTO nxt.xml_record_problems SELECT {int(seq)}, * FROM xml_problems")
         scratch.execute(f"INSERT INTO nxt.delivered_documents SELECT {int(seq)}, $provider, * FROM xml_docs",
                         {"provider": key["provider"]})
-        completeness = pd.DataFrame(  # noqa: F841 (scanned by DuckDB)
+        completeness = pd.DataFrame(
             [(name, m.populated[name]) for name in field_labels()], columns=["field", "populated"])
-        scratch.execute(
-            "INSERT INTO nxt.field_completeness (provider, recipient, dataset, scheduled_date, field, "
-            f"populated, source, load_seq) SELECT $provider, $recipient, $dataset, $scheduled_date, field, "
-            f"populated, 'measured', {int(seq)} FROM completeness", key)
+        insert_frame(scratch, "nxt.field_completeness (provider, recipient, dataset, scheduled_date, field, "
+                     "populated, source, load_seq)", completeness,
+                     f"$provider, $recipient, $dataset, $scheduled_date, field, populated, 'measured', {int(seq)}", key)
         notes = [(f"{m.records} records in {len(m.files)} file(s); {m.not_well_formed} not "
                   f"well-formed; {m.missing_identifier} without a publication number; "
                   f"recipient {key['recipient']}; dialects: {standards or 'none'}")]

@@ -4,7 +4,7 @@ an empty folder and the database is rebuilt from them.
 
 Real parts only: `streamlit run dashboard.py -- --db ...` on a free loopback port with a
 browser session reading the database (Debian chromium through Playwright), a load in another
-process held (`IPDX_TEST_PAUSE_AT`) with its raw file archived and its snapshot not yet swapped
+process held (tests/paused_load.py) with its raw file archived and its snapshot not yet swapped
 in, a load killed between its swap and its manifest write, and the backup and restore commands
 run as an operator runs them.
 """

@@ -3,7 +3,8 @@
 - Ten AppTest sessions, each in its own process, read the live database while a load runs
   in another process: none errs, and every run sees one snapshot (two counts read by separate queries in
   the same run come from the same snapshot: both old, or both new), never a mix.
-- A load killed with SIGKILL midway (at each point `loaders.store._pause_for_tests` names):
+- A load killed with SIGKILL midway (at each stage `load_file` reports to its `on_stage`
+  callback; tests/paused_load.py pauses there):
   the next start opens the previous database whole (killed before the swap) or the new one
   (killed after it), and after `ensure_database` the manifest and the archive agree with it.
 """
@@ -32,10 +33,11 @@ BUNDLED_LOADS = 8  # 5 CSV/XLSX files and the 3 illustrative XML/ST.37 files (lo
 
 
 def _start_load(db: Path, source: Path, pause_at: str, pause_seconds: float = 3600) -> subprocess.Popen:
-    env = {**os.environ, "IPDX_TEST_PAUSE_AT": pause_at, "IPDX_TEST_PAUSE_SECONDS": str(pause_seconds),
-           "IPDX_DB": ""}
-    return subprocess.Popen([sys.executable, "-m", "loaders", "load", "deliveries", str(source), "--db", str(db)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """A load of `source` in another process that pauses `pause_seconds` at stage `pause_at`."""
+    return subprocess.Popen([sys.executable, str(ROOT / "tests" / "paused_load.py"), str(db), str(source),
+                             pause_at, str(pause_seconds)],
+                            cwd=ROOT, env={**os.environ, "IPDX_DB": ""},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _wait_for_pause(proc: subprocess.Popen, point: str) -> None:
@@ -43,7 +45,7 @@ def _wait_for_pause(proc: subprocess.Popen, point: str) -> None:
     seen = []
     for line in proc.stderr:
         seen.append(line)
-        if line.startswith(f"IPDX_TEST_PAUSE_AT {point} "):
+        if line.startswith(f"paused at {point} "):
             return
     raise AssertionError(f"the load never reached {point!r}: {''.join(seen)}")
 

@@ -57,10 +57,13 @@ CREATE TABLE codebook_labels (
 CREATE TABLE delivery_schedule (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, frequency VARCHAR,
     grace_days INTEGER, starts DATE, ends DATE, on_time_target DOUBLE, load_seq INTEGER,
-    -- Business-day schedules (issue 17); last, as in a snapshot that gained them by ALTER TABLE.
+    -- Business-day schedules.
     grace_unit VARCHAR DEFAULT 'days',  -- 'days' | 'business_days'
-    holiday_calendar VARCHAR            -- ISO country or office code (loaders/holiday_calendars.py); NULL = none
+    holiday_calendar VARCHAR            -- ISO country or office code (db/business_days.py); NULL = none
 );
+-- The business days (weekdays that are not holidays) of each holiday calendar the schedules use,
+-- numbered in order ('' = weekends only); rewritten with schedule_calendar (db/business_days.py).
+CREATE TABLE business_days (calendar VARCHAR, day DATE, n BIGINT);
 CREATE TABLE deliveries (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, format VARCHAR, standard VARCHAR,
     scheduled_date DATE, delivered_at TIMESTAMP, records BIGINT, notice_given BOOLEAN,
@@ -73,7 +76,7 @@ CREATE TABLE field_completeness (
     load_seq INTEGER
 );
 
--- ---------------------------------------------------------------- issue 9: measured from the data
+-- ---------------------------------------------------------------- measured from the data
 -- Options of a load that are not columns of `loads` (provider, recipient, dataset, scheduled date
 -- of an XML batch), as JSON; the manifest carries them so that a rebuild replays the load exactly.
 CREATE TABLE load_options (load_seq INTEGER PRIMARY KEY, options VARCHAR NOT NULL);
@@ -121,4 +124,12 @@ CREATE TABLE authority_documents (
     exception_code VARCHAR,         -- NULL, or an ST.37 publication exception code
     expected BOOLEAN NOT NULL,      -- false when the exception code says no document exists
     line INTEGER
+);
+
+-- Notices (issue #17, loaders/notices.py): a provider's word that deliveries are or were
+-- affected. recipient / dataset NULL = all; starts..ends inclusive; announced_at UTC, NULL = the
+-- time of its load (loads.loaded_at). notice_id: a hash of the content, stable across loads.
+CREATE TABLE notices (
+    notice_id VARCHAR, provider VARCHAR, recipient VARCHAR, dataset VARCHAR,
+    starts DATE, ends DATE, kind VARCHAR, text VARCHAR, announced_at TIMESTAMP, load_seq INTEGER
 );

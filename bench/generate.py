@@ -51,8 +51,9 @@ EPOCH = dt.date(1970, 1, 1)
 
 DELIVERY_HEADER = ["provider", "recipient", "dataset", "format", "standard", "scheduled_date",
                    "delivered_at", "records", "notice_given", "notes"]
+# Generated schedules count grace in calendar days and name no holiday calendar (today's meaning).
 SCHEDULE_HEADER = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends",
-                   "on_time_target"]
+                   "on_time_target", "grace_unit", "holiday_calendar"]
 COMPLETENESS_HEADER = ["provider", "recipient", "dataset", "scheduled_date", "field", "populated"]
 
 
@@ -246,7 +247,7 @@ def generate(n_deliveries: int, out: Path, seed: int = 67, completeness_share: f
             w.writerow([offices[s.provider], offices[s.recipient], DATASETS[s.dataset], FREQUENCIES[s.freq],
                         s.grace, (EPOCH + dt.timedelta(days=int(s.starts))).isoformat(),
                         "" if s.ends < 0 else (EPOCH + dt.timedelta(days=int(s.ends))).isoformat(),
-                        f"{s.target:.2f}"])
+                        f"{s.target:.2f}", "days", ""])
 
     # Field completeness for a share of the delivered batches: populated <= records.
     delivered_rows = np.flatnonzero(frame["delivered"].to_numpy() >= 0)

@@ -30,7 +30,8 @@ from pathlib import Path
 import duckdb
 
 from .layouts import NO_ANSWER_TEXTS, Column, choose, plain_column
-from .readers import normalise_header, stage_file
+from .readers import normalise_header, read_head, stage_file
+from .structures import read_structure
 from .survey import NOT_TICKED, TICKED, Codebook, Option, Question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,8 +240,6 @@ def draft(path: str | Path, display: str | None = None, layout: str | None = Non
     """The TOML text of a codebook drafted from the export at `path`. `previous`: the previous
     round's codebook; questions and options whose texts match keep its ids and codes.
     `structure`: the survey's .qsf or .lss file, which gives texts, types and option labels."""
-    from .structures import read_structure
-
     before = Codebook.from_file(Path(previous)) if previous is not None else None
     design = read_structure(structure) if structure is not None else None
     path = str(path)
@@ -428,7 +427,6 @@ def _import_ids(path: str, display: str, sheet: str | None, reading) -> dict[str
     """Qualtrics' ImportId per column (row 3), which says which columns are text entries."""
     if reading.layout.name != "qualtrics":
         return {}
-    from .readers import read_head
     head = read_head(path, display, 3, sheet)
     out = {}
     for c, cell in zip(reading.columns, head[2] if len(head) > 2 else []):

@@ -29,7 +29,7 @@ NEW_DELIVERIES = (
     "JP,US,test-extra,XML,ST.96,2026-01-05,2026-01-05,5000,,\n"
     "JP,US,test-extra,XML,ST.96,2026-01-12,2026-01-13,5100,yes,one day late\n"
 )
-BUNDLED_LOADS = 8  # 5 CSV/XLSX files and the 3 illustrative XML/ST.37 files (loaders/store.py)
+BUNDLED_LOADS = 9  # 6 CSV/XLSX files and the 3 illustrative XML/ST.37 files (loaders/store.py)
 
 
 def _start_load(db: Path, source: Path, pause_at: str, pause_seconds: float = 3600) -> subprocess.Popen:

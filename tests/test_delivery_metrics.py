@@ -433,8 +433,9 @@ def test_a_log_load_keeps_the_calendar_and_a_schedule_load_rebuilds_it(delivery_
 
 
 def test_a_snapshot_with_the_earlier_occurrences_table_gets_the_calendar_on_the_next_load(delivery_db, tmp_path):
-    """Snapshots written before the calendar held `scheduled_occurrences` as a table; the next
-    load of the log replaces it with the calendar and the view, with the same numbers."""
+    """Snapshots written before the calendar held `scheduled_occurrences` as a table (and no
+    schema version); the next load rebuilds such a database from the archive first, so it gets
+    the calendar and the view, with the same numbers."""
     db = copy_database(delivery_db, (tmp_path / "db").mkdir() or tmp_path / "db")
     expected = _occurrence_metrics(db, AS_OF)
     with duckdb.connect(str(db)) as write:
@@ -442,6 +443,7 @@ def test_a_snapshot_with_the_earlier_occurrences_table_gets_the_calendar_on_the_
         write.execute("DROP VIEW scheduled_occurrences")
         write.execute("DROP TABLE schedule_calendar")
         write.execute("ALTER TABLE materialised RENAME TO scheduled_occurrences")
+        write.execute("DELETE FROM meta WHERE key = 'schema_version'")
     again = tmp_path / "again.csv"  # a correction that changes nothing
     again.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
                      "notice_given,notes\n")

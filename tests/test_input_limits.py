@@ -19,7 +19,7 @@ import pytest
 from conftest import BUNDLED, ROOT, file_digest, load, rows, table_checksums
 
 from loaders import LoadRejected, LoadRequest, load_file
-from loaders.store import Paths
+from db.paths import Paths
 
 DELIVERY_HEADER = "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes"
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import BUNDLED, copy_database, load, rows
 from loaders import LoadRejected, LoadRequest
-from loaders.kinds import HANDLERS
+from loaders.registry import HANDLERS
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 CASES = tomllib.loads((BAD / "EXPECTED.toml").read_text(encoding="utf-8"))["case"]

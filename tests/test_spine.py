@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 from conftest import BUNDLED, BUNDLED_AS_OF, ROOT, file_digest, load, table_checksums
-from loaders import Paths, build, ensure_database, open_snapshot
-from loaders.store import read_manifest
+import duckdb
+
+from db.schema import SCHEMA_VERSION
+from loaders import Paths, build, ensure_database, open_snapshot, read_manifest
 
 
 def cli(*args, db=None, env_db=None):
@@ -23,7 +25,7 @@ def test_first_start_builds_from_bundled_data_and_archives_it(tmp_path):
     manifest = read_manifest(Paths(db))
     assert [m["original_name"] for m in manifest] == [
         "survey-2025.csv", "survey-2026.xlsx", "schedule.csv", "deliveries.csv", "completeness.csv",
-        "us-grants-illustrative.xml", "ep-illustrative.zip", "ep-authority-illustrative.csv"]
+        "notices.csv", "us-grants-illustrative.xml", "ep-illustrative.zip", "ep-authority-illustrative.csv"]
     assert all(m["bundled"] for m in manifest)
     for m in manifest:
         archived = tmp_path / "archive" / m["archived_as"]
@@ -36,6 +38,26 @@ def test_rebuild_from_archive_gives_identical_tables(fresh_bundled_db):
     before = table_checksums(fresh_bundled_db)
     build(fresh_bundled_db)
     after = table_checksums(fresh_bundled_db)
+    before.pop("meta"), after.pop("meta")  # the snapshot id is new on every build
+    assert before == after
+
+
+def test_a_database_of_another_schema_version_is_rebuilt_from_the_archive_at_start(fresh_bundled_db):
+    """A database file written by another version of schema.sql (here: one table too many and an
+    older version in meta) is rebuilt from the archive by the open-time check: same loads, same
+    rows, the current schema only."""
+    before = table_checksums(fresh_bundled_db)
+    with duckdb.connect(str(fresh_bundled_db)) as write:
+        write.execute("CREATE TABLE dropped_since (x INTEGER)")
+        write.execute("UPDATE meta SET value = 'older' WHERE key = 'schema_version'")
+    ensure_database(fresh_bundled_db)
+    after = table_checksums(fresh_bundled_db)
+    assert "dropped_since" not in after
+    con = open_snapshot(fresh_bundled_db)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(SCHEMA_VERSION,)]
+    finally:
+        con.close()
     before.pop("meta"), after.pop("meta")  # the snapshot id is new on every build
     assert before == after
 

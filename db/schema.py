@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import duckdb
+
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.sql"
 SCHEMA_VERSION = hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest()[:16]
 VERSION_KEY = "schema_version"
@@ -21,9 +23,9 @@ def create_schema(con) -> None:
 
 
 def schema_version(con) -> str | None:
-    """The schema version of the snapshot open in `con` (None: older than versions, or no `meta`)."""
+    """The schema version of the snapshot open in `con` (None: written before versions, or no `meta`)."""
     try:
         rows = con.execute("SELECT value FROM meta WHERE key = $key", {"key": VERSION_KEY}).fetchall()
-    except Exception:  # duckdb.CatalogException: not a snapshot of this application at all
+    except duckdb.CatalogException:  # no meta table: not a snapshot of this application's layout
         return None
     return rows[0][0] if rows else None

@@ -156,7 +156,7 @@ class _TableHandler:
 
         Why: the exact path stages the text (twice: as read, then with row numbers), builds a
         typed table and a clean table before inserting, four copies of a million rows; this
-        path makes none (issue #7)."""
+        path makes none."""
         # load_file has read the bytes; a rebuild from the archive has not.
         content = request.content if request.content is not None else Path(request.path).read_bytes()
         if detect_format(str(request.path), request.display, content) != "csv" or (request.options or {}).get("sheet"):

@@ -61,7 +61,7 @@ def _prepared(scratch, ck: Checker, staged) -> Prepared:
     return Prepared("clean", staged.rows, staged.sheet)
 
 
-def _counts(scratch, table: str, target: str, key: list[str], compare: list[str],
+def row_counts(scratch, table: str, target: str, key: list[str], compare: list[str],
             target_rows: str = "true") -> dict:
     """New / corrected / unchanged rows of `table` against the rows of the snapshot's `target`
     (alias t) for which the SQL condition `target_rows` holds."""
@@ -91,8 +91,8 @@ def _has_two_spellings(scratch, known: list[tuple[str, str]]) -> bool:
 
 
 def _counts_loaded(scratch, target: str, key: list[str], compare: list[str], seq: int) -> dict:
-    """`_counts` for rows already inserted as load `seq`: against the other rows of `target`."""
-    return _counts(scratch, f"(SELECT * FROM nxt.{target} WHERE load_seq = {int(seq)})", target, key, compare,
+    """`row_counts` for rows already inserted as load `seq`: against the other rows of `target`."""
+    return row_counts(scratch, f"(SELECT * FROM nxt.{target} WHERE load_seq = {int(seq)})", target, key, compare,
                    f"t.load_seq <> {int(seq)}")
 
 
@@ -109,13 +109,13 @@ def _drop_corrected(scratch, target: str, key: list[str], seq: int) -> None:
                     f"{target}.load_seq <> {int(seq)}")
 
 
-def _replace_rows(scratch, table: str, target: str, key: list[str], columns: list[str], seq: int) -> None:
+def replace_rows(scratch, table: str, target: str, key: list[str], columns: list[str], seq: int) -> None:
     _delete_keys_of(scratch, target, key, table)
     scratch.execute(f"INSERT INTO nxt.{target} ({', '.join(columns)}, load_seq) "
                     f"SELECT {', '.join(columns)}, {int(seq)} FROM {table}")
 
 
-class _TableHandler:
+class TableHandler:
     """A kind whose rows go to one table: the exact `validate` + `apply`, and `load_screened`
     for the fast path. Subclasses say `rules(ck)` (queued on a Checker) and `clean_select(ck)`
     (the typed rows as stored), so that both paths apply the very same rules."""
@@ -141,8 +141,8 @@ class _TableHandler:
         return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
-        counts = _counts(scratch, prepared.table, self.target, self.key, self.columns)
-        _replace_rows(scratch, prepared.table, self.target, self.key, self.columns, seq)
+        counts = row_counts(scratch, prepared.table, self.target, self.key, self.columns)
+        replace_rows(scratch, prepared.table, self.target, self.key, self.columns, seq)
         return counts
 
     def load_screened(self, scratch, request, seq: int) -> dict | None:
@@ -189,7 +189,7 @@ class _TableHandler:
         return counts
 
 
-class ScheduleHandler(_TableHandler):
+class ScheduleHandler(TableHandler):
     required = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "on_time_target"]
     optional = ["ends", "grace_unit", "holiday_calendar"]
     key = ["provider", "recipient", "dataset"]
@@ -238,7 +238,7 @@ class ScheduleHandler(_TableHandler):
             FROM {ck.typed_source()}"""
 
 
-class DeliveriesHandler(_TableHandler):
+class DeliveriesHandler(TableHandler):
     required = ["provider", "recipient", "dataset", "scheduled_date", "delivered_at", "records"]
     optional = ["format", "standard", "notice_given", "notes"]
     key = ["provider", "recipient", "dataset", "scheduled_date"]
@@ -329,6 +329,6 @@ class CompletenessHandler:
         return _prepared(scratch, ck, staged)
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
-        counts = _counts(scratch, prepared.table, "field_completeness", self.stored_key, ["populated"])
-        _replace_rows(scratch, prepared.table, "field_completeness", self.stored_key, self.columns, seq)
+        counts = row_counts(scratch, prepared.table, "field_completeness", self.stored_key, ["populated"])
+        replace_rows(scratch, prepared.table, "field_completeness", self.stored_key, self.columns, seq)
         return counts

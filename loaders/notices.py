@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
-from pathlib import Path
 
 from .checks import Checker
-from .kinds import DATASET_LABELS, Prepared, _counts, _replace_rows, _TableHandler, label_rules
+from .kinds import DATASET_LABELS, Prepared, TableHandler, label_rules, replace_rows, row_counts
 
 NOTICE_KINDS = ["planned_interruption", "unplanned_interruption", "delay", "format_change", "other"]
 NOTICE_COLUMNS = ["provider", "recipient", "dataset", "starts", "ends", "kind", "text", "announced_at"]
 
 
-class NoticesHandler(_TableHandler):
+class NoticesHandler(TableHandler):
     required = ["provider", "starts", "ends", "kind", "text"]
     optional = ["recipient", "dataset", "announced_at"]
     key = ["notice_id"]
@@ -69,8 +67,8 @@ class NoticesHandler(_TableHandler):
                         "WHERE notices.announced_at IS NULL AND l.seq = notices.load_seq")
         scratch.execute(f"UPDATE {prepared.table} SET announced_at = n.announced_at FROM nxt.notices n "
                         f"WHERE {prepared.table}.announced_at IS NULL AND n.notice_id = {prepared.table}.notice_id")
-        counts = _counts(scratch, prepared.table, self.target, self.key, self.columns)
-        _replace_rows(scratch, prepared.table, self.target, self.key, self.columns, seq)
+        counts = row_counts(scratch, prepared.table, self.target, self.key, self.columns)
+        replace_rows(scratch, prepared.table, self.target, self.key, self.columns, seq)
         return counts
 
 
@@ -84,19 +82,3 @@ def notice_csv(provider: str, recipient: str | None, dataset: str | None, starts
     writer.writerow([provider, recipient or "", dataset or "", str(starts), str(ends), kind, text,
                      "" if announced_at is None else str(announced_at)])
     return out.getvalue().encode("utf-8")
-
-
-def publish_notice(provider: str, recipient: str | None, dataset: str | None, starts, ends, kind: str,
-                   text: str, *, loaded_by: str, db_path: Path | None = None, announced_at=None):
-    """Publish one notice from the app's form: written as a one-row CSV and loaded as kind
-    `notices` by `loaders.store.load_file`, with `loaded_by` the signed-in user, so that it is
-    validated, archived and rebuilt exactly as a file would be. Returns the LoadResult; raises
-    LoadRejected naming the column of a bad value."""
-    from .store import LoadRequest, load_file
-
-    content = notice_csv(provider, recipient, dataset, starts, ends, kind, text, announced_at)
-    with tempfile.TemporaryDirectory(prefix="ipdx-notice-") as folder:
-        path = Path(folder) / "notice.csv"
-        path.write_bytes(content)
-        display = f"notice-{provider}-{starts}.csv"
-        return load_file(LoadRequest("notices", path, display, loaded_by=loaded_by), db_path)

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES, load, rows, table_checksums
 from loaders import LoadRejected, build, connect_read_only
-from loaders.notices import publish_notice
+from loaders.publish import publish_notice
 from queries import incidents
 
 FIXTURE = FIXTURES / "incidents"

@@ -1,5 +1,5 @@
 """The screened load (issue #7): a clean CSV file of the schedule or the log is read, checked and
-inserted in one pass (`_TableHandler.load_screened`); anything doubtful sends the file to the
+inserted in one pass (`TableHandler.load_screened`); anything doubtful sends the file to the
 exact path, which lists every problem. Both paths apply the same rules, so:
 
 - a clean file takes the screened path and stores exactly the rows the exact path stores;

@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from loaders import LoadRejected
-from loaders.notices import NOTICE_KINDS, publish_notice
+from loaders.notices import NOTICE_KINDS
+from loaders.publish import publish_notice
 from queries import delivery, feed
 from queries import incidents as incident_queries
 from queries.filters import DeliveryFilter
@@ -228,7 +229,7 @@ def notice_providers(viewer: Viewer, offices: list[str]) -> list[str]:
 
 
 def notice_form(viewer: Viewer, offices: list[str], datasets: list[str], names: dict[str, str]) -> None:
-    """The form that publishes a notice through the notices loader (`loaders.notices.publish_notice`:
+    """The form that publishes a notice through the notices loader (`loaders.publish.publish_notice`:
     validated, archived and loaded as a file would be, `loaded_by` the signed-in user)."""
     providers = notice_providers(viewer, offices)
     if not providers:

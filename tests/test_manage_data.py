@@ -121,7 +121,7 @@ def test_confirm_loads_through_the_cli_path_and_history_shows_it(fresh_bundled_d
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
     at = click(click(at, "manage-dry-run"), "manage-confirm")
     assert not at.exception
-    assert "Loaded schedule-2026.csv as load #9" in texts(at.success)  # after the 8 bundled loads
+    assert "Loaded schedule-2026.csv as load #10" in texts(at.success)  # after the 9 bundled loads
     request, dry_run, messages = calls[-1]
     assert not dry_run and request.loaded_by == "secretariat-1" and request.display == "schedule-2026.csv"
     assert request.path.name.startswith("ipdx-upload-") and "schedule-2026" not in str(request.path)
@@ -131,12 +131,12 @@ def test_confirm_loads_through_the_cli_path_and_history_shows_it(fresh_bundled_d
     assert after["tables"]["delivery_schedule"] != before["tables"]["delivery_schedule"]
     entry = after["manifest"][-1]
     sha = __import__("hashlib").sha256(NEW_SCHEDULE).hexdigest()
-    assert (entry["seq"], entry["original_name"], entry["loaded_by"], entry["sha256"]) == (9, "schedule-2026.csv",
+    assert (entry["seq"], entry["original_name"], entry["loaded_by"], entry["sha256"]) == (10, "schedule-2026.csv",
                                                                                         "secretariat-1", sha)
     assert f"{sha}.csv" in after["archive"]
     history = table_with(at, "SHA-256")
     last = history.iloc[-1]
-    assert (last["load"], last["file"], last["by"], last["SHA-256"], last["rows"]) == (9, "schedule-2026.csv",
+    assert (last["load"], last["file"], last["by"], last["SHA-256"], last["rows"]) == (10, "schedule-2026.csv",
                                                                                   "secretariat-1", sha, 1)
 
 
@@ -144,12 +144,12 @@ def test_remove_rebuilds_without_the_load_and_keeps_it_removed(fresh_bundled_db,
     before = state(fresh_bundled_db)
     at = upload(as_secretariat(fresh_bundled_db, monkeypatch), "schedule-2026.csv", NEW_SCHEDULE)
     at = click(click(at, "manage-dry-run"), "manage-confirm")
-    assert len(table_with(at, "SHA-256")) == 9  # the 8 bundled loads and this one
+    assert len(table_with(at, "SHA-256")) == 10  # the 9 bundled loads and this one
 
-    at = remove(at, 9)
+    at = remove(at, 10)
     assert not at.exception
-    assert "Removed load #9 (schedule-2026.csv)" in texts(at.success)
-    assert len(table_with(at, "SHA-256")) == 8
+    assert "Removed load #10 (schedule-2026.csv)" in texts(at.success)
+    assert len(table_with(at, "SHA-256")) == 9
     removed = table_with(at, "removed_by")
     assert list(removed["original_name"]) == ["schedule-2026.csv"] and list(removed["removed_by"]) == ["secretariat-1"]
 
@@ -219,7 +219,7 @@ def test_removed_bundled_file_stays_out_of_a_first_start_build(fresh_bundled_db)
     paths.manifest.unlink()
     loaders.ensure_database(fresh_bundled_db)
     kinds = [e["kind"] for e in loaders.read_manifest(paths)]
-    assert kinds == ["survey", "survey", "schedule", "deliveries", "xml", "xml", "authority"]
+    assert kinds == ["survey", "survey", "schedule", "deliveries", "notices", "xml", "xml", "authority"]
     assert (paths.archive / completeness["archived_as"]).exists()
     with pytest.raises(ValueError, match="no load #99"):
         loaders.remove_load(99, fresh_bundled_db)
@@ -247,7 +247,7 @@ def test_xml_batch_upload_needs_its_delivery_and_loads_measured_completeness(fre
     assert not at.exception and not at.error
     assert state(fresh_bundled_db) == before
     at = click(at, "manage-confirm")
-    assert "Loaded st96-batch.xml as load #9" in texts(at.success)
+    assert "Loaded st96-batch.xml as load #10" in texts(at.success)
     con = loaders.open_snapshot(fresh_bundled_db)
     # The ST.96 fixture: 6 records, 5 with an abstract (see tests/test_xml_batches.py).
     assert con.execute("SELECT populated FROM field_completeness WHERE source = 'measured' AND provider = 'JP' "
@@ -265,7 +265,7 @@ def test_st37_authority_file_upload_loads(fresh_bundled_db, monkeypatch):
     at.file_uploader(key="manage-file").set_value(("ep-authority.txt", raw, "text/plain"))
     at = click(click(at.run(), "manage-dry-run"), "manage-confirm")
     assert not at.exception
-    assert "Loaded ep-authority.txt as load #9" in texts(at.success)
+    assert "Loaded ep-authority.txt as load #10" in texts(at.success)
     con = loaders.open_snapshot(fresh_bundled_db)
     assert con.execute("SELECT office FROM authority_files").fetchall() == [("EP",)]
     con.close()

@@ -15,9 +15,14 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from queries import coverage, incidents, metrics_summary, registry, status_summary
+from queries.feed import write_feeds
+
 from . import store
+from .codebook_draft import draft
 from .layouts import LAYOUT_NAMES
 from .problems import LoadRejected
+from .xml_batches import zip_directory
 
 
 def _db(args) -> Path:
@@ -35,7 +40,6 @@ XML_OPTIONS = ("provider", "recipient", "dataset", "scheduled_date")
 def _request(args, path: str) -> store.LoadRequest:
     p = Path(path)
     if args.kind == "xml" and p.is_dir():  # a directory batch is archived as a deterministic zip
-        from .xml_batches import zip_directory
         return store.LoadRequest("xml", zip_directory(p), p.resolve().name + ".zip", loaded_by="cli",
                                  options={o: getattr(args, o) for o in XML_OPTIONS if getattr(args, o)})
     if not p.is_file():
@@ -104,7 +108,6 @@ def cmd_remove(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from queries import status_summary
     con = store.connect_read_only(_db(args))
     summary = status_summary(con)
     if args.json:
@@ -141,7 +144,6 @@ def _without_nan(value):
 
 
 def cmd_metrics(args) -> int:
-    from queries import coverage, incidents, metrics_summary, registry
     if args.list:
         sys.stdout.write(registry.listing())
         return 0
@@ -150,7 +152,7 @@ def cmd_metrics(args) -> int:
     # XML batches and the completeness measured from them (per delivery and field), for scripts.
     summary["xml_batches"] = coverage.xml_batches_contract(con)
     summary["measured_completeness"] = coverage.measured_completeness_contract(con)
-    # Incidents and per-schedule measures (issue #17), judged at the same as_of as the reliability.
+    # Incidents and per-schedule measures, judged at the same as_of as the reliability.
     summary["incidents"] = incidents.incidents_contract(con, as_of=summary["reliability_as_of"])
     summary["schedules"] = incidents.schedules_contract(con, as_of=summary["reliability_as_of"])
     print(json.dumps(summary, default=str, sort_keys=True, indent=None if args.json else 2))
@@ -158,7 +160,6 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_feed(args) -> int:
-    from queries.feed import write_feeds
     con = store.connect_read_only(_db(args))
     written = write_feeds(con, Path(args.outdir), as_of=args.as_of)
     print(f"wrote {len(written)} Atom feed(s) to {args.outdir}: {', '.join(p.name for p in written)}")
@@ -166,8 +167,6 @@ def cmd_feed(args) -> int:
 
 
 def cmd_codebook_draft(args) -> int:
-    from .codebook_draft import draft
-
     export = Path(args.export)
     if not export.is_file():
         return _usage(f"no such file: {args.export}")

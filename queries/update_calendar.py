@@ -20,6 +20,7 @@ from icalendar import Calendar, Event
 
 from . import delivery
 from .filters import DeliveryFilter, as_date
+from .incidents import notices
 
 PRODID = "-//WIPO CWS Task No. 67//IP Data Exchange Transparency Dashboard//EN"
 CALENDAR_NAME = "IP data exchange: shared update calendar"
@@ -80,8 +81,6 @@ def _notice_events(con, as_of: dt.date, days_ahead, where: DeliveryFilter | None
     """One all-day event per notice of an interruption or delay (queries.incidents.notices,
     filtered like the page) running on some day from as_of to as_of + days_ahead, from its
     starts to its ends (inclusive); its UID is derived from the notice's content hash."""
-    from .incidents import notices
-
     window = (where or DeliveryFilter()).replace(since=as_of, until=as_of + dt.timedelta(days=int(days_ahead)))
     table = notices(con, as_of, window)
     events = []

@@ -8,6 +8,11 @@ CREATE TABLE offices (
     kind VARCHAR NOT NULL,          -- national, regional or international
     region VARCHAR NOT NULL
 );
+-- Offices' names in the interface's languages, from data/reference/office-names.csv (one column
+-- per language): one row per office and language that the file names.
+CREATE TABLE office_name_translations (
+    code VARCHAR, lang VARCHAR, name VARCHAR NOT NULL, PRIMARY KEY (code, lang)
+);
 
 -- The aggregates published in CWS/13/14 (public), for reconciliation.
 CREATE TABLE published_figures (

@@ -41,8 +41,8 @@ from .registry import HANDLERS, KINDS, OCCURRENCE_KINDS, READ_ONCE_KINDS
 
 #: Names the command line, the app, deploy/ and bench/ reach through the store.
 __all__ = ["BUNDLED_DIR", "BUNDLED_LOADS", "DatabaseBusy", "KINDS", "LoadRequest", "LoadResult", "Paths",
-           "build", "connect_read_only", "default_db_path", "ensure_database", "load_file", "read_manifest",
-           "read_removed", "recover", "remove_load", "writer_lock"]
+           "build", "bundled_codebooks", "connect_read_only", "default_db_path", "ensure_database", "load_file",
+           "read_manifest", "read_removed", "recover", "remove_load", "writer_lock"]
 
 #: The bundled illustrative data, loaded in this order on a first start (kind, file, round, codebook).
 BUNDLED_LOADS = (
@@ -361,6 +361,12 @@ def _bundled_requests() -> list[tuple[LoadRequest, dict]]:
             out.append((LoadRequest(kind, path, Path(name).name, None, None, "bundled", True,
                                     options=dict(options)), {}))
     return out
+
+
+def bundled_codebooks() -> list[Path]:
+    """The codebooks shipped with the bundled data (data/bundled/codebook-*.toml), by file name:
+    the ones a survey load may use without uploading its own."""
+    return sorted(BUNDLED_DIR.glob("codebook-*.toml"))
 
 
 def _identity(request: LoadRequest) -> dict:

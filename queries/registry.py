@@ -310,6 +310,9 @@ METRICS: tuple[Metric, ...] = (
       meaning="The ST.3 office list: code, name, kind and region, by code."),
     M(reference.office_names, "reference", "", "key_charts",
       meaning="ST.3 code -> the office's English name, for every office of the list."),
+    M(reference.office_name_translations, "reference", "", "common",
+      meaning="ST.3 code -> {language -> name}: the regional and international offices' names in the "
+              "interface's languages."),
     M(manage.load_history, "reference",
       "seq loaded_at loaded_by kind round original_name sha256 rows new_rows corrected_rows unchanged_rows bundled",
       "9_Manage_data", meaning="Every load in the snapshot (the loads table the manifest mirrors), oldest first."),

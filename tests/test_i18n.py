@@ -187,11 +187,16 @@ def test_delivery_page_in_spanish_translates_tables_and_values(app, bundled_db):
     assert headers["outcome"]["label"] == "resultado" and headers["days_late"]["label"] == "días de retraso"
 
 
-def test_office_names_follow_the_language(monkeypatch):
+def test_office_names_follow_the_language(monkeypatch, bundled_db):
+    from loaders import open_snapshot
+    from queries import reference
     from ui import i18n
+    con = open_snapshot(bundled_db)
+    translated = reference.office_name_translations(con)  # the snapshot's table of office-names.csv
+    con.close()
     english = {"EP": "European Patent Office", "JP": "Japan Patent Office", "WO": "International Bureau of WIPO"}
     monkeypatch.setattr(i18n, "language", lambda: "fr")
-    names = i18n.localized_office_names(english)
+    names = i18n.localized_office_names(english, translated)
     assert names["EP"] == "Office européen des brevets" and names["WO"] == "Bureau international de l'OMPI"
     assert names["JP"] == "Japon · Japan Patent Office"           # country translated, office name English
     assert "anglais" in i18n.office_names_note()

@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from queries import reference
+
 from . import data, i18n
 from .exports import IMAGE_MIMES, image_bytes, to_csv_bytes
 from .i18n import N_, _
@@ -57,9 +59,11 @@ def office_label(code: str, names: dict[str, str] | None = None) -> str:
 
 
 def office_names() -> dict[str, str]:
-    """Office names in the page's language (`ui.i18n.localized_office_names`)."""
+    """Office names in the page's language (`ui.i18n.localized_office_names`), with the
+    snapshot's table of translated names."""
     offices = data.offices()
-    return i18n.localized_office_names(dict(zip(offices["code"], offices["name"])))
+    return i18n.localized_office_names(dict(zip(offices["code"], offices["name"])),
+                                       data.query(reference.office_name_translations))
 
 
 def illustrative_notice(illustrative: bool, what: str = N_("data")) -> None:

@@ -18,16 +18,18 @@ names in the chosen language.
 - Office names: national offices keep their English name (no maintained translation exists) after
   the country's name in the language (pycountry's ISO 3166 gettext catalogs); regional and
   international offices (EP, EM, WO, IB, AP, OA, EA, GC) come from the project's table
-  `data/reference/office-names.csv`. `office_names_note()` says which names stay English.
+  `data/reference/office-names.csv`, loaded into each snapshot and passed in by the caller
+  (`ui.common.office_names`, through `queries.reference.office_name_translations`).
+  `office_names_note()` says which names stay English.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import csv
 import datetime as dt
 import functools
 import gettext as gettext_module
+from collections.abc import Mapping
 from pathlib import Path
 
 import pycountry
@@ -38,7 +40,6 @@ from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, 
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-OFFICE_NAMES_FILE = ROOT / "data" / "reference" / "office-names.csv"
 DOMAIN = "messages"
 
 #: WIPO's official languages, each named in itself (the picker's options), English first as default.
@@ -188,13 +189,6 @@ def mirror_figure(fig) -> None:
 # ------------------------------------------------------------------ office and country names
 
 @functools.cache
-def _own_office_names() -> dict[str, dict[str, str]]:
-    """The project's translations of regional and international offices' names, by code and language."""
-    with OFFICE_NAMES_FILE.open(encoding="utf-8", newline="") as fh:
-        return {row["code"]: {k: v for k, v in row.items() if k != "code" and v} for row in csv.DictReader(fh)}
-
-
-@functools.cache
 def _country_translations(lang: str) -> gettext_module.NullTranslations:
     return gettext_module.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
 
@@ -210,17 +204,20 @@ def country_name(code: str, lang: str | None = None) -> str | None:
     return _country_translations(lang).gettext(country.name)
 
 
-def localized_office_names(english: dict[str, str], lang: str | None = None) -> dict[str, str]:
-    """Office names in the language: the project's table for regional/international offices;
-    for national offices the country's name in the language, then the English office name."""
+def localized_office_names(english: dict[str, str], translated: Mapping[str, Mapping[str, str]] | None = None,
+                           lang: str | None = None) -> dict[str, str]:
+    """Office names in the language: `translated` (code -> {language -> name}, the project's
+    table of regional and international offices' names) where it has the office; otherwise the
+    country's name in the language, then the English office name."""
     lang = lang or language()
     if lang == DEFAULT:
         return dict(english)
-    own = _own_office_names()
+    translated = translated or {}
     out = {}
     for code, name in english.items():
-        if lang in own.get(code, {}):
-            out[code] = own[code][lang]
+        own = translated.get(code, {}).get(lang)
+        if own:
+            out[code] = own
             continue
         country = country_name(code, lang)
         out[code] = f"{country} · {name}" if country else name

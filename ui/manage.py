@@ -107,7 +107,7 @@ def load_history() -> pd.DataFrame:
 def codebook_choices() -> dict[str, Path]:
     """Codebooks the server already has: bundled ones and those archived with earlier loads."""
     choices = {_("bundled: {file}").format(file=p.name): p
-               for p in sorted(loaders.store.BUNDLED_DIR.glob("codebook-*.toml"))}
+               for p in loaders.store.bundled_codebooks()}
     archive = paths().archive
     for entry in data.query(manage.archived_codebooks).itertuples():
         label = _("archived: codebook of round {round} (load #{seq}, {file})").format(

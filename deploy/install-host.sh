@@ -70,7 +70,7 @@ say "application $prefix/app"
 rm -rf "$prefix/app.new" "$prefix/app.old"
 mkdir -p "$prefix/app.new/.streamlit"
 # What the app needs at run time (the .dockerignore lets in the same; tests/test_deployment.py).
-APP_FILES="dashboard.py pages ui queries loaders locales data/reference data/bundled requirements.txt deploy docs/deployment.md"
+APP_FILES="dashboard.py pages ui queries loaders db locales data/reference data/bundled requirements.txt deploy docs/deployment.md"
 # shellcheck disable=SC2086  # the list is split into its paths on purpose
 (cd "$src" && tar -cf - --exclude=__pycache__ --exclude='*.pyc' $APP_FILES) | tar -xf - -C "$prefix/app.new"
 cp "$src/deploy/config.toml" "$prefix/app.new/.streamlit/config.toml"

@@ -57,6 +57,14 @@ def test_the_container_build_context_lets_in_what_the_install_script_copies():
     assert all((ROOT / path).exists() for path in let_in)
 
 
+def test_the_install_script_copies_every_package_the_app_imports():
+    script = (DEPLOY / "install-host.sh").read_text(encoding="utf-8")
+    copied = set(re.search(r'^APP_FILES="([^"]+)"', script, re.MULTILINE).group(1).split())
+    # bench/ is the benchmarks' package, never imported by the app.
+    packages = {init.parent.name for init in ROOT.glob("*/__init__.py")} - {"bench"}
+    assert packages - copied == set()
+
+
 def test_the_unit_has_only_placeholders_the_install_script_fills_in():
     unit = (DEPLOY / "ipdx-dashboard.service").read_text(encoding="utf-8")
     script = (DEPLOY / "install-host.sh").read_text(encoding="utf-8")

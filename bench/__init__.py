@@ -1,1 +1,1 @@
-"""Benchmarks and scale tests (issue #7): `python -m bench.run --help`."""
+"""Benchmarks and scale tests: `python -m bench.run --help`."""

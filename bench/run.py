@@ -1,4 +1,4 @@
-"""The benchmark of issue #7, in one run: `python -m bench.run` (smoke run: `--quick`).
+"""The benchmark, in one run: `python -m bench.run` (smoke run: `--quick`).
 
 Measures, on this machine, in this process (children only where memory is measured):
 
@@ -48,9 +48,9 @@ import duckdb  # noqa: E402
 
 import loaders  # noqa: E402
 import queries  # noqa: E402
-from queries import registry  # noqa: E402
 from bench import pandas_reference  # noqa: E402
 from bench.generate import generate  # noqa: E402
+from queries import registry  # noqa: E402
 
 GiB = 1 << 30
 #: The size at which the issue sets the load, metric, page and memory targets.
@@ -208,7 +208,7 @@ def measure_metrics(db: Path, runs: int) -> tuple[dict, list[str]]:
             skipped.append(f"{key} (needs an argument the pages compute)")
             continue
         label = key + ("(" + ", ".join(f"{k}={v!r}" for k, v in literal.items()) + ")" if literal else "")
-        times, value = timed(lambda: fn(loaders.cursor(con), **kwargs), runs)
+        times, value = timed(lambda fn=fn, kwargs=kwargs: fn(loaders.cursor(con), **kwargs), runs)
         results[label] = {"key": key, "pages": pages, "kwargs": kwargs, "value": value, **stats(times)}
     con.close()
     return results, skipped
@@ -224,7 +224,7 @@ def measure_pandas(folder: Path, db: Path, metrics: dict, runs: int) -> dict:
     for name in covered:
         fn = next(m.function for m in registry.METRICS if m.name.endswith("." + name))
         kwargs = {"as_of": as_of.date()} if "as_of" in inspect.signature(fn).parameters else {}
-        duck_times, value = timed(lambda: fn(loaders.cursor(con), **kwargs), runs)
+        duck_times, value = timed(lambda fn=fn, kwargs=kwargs: fn(loaders.cursor(con), **kwargs), runs)
         duck_total += statistics.median(duck_times)
         problems += pandas_reference.differences(name, value, reference[name])
     con.close()
@@ -248,7 +248,7 @@ def render_pages(db: Path, runs: int) -> dict:
     os.chdir(ROOT)
     try:
         for page in page_list():
-            def run_once():
+            def run_once(page=page):
                 at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
                 if page.name != "dashboard.py":
                     at.switch_page(f"pages/{page.name}")
@@ -298,7 +298,7 @@ def app_peak_memory(db: Path) -> dict:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the Streamlit server did not start")
+                    raise RuntimeError("the Streamlit server did not start") from None
                 time.sleep(0.5)
         from playwright.sync_api import sync_playwright
         how = "headless chromium"

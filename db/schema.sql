@@ -131,7 +131,7 @@ CREATE TABLE authority_documents (
     line INTEGER
 );
 
--- Notices (issue #17, loaders/notices.py): a provider's word that deliveries are or were
+-- Notices (loaders/notices.py): a provider's word that deliveries are or were
 -- affected. recipient / dataset NULL = all; starts..ends inclusive; announced_at UTC, NULL = the
 -- time of its load (loads.loaded_at). notice_id: a hash of the content, stable across loads.
 CREATE TABLE notices (

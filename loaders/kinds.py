@@ -27,7 +27,7 @@ FIELD_LABELS = [("field_completeness", "field")]
 
 def label_rules(ck: Checker, name: str, known: list[tuple[str, str]]) -> None:
     """A label column (dataset, field name): plain text, spelt as already loaded, one spelling
-    per file. Labels are matched ignoring case (see README, Input formats)."""
+    per file. Labels are matched ignoring case (see docs/input-formats.md)."""
     ck.plain_label(name)
     ck.same_spelling_as_loaded(name, known)
     ck.one_spelling_per_file(name)

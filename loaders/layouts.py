@@ -6,7 +6,7 @@ id of row 1 or the question text of row 2), which columns are per-option columns
 choice question, and which columns are the tool's own metadata (dates, IP addresses, response
 ids): those are never read, so a codebook need not list them (the raw file is archived whole).
 
-Answer conventions of the tools (all but the plain layout, whose rules are the README's): "N/A"
+Answer conventions of the tools (all but the plain layout, whose rules are docs/input-formats.md): "N/A"
 is no answer like an empty cell, "No" in an option column is an unticked option, and an option
 column holding the option's own text (or, in SurveyMonkey's numeric export, its number) is ticked.
 
@@ -133,7 +133,7 @@ class _LimeSurvey(Layout):
         return out
 
 
-PLAIN = Layout("plain", "plain (one header row, as the README describes)", tool_conventions=False)
+PLAIN = Layout("plain", "plain (one header row, as docs/input-formats.md describes)", tool_conventions=False)
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _Qualtrics("qualtrics", "Qualtrics", header_rows=3, metadata=(
         "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",

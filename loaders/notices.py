@@ -1,4 +1,4 @@
-"""Notices (issue #17): a provider's word that deliveries are or were interrupted, delayed or
+"""Notices: a provider's word that deliveries are or were interrupted, delayed or
 changed. A file (CSV/XLSX) or the app's form (`publish_notice`, which writes a one-row CSV and
 loads it like any file) goes through this handler: validated, archived, all or nothing.
 

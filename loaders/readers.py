@@ -118,7 +118,7 @@ def _check_text(raw: bytes, display: str) -> bytes:
             guess = ""
         column, value = _cell_at(raw, err.start)
         raise LoadRejected([Problem(display, row, column, value if guess and value else repr(bad),
-                                    f"UTF-8 text; byte {err.start} is not valid UTF-8{guess}")])
+                                    f"UTF-8 text; byte {err.start} is not valid UTF-8{guess}")]) from err
     if b"\r" in raw:
         # Mixed or Windows line ends are normalised; the archived original keeps its bytes.
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -178,7 +178,7 @@ def _header_record(raw: bytes, display: str) -> list[str]:
         with _long_fields():
             return next(csv.reader(io.StringIO(raw[:end].decode("utf-8", errors="replace"))), [])
     except csv.Error as err:
-        raise LoadRejected([Problem(display, 1, None, None, f"a header row that can be parsed as CSV ({err})")])
+        raise LoadRejected([Problem(display, 1, None, None, f"a header row that can be parsed as CSV ({err})")]) from err
 
 
 def _header(raw: bytes, display: str) -> list[str]:
@@ -309,7 +309,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: st
         ).fetchall()
     except duckdb.Error as err:
         raise LoadRejected([Problem(display, None, None, None,
-                                    f"a comma-separated CSV file that can be parsed ({str(err).splitlines()[0]})")])
+                                    f"a comma-separated CSV file that can be parsed ({str(err).splitlines()[0]})")]) from err
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
@@ -389,7 +389,7 @@ def _check_zip(path: str, display: str) -> None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise LoadRejected([Problem(display, None, None, None,
-                                    "an Excel .xlsx workbook (the zip container is damaged or truncated)")])
+                                    "an Excel .xlsx workbook (the zip container is damaged or truncated)")]) from None
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     bomb = ("(refused as a possible zip bomb)")
@@ -460,7 +460,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a broken workbook
         raise LoadRejected([Problem(display, None, None, None,
-                                    f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")])
+                                    f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")]) from err
     problems: list[Problem] = []
     try:
         ws = _choose_sheet(workbook, display, sheet)
@@ -470,7 +470,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
             header_cells = next(ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True))
         except StopIteration:
             raise LoadRejected([Problem(display, None, None, title,
-                                        f"a header row in worksheet {title!r} (the sheet is empty)")])
+                                        f"a header row in worksheet {title!r} (the sheet is empty)")]) from None
         while header_cells and header_cells[-1] is None:
             header_cells = header_cells[:-1]
         header = [_cell_text(h) or "" for h in header_cells]
@@ -503,7 +503,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: str, display: str, table: s
         raise
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a sheet it cannot read to its end
         raise LoadRejected([Problem(display, None, None, None,
-                                    f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")])
+                                    f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")]) from err
     finally:
         workbook.close()
     if problems:
@@ -552,7 +552,7 @@ def read_head(path: str, display: str, rows: int, sheet: str | None = None) -> l
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
             raise LoadRejected([Problem(display, None, None, None,
-                                        f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")])
+                                        f"an Excel .xlsx workbook that opens ({type(err).__name__}: {err})")]) from err
         try:
             ws = _choose_sheet(workbook, display, sheet)
             head = [[_cell_text(c) or "" for c in cells]
@@ -561,7 +561,7 @@ def read_head(path: str, display: str, rows: int, sheet: str | None = None) -> l
             raise
         except Exception as err:  # noqa: BLE001 - as in stage_xlsx
             raise LoadRejected([Problem(display, None, None, None,
-                                        f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")])
+                                        f"an Excel .xlsx workbook that can be read ({type(err).__name__}: {err})")]) from err
         finally:
             workbook.close()
     else:
@@ -577,7 +577,7 @@ def read_head(path: str, display: str, rows: int, sheet: str | None = None) -> l
                         break
         except csv.Error as err:
             raise LoadRejected([Problem(display, len(head) + 1, None, None,
-                                        f"a header row that can be parsed as CSV ({err})")])
+                                        f"a header row that can be parsed as CSV ({err})")]) from err
     width = max((len(r) for r in head), default=0)
     while width and all(len(r) < width or not r[width - 1].strip() for r in head):
         width -= 1

@@ -29,10 +29,20 @@ import duckdb
 from db.calendar import materialise_scheduled_occurrences
 from db.paths import BUNDLED_DIR, Paths, default_db_path
 from db.schema import SCHEMA_VERSION, schema_version
-from db.snapshot import (DatabaseBusy, discard, new_snapshot_file, open_snapshot, swap_in, writer_lock)
+from db.snapshot import DatabaseBusy, discard, new_snapshot_file, open_snapshot, swap_in, writer_lock
 
-from .archive import (archive_file, leftovers, manifest_rows, read_loads, read_manifest, read_removed,
-                      removal_key, sha256_of, write_manifest, write_removed)
+from .archive import (
+    archive_file,
+    leftovers,
+    manifest_rows,
+    read_loads,
+    read_manifest,
+    read_removed,
+    removal_key,
+    sha256_of,
+    write_manifest,
+    write_removed,
+)
 from .checks import date_bounds
 from .problems import LoadRejected, Problem
 from .readers import detect_format

@@ -64,7 +64,7 @@ def _qsf(raw: bytes, name: str) -> list[StructureQuestion]:
         if not isinstance(elements, list):
             raise TypeError("SurveyElements is not a list")
     except (ValueError, KeyError, TypeError) as err:
-        raise LoadRejected([Problem(name, None, None, None, f"a Qualtrics .qsf file (JSON with SurveyElements; {err})")])
+        raise LoadRejected([Problem(name, None, None, None, f"a Qualtrics .qsf file (JSON with SurveyElements; {err})")]) from err
     out = []
     for element in elements:
         if not isinstance(element, dict) or element.get("Element") != "SQ" or not isinstance(element.get("Payload"), dict):
@@ -99,7 +99,7 @@ def _lss(raw: bytes, name: str) -> list[StructureQuestion]:
     try:
         root = SafeET.fromstring(raw)
     except (SafeET.ParseError, DefusedXmlException, ValueError) as err:
-        raise LoadRejected([Problem(name, None, None, None, f"a LimeSurvey .lss file (XML; {err})")])
+        raise LoadRejected([Problem(name, None, None, None, f"a LimeSurvey .lss file (XML; {err})")]) from err
 
     def rows(section: str) -> list[dict]:
         return [{child.tag: (child.text or "") for child in row} for row in root.findall(f"./{section}/rows/row")]

@@ -75,7 +75,7 @@ class Codebook:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
-            raise LoadRejected([Problem(display, None, None, None, f"a valid TOML codebook ({err})")])
+            raise LoadRejected([Problem(display, None, None, None, f"a valid TOML codebook ({err})")]) from err
         problems = ProblemList()
         check = _KeyChecker(display, problems)
         check.known_keys(data, "", TOP_KEYS)

@@ -274,7 +274,7 @@ def _combined_test(fields: dict[str, list[str]], ns: dict) -> tuple[etree.XPath 
 @lru_cache(maxsize=8)
 def _field_maps(dirs: tuple[Path, ...]) -> dict[str, FieldMap]:
     maps: dict[str, FieldMap] = {}
-    for i, directory in enumerate(dirs):
+    for directory in dirs:
         seen_here: dict[str, Path] = {}
         for path in sorted(Path(directory).glob("*.toml")):
             fmap = _read_map(path)

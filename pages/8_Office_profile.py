@@ -10,8 +10,7 @@ import streamlit as st
 
 from queries import completeness, delivery, peers, release
 from queries.filters import DeliveryFilter
-from ui import (common, data, disclosure, exports, i18n, incident_views, key_charts, office_profile, page,
-                survey_views)
+from ui import common, data, disclosure, exports, i18n, incident_views, key_charts, office_profile, page, survey_views
 from ui.i18n import _
 
 page.page_header(_("Office profile"), ":material/badge:",

@@ -35,8 +35,8 @@ MAX_UPLOAD_MB = manage.max_upload_mb()
 
 st.subheader(_("Load a file"))
 st.caption(_("CSV or XLSX (XML, zip or text for XML batches and ST.37 authority files), at most {limit} MB. Every "
-             "file is checked first (dry run); nothing changes until you confirm. Formats: see README, section Input "
-             "formats.").format(limit=i18n.number(MAX_UPLOAD_MB)))
+             "file is checked first (dry run); nothing changes until you confirm. Formats: see "
+             "docs/input-formats.md.").format(limit=i18n.number(MAX_UPLOAD_MB)))
 kind = st.selectbox(_("What is the file?"), list(manage.FILE_KINDS), format_func=lambda k: _(manage.FILE_KINDS[k]),
                     key="manage-kind")
 round_name, codebook_path, codebook_upload = None, None, None

@@ -9,8 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from . import delivery, survey
-from .delivery import (data_as_of, delivery_outcomes, delivery_reliability_by_office,
-                       overall_on_time_rate, unscheduled_deliveries)
+from .delivery import (
+    data_as_of,
+    delivery_outcomes,
+    delivery_reliability_by_office,
+    overall_on_time_rate,
+    unscheduled_deliveries,
+)
 from .survey import option_counts, published_vs_computed, survey_rounds, yes_no_counts
 
 __all__ = ["delivery", "survey", "data_as_of", "delivery_outcomes", "delivery_reliability_by_office",

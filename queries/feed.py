@@ -1,4 +1,4 @@
-"""Subscriptions (issue #17): an Atom feed (RFC 4287), written with `feedgen`, of the notices and
+"""Subscriptions: an Atom feed (RFC 4287), written with `feedgen`, of the notices and
 incidents of `queries.incidents`, for everyone (all.atom) and per office (<CODE>.atom: what it
 provides or receives).
 

@@ -1,4 +1,4 @@
-"""Notices, incidents and their measures (issue #17), over the delivery metrics of
+"""Notices, incidents and their measures, over the delivery metrics of
 `queries.delivery` (whose definitions of outcome, as_of and interruption they keep).
 
 Definitions (UTC dates throughout):

@@ -30,8 +30,8 @@ from typing import Callable
 import pandas as pd
 
 from . import completeness, delivery
-from .survey import TICKED
 from .filters import DeliveryFilter
+from .survey import TICKED
 
 MIN_PEERS = 5
 PEER_GROUPS = {"all": "all offices with a value", "kind": "same kind", "region": "same region"}

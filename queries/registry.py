@@ -22,9 +22,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (completeness, consistency, coverage, delivery, disclosure, feed, incidents, labels, manage, peers, reference,
-               release, survey, update_calendar)
-from . import metrics_summary, provenance, status_summary
+from . import (
+    completeness,
+    consistency,
+    coverage,
+    delivery,
+    disclosure,
+    feed,
+    incidents,
+    labels,
+    manage,
+    metrics_summary,
+    peers,
+    provenance,
+    reference,
+    release,
+    status_summary,
+    survey,
+    update_calendar,
+)
 
 #: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines
 #: them, or None when each function's docstring is all there is).
@@ -359,7 +375,7 @@ def markdown() -> str:
            "loaded tables, one function per metric). Each takes a DuckDB connection first.",
            ""]
     out += ["| Metric | Meaning | Shown on |", "| --- | --- | --- |"]
-    for key, title, _module in SECTIONS:
+    for key, _title, _module in SECTIONS:
         for m in (m for m in METRICS if m.section == key):
             out.append(f"| [`{m.name}`](#{m.name.replace('.', '')}) | {m.summary} | {', '.join(m.pages)} |")
     for key, title, module in SECTIONS:

@@ -556,7 +556,7 @@ SCHEDULES = [
     ("WO", "SA", "legal-status", "quarterly"),
 ]
 ENDING = {("EM", "GB", "design-bibliographic"): dt.date(2026, 6, 30)}
-#: Schedules on business days (issue 17): key -> (grace_unit, holiday_calendar). A scheduled date
+#: Schedules on business days: key -> (grace_unit, holiday_calendar). A scheduled date
 #: on a holiday of the calendar (or, for business_days, a weekend) moves to the next business
 #: day; business_days grace counts business days. EP is an office code: data/reference/
 #: holiday-calendars.csv maps it to its seat's calendar (Munich, Bavaria).
@@ -849,7 +849,7 @@ def make_completeness(rng: random.Random, deliveries: list[dict]) -> list[list]:
 
 # --------------------------------------------------------------------------- notices
 
-#: Notices (issue 17) of the built-in interruptions: key -> (kind, days from the first missed
+#: Notices of the built-in interruptions: key -> (kind, days from the first missed
 #: scheduled date to the notice: negative = ahead), and none for the others (AU -> WO). So the
 #: bundled log has an interruption announced ahead (SA -> WO, 7 days) and one noticed late
 #: (UA -> EP, 5 days after the first miss).

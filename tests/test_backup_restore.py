@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, file_digest, rows, table_checksums
-from servers import stop
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from servers import stop
 from test_concurrency import NEW_DELIVERIES, _start_load, _wait_for_pause
 
 BACKUP = [sys.executable, str(ROOT / "deploy" / "backup.py")]

@@ -1,4 +1,4 @@
-"""Business-day schedules (issue 17): `grace_unit = business_days` and `holiday_calendar`.
+"""Business-day schedules: `grace_unit = business_days` and `holiday_calendar`.
 
 The holidays come from the maintained `holidays` package; office codes that are not countries
 map to their seat's calendar through data/reference/holiday-calendars.csv. A schedule file
@@ -11,10 +11,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import load, rows
-from loaders import LoadRejected
+
 from db import business_days as hc
+from loaders import LoadRejected
 
 HEADER = ["provider", "recipient", "dataset", "frequency", "grace_days", "starts", "ends", "on_time_target"]
 

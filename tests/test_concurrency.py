@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, file_digest, rows, table_checksums
+
 from loaders import ensure_database
 
 NEW_DELIVERIES = (

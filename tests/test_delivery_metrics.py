@@ -39,9 +39,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, copy_database, load, rows
 from icalendar import Calendar
 
-from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, copy_database, load, rows
 from loaders import build, connect_read_only
 from queries import completeness, delivery, update_calendar
 from queries.filters import DeliveryFilter

@@ -94,6 +94,7 @@ def test_calendar_page(app, delivery_db, monkeypatch):  # noqa: F811
     # The .ics is built on click (deferred): made here as a click would, it is the calendar of
     # queries.update_calendar for the page's as-of date and filters (365 days by default).
     from icalendar import Calendar
+
     from loaders import open_snapshot
     from queries.update_calendar import calendar_ics
     assert ics_button.proto.deferred_file_id

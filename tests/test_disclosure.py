@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from signin import PAGES, MediaRecorder, chart_strings, open_page, rendered, sign_in, users_secrets
 
 from queries.disclosure import consent_by_office
-from signin import PAGES, MediaRecorder, chart_strings, open_page, rendered, sign_in, users_secrets
 
 ALL_PAGES = ["dashboard.py"] + [f"pages/{p.name}" for p in sorted(PAGES.glob("*.py"))]
 
@@ -57,7 +57,7 @@ def leaks(shown: dict, codes: set[str], reference: dict) -> list[str]:
     for code in sorted(codes):
         pattern, name = _code_pattern(code), _name_fragment(reference["names"][code])
 
-        def hit(text: str) -> bool:
+        def hit(text: str, pattern=pattern, name=name) -> bool:
             return bool(pattern.search(text)) or name in text
 
         for text in shown["text"]:
@@ -153,8 +153,8 @@ st.text("withheld=" + ",".join(disclosure.withheld() or []))
 
 
 def _run_script(db, monkeypatch, secrets, username=None):
-    from streamlit.testing.v1 import AppTest
     from signin import ROOT
+    from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("IPDX_DB", str(db))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_string(DISCLOSURE_SCRIPT, default_timeout=60)
@@ -195,8 +195,8 @@ def test_secretariat_viewer_api(bundled_db, monkeypatch):
 
 
 def test_removed_user_falls_back_to_public(bundled_db, monkeypatch):
-    from streamlit.testing.v1 import AppTest
     from signin import ROOT
+    from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("IPDX_DB", str(bundled_db))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_string(DISCLOSURE_SCRIPT, default_timeout=60)

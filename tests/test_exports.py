@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from openpyxl import load_workbook
-
 from signin import MediaRecorder, open_page
+
 from ui import common, exports, key_charts
 
 PAGE = "pages/11_Presentation.py"

@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import BUNDLED, ROOT, copy_database, file_digest, load, rows, table_checksums
+
 from loaders import LoadRejected
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import BUNDLED, ROOT, copy_database, file_digest, load, rows, table_checksums
+
 from loaders import LoadRejected, open_snapshot
 from ui import common
 

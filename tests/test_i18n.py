@@ -1,4 +1,4 @@
-"""The interface in WIPO's six languages (issue 10): the catalogs are complete and compiled, the
+"""The interface in WIPO's six languages: the catalogs are complete and compiled, the
 messages keep their placeholders, pages render translated text and localized numbers, Arabic lays
 out right to left, office names follow the language, and every chart has its text alternative."""
 from __future__ import annotations
@@ -268,9 +268,9 @@ def test_no_message_falls_back_to_english_on_any_page(bundled_db, monkeypatch):
     """Every page, rendered in French (the secretariat signed in, so Manage data shows all), asks
     the catalog only for messages it has: a message pybabel could not extract (inside an f-string,
     built at run time) would show in English and fails here."""
+    from signin import sign_in, users_secrets
     from streamlit.testing.v1 import AppTest
 
-    from signin import sign_in, users_secrets
     from ui import i18n
     french = i18n.translations("fr")
     known = set(french._catalog)

@@ -55,9 +55,9 @@ from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
+from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, load
 from icalendar import Calendar
 
-from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, load
 from loaders import build, connect_read_only
 from queries import feed, incidents, update_calendar
 from queries.filters import DeliveryFilter

@@ -1,4 +1,4 @@
-"""The incidents view (issue 17): the timeline, the ongoing-incident banners, the sender x
+"""The incidents view: the timeline, the ongoing-incident banners, the sender x
 receiver matrix (figures from hand-made frames, worked out below), and AppTest of the incidents
 page, the home page's and the office profile's banners, the scorecard's new columns and the
 notices on the update calendar page."""
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, load, rows
+
 from loaders import build
 from ui import incident_views
 

@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 from conftest import BUNDLED, ROOT, file_digest, load, rows, table_checksums
 
-from loaders import LoadRejected, LoadRequest, load_file
 from db.paths import Paths
+from loaders import LoadRejected, LoadRequest, load_file
 
 DELIVERY_HEADER = "provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import BUNDLED, file_digest, load, rows, table_checksums
+
 from loaders.survey import Codebook, parse_multiple_choice
 
 CODEBOOK = BUNDLED / "codebook-2025.toml"
-TICKS = itertools.cycle(["Yes", "x", "1", "TRUE", "checked"])  # every tick spelling the README allows
+TICKS = itertools.cycle(["Yes", "x", "1", "TRUE", "checked"])  # every tick spelling docs/input-formats.md allows
 
 
 def _answers(db: Path, rnd: str = "2025") -> list[tuple]:

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import BUNDLED, file_digest, table_checksums
+from signin import open_page, users_secrets
 from streamlit import config
 
 import loaders
-from conftest import BUNDLED, file_digest, table_checksums
-from signin import open_page, users_secrets
 from ui import auth
 
 PAGE = "pages/9_Manage_data.py"

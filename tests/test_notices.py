@@ -1,4 +1,4 @@
-"""The notices loader (issue #17): a good file, a bad file with every problem named by row and
+"""The notices loader: a good file, a bad file with every problem named by row and
 column, the same file twice, a repeat with an empty announced_at, the app's form path
 (`publish_notice`), and a rebuild from the archive. Real database files, the real loader."""
 from __future__ import annotations
@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, load, rows, table_checksums
+
 from loaders import LoadRejected, build, connect_read_only
 from loaders.publish import publish_notice
 from queries import incidents

@@ -43,7 +43,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import load
 from signin import open_page, sign_in, users_secrets
 
@@ -63,8 +62,8 @@ def peer_db(empty_db) -> Path:
 @pytest.fixture
 def secretariat_app(monkeypatch):
     """An AppTest of the office profile with URL parameters, signed in as the secretariat."""
-    from streamlit.testing.v1 import AppTest
     from signin import ROOT
+    from streamlit.testing.v1 import AppTest
 
     def make(db: Path, query: dict):
         monkeypatch.setenv("IPDX_DB", str(db))
@@ -167,6 +166,7 @@ def test_office_user_sees_its_own_undisclosed_profile(bundled_db, monkeypatch):
 
 def test_office_report_is_printable_html_with_the_same_numbers(secretariat_app, peer_db, monkeypatch):
     from html.parser import HTMLParser
+
     from signin import MediaRecorder
     media = MediaRecorder(monkeypatch)
     at = secretariat_app(peer_db, {"office": "JP"})

@@ -2,8 +2,8 @@
 import csv
 
 import pytest
-
 from conftest import ROOT
+
 from loaders import open_snapshot
 from queries import published_vs_computed
 

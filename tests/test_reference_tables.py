@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURES, load
 
 import loaders
-from loaders import LoadRejected, reference as reference_loader
+from loaders import LoadRejected
+from loaders import reference as reference_loader
 from loaders.store import BUNDLED_LOADS, bundled_codebooks
 from queries import reference
 

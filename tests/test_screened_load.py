@@ -1,4 +1,4 @@
-"""The screened load (issue #7): a clean CSV file of the schedule or the log is read, checked and
+"""The screened load: a clean CSV file of the schedule or the log is read, checked and
 inserted in one pass (`TableHandler.load_screened`); anything doubtful sends the file to the
 exact path, which lists every problem. Both paths apply the same rules, so:
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import BUNDLED, copy_database, load, rows
+
 from loaders import LoadRejected, LoadRequest
 from loaders.registry import HANDLERS
 

@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-from conftest import BUNDLED, BUNDLED_AS_OF, ROOT, file_digest, load, table_checksums
 import duckdb
+from conftest import BUNDLED, BUNDLED_AS_OF, ROOT, file_digest, load, table_checksums
 
 from db.schema import SCHEMA_VERSION
 from loaders import Paths, build, ensure_database, open_snapshot, read_manifest

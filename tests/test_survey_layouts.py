@@ -348,7 +348,7 @@ def eusurvey(folder: Path) -> Export:
 
 
 def plain(folder: Path) -> Export:
-    """The project's own layout (README): one header row; multiple choice joined with '; '. Its
+    """The project's own layout (docs/input-formats.md): one header row; multiple choice joined with '; '. Its
     rules are unchanged, so "N/A" is written as the empty cell it must be."""
     export = _joined("plain", "plain.csv", [], lambda n: [], "; ", "", folder)
     text = export.path.read_text(encoding="utf-8").replace(",N/A", ",")

@@ -1,11 +1,11 @@
-"""Survey metrics of issue 3 on real DuckDB files: office x option matrices, round-to-round
+"""Survey metrics on real DuckDB files: office x option matrices, round-to-round
 changes, challenge categories and the contradiction rules (bundled data and a small fixture)."""
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import load
+
 from loaders import open_snapshot
 from queries import consistency, survey
 

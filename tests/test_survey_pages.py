@@ -1,11 +1,10 @@
-"""AppTest of the survey pages (issue 3): published numbers shown for 2025, filters in the URL
+"""AppTest of the survey pages: published numbers shown for 2025, filters in the URL
 change them, two-round comparison on a fixture, contradiction panel, and disclosure (offices
 that did not consent never named, always counted)."""
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import load
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "survey"

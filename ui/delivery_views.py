@@ -10,8 +10,16 @@ from queries import delivery as delivery_queries
 from queries.filters import DeliveryFilter
 
 from . import data
-from .common import (OUTCOME_COLOURS, OUTCOME_LABELS, OUTCOME_SYMBOLS, office_label, office_names,
-                     url_date, url_date_range, url_multiselect)
+from .common import (
+    OUTCOME_COLOURS,
+    OUTCOME_LABELS,
+    OUTCOME_SYMBOLS,
+    office_label,
+    office_names,
+    url_date,
+    url_date_range,
+    url_multiselect,
+)
 from .i18n import _
 
 

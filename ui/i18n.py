@@ -4,8 +4,8 @@ names in the chosen language.
 
 - Messages: gettext catalogs in `locales/<lang>/LC_MESSAGES/messages.po`, compiled to `.mo`
   (committed; `tests/test_i18n.py` fails when a `.mo` is older in content than its `.po`).
-  Manage them with Babel (`pybabel extract -F babel.cfg ...`, `update`, `compile`; see README,
-  section i18n). msgids are the English text; `_()` returns it unchanged in English.
+  Manage them with Babel (`pybabel extract -F babel.cfg ...`, `update`, `compile`; see docs/languages.md).
+  msgids are the English text; `_()` returns it unchanged in English.
 - Module-level texts are marked with `N_()` (extracted, not translated at import) and passed
   through `_()` where they are shown, because the language is only known inside a page run.
 - The language: the sidebar picker (`ui.page.picker`; `?lang=fr` in the URL, kept for the session

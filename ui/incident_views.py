@@ -1,4 +1,4 @@
-"""Incident page helpers (issue 17): the incident timeline, the ongoing-incident banners, the
+"""Incident page helpers: the incident timeline, the ongoing-incident banners, the
 sender x receiver on-time matrix, the notices table and the form that publishes a notice.
 
 Figures are built by pure functions (`*_figure`) from the metric layer's frames

@@ -25,8 +25,7 @@ from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
 
 from . import common, data, disclosure, exports, i18n
-from .common import (OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text,
-                     style_figure)
+from .common import OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text, style_figure
 from .i18n import N_, _
 
 #: Challenge categories and directions (msgids: shown through `_()`).
@@ -201,7 +200,7 @@ def challenge_categories(ctx: Context) -> KeyChart:
     frame = categories[categories["round"] == ctx.round][["round", "direction", "category", "offices",
                                                           "no_answer", "base", "share", "suppressed"]]
     sentences = []
-    for direction, title in DIRECTIONS.items():
+    for direction in DIRECTIONS:
         rows = frame[frame["direction"] == direction].dropna(subset=["offices"]).sort_values(
             ["offices", "category"], ascending=[False, True])
         if len(rows) and rows["offices"].iloc[0] > 0:

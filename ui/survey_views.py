@@ -12,11 +12,24 @@ from queries import labels, release
 from queries import survey as survey_queries
 
 from . import data, disclosure, i18n
-from .common import (ANSWER_COLOURS, ANSWER_LABELS, PUBLISHED_COLOUR, SERIES_COLOURS, chart,
-                     chart_text, office_label, office_names, plain, share_text, show_table,
-                     url_multiselect, url_select, url_toggle)
-from .page import page_header
+from .common import (
+    ANSWER_COLOURS,
+    ANSWER_LABELS,
+    PUBLISHED_COLOUR,
+    SERIES_COLOURS,
+    chart,
+    chart_text,
+    office_label,
+    office_names,
+    plain,
+    share_text,
+    show_table,
+    url_multiselect,
+    url_select,
+    url_toggle,
+)
 from .i18n import N_, _
+from .page import page_header
 
 SUPPRESSED_TEXT = N_("suppressed")
 #: Office kinds of the ST.3 office list (a fixed set in the schema), shown translated.

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from servers import stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

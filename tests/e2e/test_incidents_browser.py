@@ -1,4 +1,4 @@
-"""Browser test of the incidents page (issue 17) in English and Arabic: a real server on the
+"""Browser test of the incidents page in English and Arabic: a real server on the
 bundled data (which has an announced and an unannounced incident), Debian's chromium.
 
 The page renders without an exception, draws the timeline with both the announced and the

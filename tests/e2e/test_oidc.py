@@ -17,7 +17,6 @@ import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
 from servers import stop, wait_for
 
 from .conftest import ROOT, SCREENSHOTS, _free_port

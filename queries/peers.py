@@ -32,9 +32,10 @@ import pandas as pd
 from . import completeness, delivery
 from .filters import DeliveryFilter
 from .survey import TICKED
+from .text import N_
 
 MIN_PEERS = 5
-PEER_GROUPS = {"all": "all offices with a value", "kind": "same kind", "region": "same region"}
+PEER_GROUPS = {"all": N_("all offices with a value"), "kind": N_("same kind"), "region": N_("same region")}
 
 
 def _frame(con, sql: str, params: dict) -> pd.DataFrame:
@@ -138,24 +139,24 @@ class Metric:
 
 
 METRICS = (
-    Metric("standards_used", "WIPO standards used", "survey", "higher", "count", standards_used,
+    Metric("standards_used", N_("WIPO standards used"), "survey", "higher", "count", standards_used,
            section="standards"),
-    Metric("ip_rights_exchanged", "IP rights exchanged", "survey", "higher", "count", ip_rights_exchanged,
+    Metric("ip_rights_exchanged", N_("IP rights exchanged"), "survey", "higher", "count", ip_rights_exchanged,
            section="ip_rights"),
-    Metric("data_types_exchanged", "Data types exchanged", "survey", "higher", "count", data_types_exchanged,
+    Metric("data_types_exchanged", N_("Data types exchanged"), "survey", "higher", "count", data_types_exchanged,
            section="data_types"),
-    Metric("formats_used", "File formats used", "survey", None, "count", formats_used,
+    Metric("formats_used", N_("File formats used"), "survey", None, "count", formats_used,
            section="formats"),
-    Metric("challenges_reported", "Challenges reported", "survey", "lower", "count", challenges_reported,
+    Metric("challenges_reported", N_("Challenges reported"), "survey", "lower", "count", challenges_reported,
            section="challenges"),
-    Metric("provider_on_time_rate", "On-time rate as provider", "delivery", "higher", "rate", provider_on_time_rate),
-    Metric("provider_missed_share", "Missed deliveries as provider", "delivery", "lower", "rate",
+    Metric("provider_on_time_rate", N_("On-time rate as provider"), "delivery", "higher", "rate", provider_on_time_rate),
+    Metric("provider_missed_share", N_("Missed deliveries as provider"), "delivery", "lower", "rate",
            provider_missed_share),
-    Metric("provider_interruptions", "Interruptions as provider", "delivery", "lower", "count",
+    Metric("provider_interruptions", N_("Interruptions as provider"), "delivery", "lower", "count",
            provider_interruptions),
-    Metric("provider_completeness", "Field completeness as provider", "delivery", "higher", "rate",
+    Metric("provider_completeness", N_("Field completeness as provider"), "delivery", "higher", "rate",
            provider_completeness),
-    Metric("recipient_on_time_rate", "On-time rate of deliveries received", "delivery", "higher", "rate",
+    Metric("recipient_on_time_rate", N_("On-time rate of deliveries received"), "delivery", "higher", "rate",
            recipient_on_time_rate),
 )
 

@@ -100,7 +100,14 @@ def test_load_history_is_the_manifest(fresh_bundled_db):
             k: entry[k] for k in ("seq", "kind", "original_name", "sha256", "loaded_at")}
 
 
-def test_office_profile_translates_exactly_the_labels_of_the_peer_metrics():
+def test_the_peer_metrics_labels_are_declared_once_and_translated():
+    """The metric layer owns its labels; the catalogs hold each (babel scans queries/), and the
+    office profile declares none of its own."""
+    from babel.messages.pofile import read_po
+
     from ui import office_profile
-    assert office_profile.METRIC_LABELS == {m.key: m.label for m in peers.METRICS}
-    assert office_profile.PEER_GROUP_LABELS == peers.PEER_GROUPS
+    with open(ROOT / "locales" / "fr" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    labels = [m.label for m in peers.METRICS] + list(peers.PEER_GROUPS.values())
+    assert all(catalog.get(label) is not None and catalog.get(label).string for label in labels)
+    assert not hasattr(office_profile, "METRIC_LABELS") and not hasattr(office_profile, "PEER_GROUP_LABELS")

@@ -38,6 +38,8 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 
+from queries.text import N_ as N_  # the one marker of texts translated where shown
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 DOMAIN = "messages"
@@ -60,11 +62,6 @@ RTL_CSS = """<style>
 [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stDataFrameResizable"],
 code, pre { direction: ltr; }
 </style>"""
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated later, where it is shown, by `_()`."""
-    return message
 
 
 # ------------------------------------------------------------------ the current language

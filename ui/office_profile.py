@@ -15,19 +15,7 @@ from .i18n import N_, _
 
 SECTIONS = {"standards": N_("Standards"), "ip_rights": N_("IP rights"), "data_types": N_("Data types"),
             "formats": N_("File formats"), "challenges": N_("Challenges")}
-#: The msgids of `queries.peers.METRICS`' labels, by metric key: babel extracts interface texts
-#: from ui/ and pages/ only. `tests/test_office_profile.py` checks that they are the labels the
-#: query gives, word for word, and cover every metric.
-METRIC_LABELS = {"standards_used": N_("WIPO standards used"), "ip_rights_exchanged": N_("IP rights exchanged"),
-                 "data_types_exchanged": N_("Data types exchanged"), "formats_used": N_("File formats used"),
-                 "challenges_reported": N_("Challenges reported"),
-                 "provider_on_time_rate": N_("On-time rate as provider"),
-                 "provider_missed_share": N_("Missed deliveries as provider"),
-                 "provider_interruptions": N_("Interruptions as provider"),
-                 "provider_completeness": N_("Field completeness as provider"),
-                 "recipient_on_time_rate": N_("On-time rate of deliveries received")}
-#: The msgids of `queries.peers.PEER_GROUPS`, and of a group named with the office's kind or region.
-PEER_GROUP_LABELS = {"all": N_("all offices with a value"), "kind": N_("same kind"), "region": N_("same region")}
+#: A peer group named with the office's kind or region (the query's own words are English).
 PEER_GROUP_OF = {"kind": N_("same kind ({value})"), "region": N_("same region ({value})")}
 
 #: Summary sentences by (above the median, better direction) (msgids, whole sentences).
@@ -55,7 +43,7 @@ SIDE_TEXTS = {
 
 def peer_group_label(group: str) -> str:
     """A peer group ("all", "kind", "region") in the page's language."""
-    return _(PEER_GROUP_LABELS.get(group, peers.PEER_GROUPS[group]))
+    return _(peers.PEER_GROUPS[group])
 
 
 def localized_comparison(comparison: pd.DataFrame, office: str, group: str, offices: pd.DataFrame) -> pd.DataFrame:
@@ -64,15 +52,14 @@ def localized_comparison(comparison: pd.DataFrame, office: str, group: str, offi
     if not len(comparison):
         return comparison
     comparison = comparison.copy()
-    comparison["label"] = [_(METRIC_LABELS[m]) if m in METRIC_LABELS else lab
-                           for m, lab in zip(comparison["metric"], comparison["label"])]
+    comparison["label"] = [_(label) for label in comparison["label"]]
     own_office = offices.set_index("code")
     if group in PEER_GROUP_OF and office in own_office.index:
         value = own_office.loc[office, group]
         value = _(survey_views.KIND_LABELS.get(value, value)) if group == "kind" else value
         comparison["peer_group"] = _(PEER_GROUP_OF[group]).format(value=value)
     elif group == "all":
-        comparison["peer_group"] = _(PEER_GROUP_LABELS["all"])
+        comparison["peer_group"] = _(peers.PEER_GROUPS["all"])
     return comparison
 
 

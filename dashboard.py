@@ -35,7 +35,8 @@ rest[0].metric(_("Offices delivering"), i18n.number(overall["delivering_offices"
                help=_("Provider offices with at least one delivery in the log"))
 rate = overall["on_time_rate"]
 rest[1].metric(_("On-time rate, all deliveries"), i18n.percent(rate),
-               help=_("{on_time} of {due} due deliveries arrived by their deadline (scheduled date + grace days)")
+               help=_("{on_time} of {due} due deliveries arrived by their deadline (scheduled date + grace days, "
+                      "counted in business days where the schedule says so)")
                .format(on_time=i18n.number(overall["on_time"]), due=i18n.number(overall["due"])))
 rest[2].metric(_("Deliveries as of"), i18n.date(prov["deliveries_as_of"]),
                help=_("Latest delivery date in the loaded log (UTC); pending vs missed is judged at this date"))

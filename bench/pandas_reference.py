@@ -127,8 +127,9 @@ def delivery_interruptions(data, o, as_of):
     missed = o[o["outcome"] == "missed"].copy()
     missed["run"] = missed["i"] - missed.groupby(KEY).cumcount()
     missed["notice"] = missed["notice_given"].fillna(False).astype(bool)
+    # Announced as the run's first missed occurrence is (the bench's data holds no notices file).
     runs = missed.groupby(KEY + ["run"]).agg(first_missed=("scheduled_date", "min"),
-                                            missed=("scheduled_date", "size"), announced=("notice", "any"))
+                                            missed=("scheduled_date", "size"), announced=("notice", "first"))
     runs = runs[runs["missed"] >= 2].reset_index().merge(delivered.rename("last").reset_index(), on=KEY, how="left")
     runs["unannounced"] = ~runs["announced"]
     runs["ongoing"] = runs["last"].isna() | (runs["last"] < runs["first_missed"])

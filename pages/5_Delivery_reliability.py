@@ -18,8 +18,8 @@ page.page_header(_("Delivery reliability"), ":material/local_shipping:",
 filters = delivery_views.delivery_filters()
 as_of, since, until = filters["as_of"], filters["where"].since, filters["where"].until
 st.caption(_("As of **{as_of}** (UTC). Period: scheduled dates {since} to {until}, inclusive, UTC. On time = "
-             "delivered by scheduled date + grace days; pending = deadline not passed at the as-of date (never "
-             "counted as missed).").format(as_of=i18n.date(as_of), since=i18n.date(since) if since else _("start"),
+             "delivered by scheduled date + grace days, counted in business days where the schedule says so; "
+             "pending = deadline not passed at the as-of date (never counted as missed).").format(as_of=i18n.date(as_of), since=i18n.date(since) if since else _("start"),
                                            until=i18n.date(until) if until else _("as of")))
 
 names = common.office_names()
@@ -40,7 +40,8 @@ top[1].metric(_("Providers meeting their SLA"), _("{count} of {total}").format(
 top[2].metric(_("Interruptions (unannounced)"),
               f"{i18n.number(int(scorecard['interruptions'].sum()))} "
               f"({i18n.number(int(scorecard['unannounced_interruptions'].sum()))})",
-              help=_("Runs of 2 or more consecutive missed deliveries of one schedule; unannounced: no notice given"))
+              help=_("Runs of 2 or more consecutive missed deliveries of one schedule; unannounced: no notice by its "
+                     "first missed delivery"))
 top[3].metric(_("Stale schedules"), i18n.number(int(scorecard["stale_schedules"].sum())),
               help=_("No delivery for more than one period plus grace days at the as-of date"))
 

@@ -26,9 +26,11 @@ weeks = common.url_select(_("Weeks ahead"), [1, 2, 4, 8, 13, 26, 52], key="weeks
                           format_func=i18n.number)
 st.caption(i18n.ngettext(
     "As of **{as_of}** (UTC). Upcoming: scheduled after the as-of date up to {weeks} week ahead, plus deliveries "
-    "still within their grace days. Dates are UTC calendar days; deadline = scheduled date + grace days.",
+    "still within their grace days. Dates are UTC calendar days; deadline = scheduled date + grace days, counted "
+    "in business days where the schedule says so.",
     "As of **{as_of}** (UTC). Upcoming: scheduled after the as-of date up to {weeks} weeks ahead, plus deliveries "
-    "still within their grace days. Dates are UTC calendar days; deadline = scheduled date + grace days.",
+    "still within their grace days. Dates are UTC calendar days; deadline = scheduled date + grace days, counted "
+    "in business days where the schedule says so.",
     weeks).format(as_of=i18n.date(as_of), weeks=i18n.number(weeks)))
 names = common.office_names()
 

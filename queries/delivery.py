@@ -21,11 +21,15 @@ Definitions (UTC dates throughout; `as_of` is the reference date, default today)
 - SLA met: on-time rate >= the schedule's on_time_target (for a provider: every schedule met).
 - delay: over late deliveries only, the median and the 90th percentile of days late
   (`quantile_cont`: linear interpolation between the ordered values, as numpy's default).
+- announced occurrence: one that a notice (`notices`, loaders/notices.py) published no later
+  than its scheduled date covers (same provider; recipient and dataset equal or empty in the
+  notice; scheduled date within starts..ends), or whose log row says notice_given = yes (the
+  lead time then unknown). An occurrence with no row in the log and no notice is unannounced.
 - interruption: a run of two or more consecutive missed occurrences of one schedule (any on
-  time or late delivery ends the run); unannounced when none of its missed occurrences has
-  notice_given = yes (an occurrence with no row in the log had no notice). Runs are found over
-  the whole calendar; a period keeps the runs that overlap it, so a period boundary never cuts
-  a run in two.
+  time or late delivery ends the run); announced when its first missed occurrence is announced,
+  else unannounced (a notice that only covers later misses came too late to warn of it). Runs
+  are found over the whole calendar; a period keeps the runs that overlap it, so a period
+  boundary never cuts a run in two.
 - irregularity of a schedule: the sample standard deviation of (actual interval - scheduled
   interval) in days over consecutive delivered occurrences (on time or late; a missed one in
   between is skipped), divided by the mean scheduled interval of those pairs. 0 = every
@@ -106,6 +110,44 @@ SELECT x.*,
             THEN date_diff('day', x.deadline, CAST(x.delivered_at AS DATE)) END AS days_late
 FROM ({_scheduled_source(con, "$as_of", params["as_of"])}) x
 """
+
+
+#: Every notice with its effective publication time (announced_at, or the time of its load).
+NOTICES_SQL = """
+SELECT n.notice_id, n.provider, n.recipient, n.dataset, n.starts, n.ends, n.kind, n.text,
+       coalesce(n.announced_at, l.loaded_at) AS announced_at, n.load_seq
+FROM notices n LEFT JOIN loads l ON l.seq = n.load_seq"""
+
+
+def _notice_covers(notice: str, occurrence: str) -> str:
+    """SQL: notice alias `notice` covers the occurrence row of alias `occurrence`."""
+    return (f"{notice}.provider = {occurrence}.provider"
+            f" AND ({notice}.recipient IS NULL OR {notice}.recipient = {occurrence}.recipient)"
+            f" AND ({notice}.dataset IS NULL OR {notice}.dataset = {occurrence}.dataset)"
+            f" AND {occurrence}.scheduled_date BETWEEN {notice}.starts AND {notice}.ends")
+
+
+def _with_announcement(rows_sql: str) -> str:
+    """The occurrence rows of `rows_sql` (provider, recipient, dataset, scheduled_date,
+    notice_given, ...) with `announced` as this module's docstring defines it, `notice_announced`
+    (a covering notice published by the scheduled date) and the earliest covering notice's id
+    and time (`earliest_notice_id`, `earliest_notice_at`)."""
+    return f"""
+SELECT o.*,
+       e.first_at AS earliest_notice_at, e.first_id AS earliest_notice_id,
+       coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) AS notice_announced,
+       coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) OR coalesce(o.notice_given, false) AS announced
+FROM ({rows_sql}) o
+LEFT JOIN LATERAL (
+    SELECT min(n.announced_at) AS first_at, arg_min(n.notice_id, n.announced_at) AS first_id
+    FROM ({NOTICES_SQL}) n WHERE {_notice_covers("n", "o")}) e ON true"""
+
+
+def announced_outcomes_sql(con, params: dict) -> str:
+    """SQL of the outcomes of `delivery_outcomes` with the announcement columns of
+    `_with_announcement` (`announced` per occurrence), for the metrics that count announced
+    occurrences (queries.incidents). Parameters: `_params`."""
+    return _with_announcement(_outcomes_sql(con, params))
 
 
 def delivery_outcomes(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
@@ -215,11 +257,15 @@ def delivery_delay_by_office(con, as_of=None, where: DeliveryFilter | None = Non
 
 def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Every interruption: a run of >= 2 consecutive missed occurrences of one schedule, with
-    its first and last missed date, the number missed, whether any had notice (announced), and
+    its first and last missed date, the number missed, whether it was announced (its first missed
+    occurrence was: module docstring) or not (unannounced), and
     whether it is still going on at as_of (no delivered occurrence after it). Runs are found
     over the whole calendar and kept when they overlap the period."""
     params = interruption_params(as_of, where)
-    return con.execute(interruption_runs_sql(con, params) + " ORDER BY provider, recipient, dataset, first_missed",
+    return con.execute(f"""
+        SELECT provider, recipient, dataset, frequency, first_missed, last_missed, missed, announced, unannounced,
+               ongoing, notes
+        FROM ({interruption_runs_sql(con, params)}) ORDER BY provider, recipient, dataset, first_missed""",
                        params).df()
 
 
@@ -232,7 +278,9 @@ def interruption_params(as_of=None, where: DeliveryFilter | None = None) -> dict
 
 def interruption_runs_sql(con, params: dict) -> str:
     """SQL of the interruptions as `delivery_interruptions` defines them (one row per run, its
-    columns; no ORDER BY), for a metric that builds on the runs (queries.incidents)."""
+    columns, plus the first missed occurrence's notice_given and its earliest covering notice,
+    earliest_notice_id / earliest_notice_at; no ORDER BY), for a metric that builds on the runs
+    (queries.incidents)."""
     return f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         numbered AS (
@@ -243,19 +291,23 @@ def interruption_runs_sql(con, params: dict) -> str:
         missed AS (
             -- consecutive missed occurrences share i - (rank among the missed ones): gaps and islands
             SELECT *, i - row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS run
-            FROM numbered WHERE outcome = 'missed')
-        SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
-               min(scheduled_date) AS first_missed, max(scheduled_date) AS last_missed,
-               count(*) AS missed,
-               bool_or(coalesce(notice_given, false)) AS announced,
-               NOT bool_or(coalesce(notice_given, false)) AS unannounced,
-               coalesce(any_value(last_delivered_occurrence) < min(scheduled_date), true) AS ongoing,
-               string_agg(notes, '; ' ORDER BY scheduled_date) AS notes
-        FROM missed
-        GROUP BY provider, recipient, dataset, run
-        HAVING count(*) >= 2
-           AND ($period_since IS NULL OR max(scheduled_date) >= $period_since)
-           AND ($period_until IS NULL OR min(scheduled_date) <= $period_until)"""
+            FROM numbered WHERE outcome = 'missed'),
+        runs AS (
+            SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
+                   min(scheduled_date) AS scheduled_date, max(scheduled_date) AS last_missed,
+                   count(*) AS missed, arg_min(notice_given, scheduled_date) AS notice_given,
+                   coalesce(any_value(last_delivered_occurrence) < min(scheduled_date), true) AS ongoing,
+                   string_agg(notes, '; ' ORDER BY scheduled_date) AS notes
+            FROM missed
+            GROUP BY provider, recipient, dataset, run
+            HAVING count(*) >= 2
+               AND ($period_since IS NULL OR max(scheduled_date) >= $period_since)
+               AND ($period_until IS NULL OR min(scheduled_date) <= $period_until))
+        -- announced or not as its first missed occurrence is (the module docstring)
+        SELECT provider, recipient, dataset, frequency, scheduled_date AS first_missed, last_missed, missed,
+               announced, NOT announced AS unannounced, ongoing, notes,
+               coalesce(notice_given, false) AS notice_given, earliest_notice_id, earliest_notice_at
+        FROM ({_with_announcement("SELECT * FROM runs")})"""
 
 
 def delivery_irregularity(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
@@ -356,12 +408,13 @@ def upcoming_deliveries(con, as_of=None, days_ahead=28, where: DeliveryFilter | 
     """The calendar ahead: occurrences scheduled after as_of up to as_of + days_ahead
     (status 'scheduled', or 'delivered early' when already in the log), plus those scheduled
     by as_of that are not delivered and whose deadline has not passed (status 'pending').
-    With each its deadline (scheduled_date + grace_days) and the provider's and recipient's names."""
+    With each its deadline (scheduled_date + grace_days, in the schedule's grace_unit: days or
+    business_days) and the provider's and recipient's names."""
     params = _params(as_of, (where or EVERYTHING).without_period())
     params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
     return con.execute(f"""
         SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
-               s.frequency, s.grace_days, s.scheduled_date, s.deadline,
+               s.frequency, s.grace_days, s.grace_unit, s.scheduled_date, s.deadline,
                CASE WHEN s.scheduled_date <= $as_of THEN 'pending'
                     WHEN s.delivered_at IS NOT NULL THEN 'delivered early' ELSE 'scheduled' END AS status
         FROM ({_scheduled_source(con, "$horizon", params["horizon"])}) s

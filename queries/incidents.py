@@ -1,5 +1,5 @@
 """Notices, incidents and their measures, over the delivery metrics of
-`queries.delivery` (whose definitions of outcome, as_of and interruption they keep).
+`queries.delivery` (whose definitions of outcome, as_of, announcement and interruption they keep).
 
 Definitions (UTC dates throughout):
 
@@ -8,11 +8,8 @@ Definitions (UTC dates throughout):
   affected from `starts` to `ends` (inclusive), of a kind (planned_interruption,
   unplanned_interruption, delay, format_change, other), published at `announced_at` (a UTC
   time; a file that leaves it empty: the time the notice was loaded).
-- a notice covers an occurrence when its provider is the schedule's, its recipient and dataset
-  are the schedule's or empty, and starts <= scheduled_date <= ends. Every kind of notice counts.
-- announced occurrence: one that a notice published no later than its scheduled date
-  (the date of announced_at <= scheduled_date) covers; an occurrence whose log row says
-  notice_given = yes is announced too, with the lead unknown.
+- a notice covering an occurrence, an announced occurrence and an announced interruption are
+  defined once, in `queries.delivery` (every kind of notice counts).
 - incident: an interruption as `queries.delivery.delivery_interruptions` finds it (a run of 2 or
   more consecutive missed occurrences of one schedule, found over the whole calendar, kept when
   it overlaps the period), with:
@@ -38,42 +35,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .delivery import _outcomes_sql, _params, interruption_params, interruption_runs_sql
+from .delivery import (
+    NOTICES_SQL,
+    _outcomes_sql,
+    _params,
+    announced_outcomes_sql,
+    interruption_params,
+    interruption_runs_sql,
+)
 from .filters import EVERYTHING, DeliveryFilter
 
 NOTICE_KINDS = ("planned_interruption", "unplanned_interruption", "delay", "format_change", "other")
 #: The windows of the rolling on-time rates, in days before as_of.
 ROLLING_DAYS = (30, 90, 365)
-
-#: Every notice with its effective publication time (announced_at, or the time of its load).
-NOTICES_SQL = """
-SELECT n.notice_id, n.provider, n.recipient, n.dataset, n.starts, n.ends, n.kind, n.text,
-       coalesce(n.announced_at, l.loaded_at) AS announced_at, n.load_seq
-FROM notices n LEFT JOIN loads l ON l.seq = n.load_seq"""
-
-
-def _covers(notice: str, occurrence: str) -> str:
-    """SQL: notice alias `notice` covers the occurrence row of alias `occurrence`."""
-    return (f"{notice}.provider = {occurrence}.provider"
-            f" AND ({notice}.recipient IS NULL OR {notice}.recipient = {occurrence}.recipient)"
-            f" AND ({notice}.dataset IS NULL OR {notice}.dataset = {occurrence}.dataset)"
-            f" AND {occurrence}.scheduled_date BETWEEN {notice}.starts AND {notice}.ends")
-
-
-def _announced_outcomes_sql(con, params: dict) -> str:
-    """The outcomes of _outcomes_sql with `notice_announced` (a notice published by the
-    scheduled date covers it), `announced` (that, or notice_given = yes) and the earliest
-    covering notice's id and time (`earliest_notice_id`, `earliest_notice_at`)."""
-    return f"""
-SELECT o.*,
-       e.first_at AS earliest_notice_at, e.first_id AS earliest_notice_id,
-       coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) AS notice_announced,
-       coalesce(CAST(e.first_at AS DATE) <= o.scheduled_date, false) OR coalesce(o.notice_given, false) AS announced
-FROM ({_outcomes_sql(con, params)}) o
-LEFT JOIN LATERAL (
-    SELECT min(n.announced_at) AS first_at, arg_min(n.notice_id, n.announced_at) AS first_id
-    FROM ({NOTICES_SQL}) n WHERE {_covers("n", "o")}) e ON true"""
-
 
 def _rolling_sql() -> str:
     """Aggregates over _outcomes_sql rows: on_time_rate_<N>d = on time / due among the
@@ -88,27 +62,25 @@ def _rolling_sql() -> str:
 def _incidents_sql(con, params: dict) -> str:
     return f"""
 WITH runs AS ({interruption_runs_sql(con, params)}),
-a AS ({_announced_outcomes_sql(con, params)}),
+o AS ({_outcomes_sql(con, params)}),
 recovery AS (
     SELECT r.provider, r.recipient, r.dataset, r.first_missed,
-           min(CAST(a.delivered_at AS DATE)) FILTER (
-               WHERE a.outcome IN ('on_time', 'late') AND a.scheduled_date > r.last_missed
-                 AND CAST(a.delivered_at AS DATE) <= $as_of) AS recovered_at
-    FROM runs r JOIN a USING (provider, recipient, dataset)
+           min(CAST(o.delivered_at AS DATE)) FILTER (
+               WHERE o.outcome IN ('on_time', 'late') AND o.scheduled_date > r.last_missed
+                 AND CAST(o.delivered_at AS DATE) <= $as_of) AS recovered_at
+    FROM runs r JOIN o USING (provider, recipient, dataset)
     GROUP BY ALL)
 SELECT r.provider, r.recipient, r.dataset, r.frequency, r.first_missed, r.last_missed,
        r.missed AS missed_occurrences, r.ongoing, v.recovered_at,
        date_diff('day', r.first_missed, v.recovered_at) AS days_to_recover,
-       f.announced, coalesce(f.notice_given, false) AS notice_given,
-       f.earliest_notice_id AS notice_id, f.earliest_notice_at AS notice_announced_at,
-       date_diff('day', CAST(f.earliest_notice_at AS DATE), r.first_missed) AS notice_lead_days,
+       r.announced, r.notice_given,
+       r.earliest_notice_id AS notice_id, r.earliest_notice_at AS notice_announced_at,
+       date_diff('day', CAST(r.earliest_notice_at AS DATE), r.first_missed) AS notice_lead_days,
        nt.kind AS notice_kind, nt.text AS notice_text, r.notes
 FROM runs r
-JOIN a f ON f.provider = r.provider AND f.recipient = r.recipient AND f.dataset = r.dataset
-        AND f.scheduled_date = r.first_missed
 JOIN recovery v ON v.provider = r.provider AND v.recipient = r.recipient AND v.dataset = r.dataset
         AND v.first_missed = r.first_missed
-LEFT JOIN notices nt ON nt.notice_id = f.earliest_notice_id"""
+LEFT JOIN notices nt ON nt.notice_id = r.earliest_notice_id"""
 
 
 def incidents(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
@@ -140,7 +112,7 @@ def schedule_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
     key = ["provider", "recipient", "dataset"]
     params = _params(as_of, where)
     counts = con.execute(f"""
-        WITH a AS ({_announced_outcomes_sql(con, params)}),
+        WITH a AS ({announced_outcomes_sql(con, params)}),
         c AS (
             SELECT provider, recipient, dataset,
                    count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS scheduled,

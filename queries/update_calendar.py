@@ -35,6 +35,11 @@ def _name(code: str, name) -> str:
     return f"{code} - {name}" if isinstance(name, str) and name else code
 
 
+def _grace(days, unit: str) -> str:
+    """The grace of a schedule in words: "2 grace days" or "2 business days' grace"."""
+    return f"{int(days)} business days' grace" if unit == "business_days" else f"{int(days)} grace days"
+
+
 def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None = None) -> bytes:
     """The .ics bytes of the upcoming (and pending) deliveries and of the notices of
     interruptions and delays running from as_of to as_of + days_ahead (`_notice_events`),
@@ -49,7 +54,8 @@ def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None =
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", CALENDAR_NAME)
     cal.add("x-wr-caldesc", f"Scheduled IP data deliveries from {as_of.isoformat()} for {int(days_ahead)} days "
-                            "(dates in UTC; deadline = scheduled date + grace days).")
+                            "(dates in UTC; deadline = scheduled date + grace days, counted in business days "
+                            "where a schedule says so).")
     stamp = dt.datetime.combine(as_of, dt.time(0, 0), tzinfo=dt.timezone.utc)
     for row in entries.itertuples():
         scheduled = row.scheduled_date.date() if hasattr(row.scheduled_date, "date") else row.scheduled_date
@@ -64,7 +70,7 @@ def calendar_ics(con, as_of=None, days_ahead=365, where: DeliveryFilter | None =
                   f"{row.frequency.capitalize()} delivery of {row.dataset} from "
                   f"{_name(row.provider, row.provider_name)} to {_name(row.recipient, row.recipient_name)}.\n"
                   f"Scheduled {scheduled.isoformat()}; deadline {deadline.isoformat()} "
-                  f"(+{int(row.grace_days)} grace days, UTC). Status at {as_of.isoformat()}: {row.status}.")
+                  f"(+{_grace(row.grace_days, row.grace_unit)}, UTC). Status at {as_of.isoformat()}: {row.status}.")
         event.add("categories", [row.provider, row.dataset])
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)

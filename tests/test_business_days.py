@@ -118,3 +118,28 @@ def test_a_weekly_thursday_schedule_over_thanksgiving(empty_db, tmp_path):
     moved = outcomes[outcomes["nominal_date"] != outcomes["scheduled_date"]]
     assert sorted(zip(moved["provider"], moved["nominal_date"].astype(str).str[:10])) == [
         ("KR", "2026-11-26"), ("US", "2026-11-26")]
+
+
+def test_the_ics_calendar_states_each_grace_in_its_own_unit(empty_db, tmp_path):
+    """The .ics event of a business-day schedule says its deadline and "business days' grace";
+    a calendar-day schedule says "grace days" (as_of 11-20: the 11-27 occurrences lie ahead)."""
+    from icalendar import Calendar
+
+    from loaders import connect_read_only
+    from queries import update_calendar
+
+    schedule = _write(tmp_path / "schedule.csv", HEADER + ["grace_unit", "holiday_calendar"], [
+        ["US", "JP", "patent-bibliographic", "weekly", "2", "2026-11-05", "2026-12-03", "0.9", "business_days", "US"],
+        ["KR", "JP", "patent-bibliographic", "weekly", "2", "2026-11-05", "2026-12-03", "0.9", "days", "US"]])
+    load(empty_db, "schedule", schedule)
+    con = connect_read_only(empty_db)
+    try:
+        ics = update_calendar.calendar_ics(con, as_of=dt.date(2026, 11, 20), days_ahead=10)
+    finally:
+        con.close()
+    events = {(str(e["summary"]), e.decoded("dtstart").isoformat()): str(e["description"])
+              for e in Calendar.from_ical(ics).walk("VEVENT")}
+    us = events[("patent-bibliographic: US -> JP", "2026-11-27")]
+    kr = events[("patent-bibliographic: KR -> JP", "2026-11-27")]
+    assert "deadline 2026-12-01 (+2 business days' grace, UTC)" in us
+    assert "deadline 2026-11-29 (+2 grace days, UTC)" in kr

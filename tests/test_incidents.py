@@ -59,7 +59,7 @@ from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, load
 from icalendar import Calendar
 
 from loaders import build, connect_read_only
-from queries import feed, incidents, update_calendar
+from queries import delivery, feed, incidents, update_calendar
 from queries.filters import DeliveryFilter
 
 AS_OF = "2026-03-31"
@@ -137,6 +137,24 @@ def test_per_provider_share_announced_median_lead_and_mttr(con):
     assert jp.on_time_rate_30d == pytest.approx(0.6)
     assert (kr.incidents, kr.announced_incidents, kr.share_announced) == (1, 1, 1.0)
     assert pd.isna(kr.median_notice_lead_days) and kr.mttr_days == pytest.approx(14.0)
+
+
+def test_announced_means_the_same_on_every_view(con):
+    """One definition of an announced interruption (its first missed occurrence is announced):
+    JP's A, announced by a notice alone (no notice_given in the log), counts as announced in the
+    delivery metrics too; B, whose notice covers only a later miss, is unannounced in both."""
+    runs = delivery.delivery_interruptions(con, as_of=AS_OF)
+    jp = runs[runs["provider"] == "JP"].set_index(runs[runs["provider"] == "JP"]["first_missed"].map(_date))
+    assert (bool(jp.loc[D("2026-01-12"), "announced"]), bool(jp.loc[D("2026-02-16"), "announced"])) == (True, False)
+    found = incidents.incidents(con, AS_OF)
+    assert sorted(zip(runs["provider"], runs["first_missed"].map(_date), runs["announced"].astype(bool))) == sorted(
+        zip(found["provider"], found["first_missed"].map(_date), found["announced"].astype(bool)))
+    scorecard = delivery.provider_scorecard(con, AS_OF).set_index("provider")
+    per_provider = incidents.provider_incident_metrics(con, AS_OF).set_index("provider")
+    for provider in per_provider.index[per_provider["incidents"] > 0]:
+        row = scorecard.loc[provider]
+        assert row["interruptions"] - row["unannounced_interruptions"] == per_provider.loc[provider,
+                                                                                           "announced_incidents"]
 
 
 def test_period_filter_keeps_runs_that_overlap_it(con):

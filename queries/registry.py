@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import (
+    comparison,
     completeness,
     consistency,
     coverage,
@@ -35,29 +36,41 @@ from . import (
     metrics_summary,
     peers,
     provenance,
+    questionnaire,
     reference,
     release,
     status_summary,
     survey,
     update_calendar,
 )
+from .text import N_
 
-#: The sections of docs/metrics.md, in order: (key, title, the module whose docstring defines
-#: them, or None when each function's docstring is all there is).
+#: The sections of docs/metrics.md and of the Methodology page, in order: (key, title (a msgid:
+#: the page shows it translated), the module whose docstring defines them, or None when each
+#: function's docstring is all there is).
 SECTIONS = (
-    ("delivery", "Delivery reliability", "queries.delivery"),
-    ("calendar", "Update calendar", "queries.update_calendar"),
-    ("incidents", "Notices and incidents", "queries.incidents"),
-    ("completeness", "Data completeness and volumes", "queries.completeness"),
-    ("coverage", "Document coverage and XML batches", "queries.coverage"),
-    ("survey", "Survey answers (row level: never shown directly on a public page)", "queries.survey"),
-    ("release", "Survey figures as a viewer may see them", "queries.release"),
-    ("consistency", "Consistency of survey answers", "queries.consistency"),
-    ("disclosure", "Consent to publication", "queries.disclosure"),
-    ("peers", "Peer comparison (office profile)", "queries.peers"),
-    ("status", "Data status and provenance", "queries"),
-    ("reference", "Labels and reference data", None),
+    ("delivery", N_("Delivery reliability"), "queries.delivery"),
+    ("calendar", N_("Update calendar"), "queries.update_calendar"),
+    ("incidents", N_("Notices and incidents"), "queries.incidents"),
+    ("completeness", N_("Data completeness and volumes"), "queries.completeness"),
+    ("coverage", N_("Document coverage and XML batches"), "queries.coverage"),
+    ("survey", N_("Survey answers (row level: never shown directly on a public page)"), "queries.survey"),
+    ("release", N_("Survey figures as a viewer may see them"), "queries.release"),
+    ("comparison", N_("Like-for-like round comparison"), "queries.comparison"),
+    ("questionnaire", N_("Changes between rounds' questionnaires"), "queries.questionnaire"),
+    ("consistency", N_("Consistency of survey answers"), "queries.consistency"),
+    ("disclosure", N_("Consent to publication"), "queries.disclosure"),
+    ("peers", N_("Peer comparison (office profile)"), "queries.peers"),
+    ("status", N_("Data status and provenance"), "queries"),
+    ("reference", N_("Labels and reference data"), None),
 )
+
+#: The modules whose docstrings state the disclosure rules, in order: the Methodology page shows
+#: them, and docs/disclosure.md carries them between the markers below (`--disclosure PATH`).
+DISCLOSURE_MODULES = ("queries.disclosure", "queries.release")
+DISCLOSURE_BEGIN = ("<!-- Rules written by `python -m queries.registry --disclosure docs/disclosure.md` from the "
+                    "docstrings of queries/disclosure.py and queries/release.py; do not edit by hand. -->")
+DISCLOSURE_END = "<!-- End of the rules written from the docstrings. -->"
 
 #: One bench call with no literal argument: the bench fills as_of, round and the like from the data.
 TIMED = ({},)
@@ -87,9 +100,37 @@ class Metric:
         """The one-line meaning: `meaning`, else the docstring's first sentence."""
         if self.meaning:
             return self.meaning
-        text = " ".join(inspect.getdoc(self.function).split())
+        text = " ".join(self.doc.split())
         end = text.find(". ")
         return text if end < 0 else text[:end + 1]
+
+    @property
+    def doc(self) -> str:
+        """The function's docstring: what it counts, exactly."""
+        return inspect.getdoc(self.function) or ""
+
+    @property
+    def call(self) -> str:
+        """How it is called: 'name(con, arguments...)'."""
+        params = list(inspect.signature(self.function).parameters.values())[1:]
+        signature = ", ".join(str(p.replace(annotation=inspect.Parameter.empty)) for p in params)
+        return f"{self.function.__name__}(con{', ' if signature else ''}{signature})"
+
+    @property
+    def returns_frame(self) -> bool:
+        """True when it returns a DataFrame (its `columns` are columns, else keys)."""
+        return "DataFrame" in str(inspect.signature(self.function).return_annotation)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the definitions: `title` (in English; a msgid), the definitions its module's
+    docstring gives ('' when it has no module) and its metrics, in registry order."""
+    key: str
+    title: str
+    module: str | None
+    definitions: str
+    metrics: tuple[Metric, ...]
 
 
 def M(function: Callable, section: str, columns: str = "", pages: str = "", bench=(), meaning: str = "") -> Metric:
@@ -140,8 +181,7 @@ METRICS: tuple[Metric, ...] = (
     M(delivery.outcomes_by_provider_month, "delivery", f"provider month {_OUTCOME_COLUMNS}",
       "5_Delivery_reliability", TIMED, "Per provider office and calendar month: outcome counts and on-time rate."),
     M(delivery.upcoming_deliveries, "delivery",
-      "provider provider_name recipient recipient_name dataset frequency grace_days grace_unit scheduled_date deadline "
-      "status",
+      "provider provider_name recipient recipient_name dataset frequency grace_days scheduled_date deadline status",
       "6_Update_calendar", TIMED,
       "The calendar ahead: occurrences after as_of up to as_of + days_ahead, and the pending ones."),
     M(delivery.overdue_deliveries, "delivery",
@@ -291,6 +331,13 @@ METRICS: tuple[Metric, ...] = (
       meaning="`consistency.contradiction_rules` counted over the released respondents whose cells are all shown."),
     M(release.public_peer_values, "release", "metric source office kind region value", "8_Office_profile",
       meaning="`peers.metric_values` less the survey values of hidden offices and of suppressed cells."),
+    M(comparison.like_for_like_offices, "comparison", "office", "survey_views 11_Presentation",
+      meaning="The offices a like-for-like comparison of two rounds counts: released respondents of both."),
+    # questionnaires
+    M(questionnaire.codebook_changes, "questionnaire",
+      "from_round to_round question_id section direction code change before after",
+      "13_Methodology survey_views 11_Presentation",
+      meaning="Questions and options added, removed, reworded or retagged between two rounds' codebooks."),
     M(release.public_published_vs_computed, "release",
       "round section direction category item code published computed published_base computed_base difference "
       "matches suppressed",
@@ -342,7 +389,6 @@ NOT_METRICS = {
     "delivery.data_as_of": "the default reference date, a parameter of the delivery metrics",
     "feed.write_feeds": "writes the feed files of feed_atom (python -m loaders feed)",
     "delivery.interruption_runs_sql": "the SQL of delivery_interruptions' runs, which queries.incidents builds on",
-    "delivery.announced_outcomes_sql": "the SQL of the outcomes with their announcement, which queries.incidents counts",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
 }
@@ -356,14 +402,30 @@ def metric_of(function: Callable) -> Metric | None:
     return BY_FUNCTION.get(function)
 
 
-def _signature(metric: Metric) -> str:
-    params = list(inspect.signature(metric.function).parameters.values())[1:]
-    return ", ".join(str(p.replace(annotation=inspect.Parameter.empty)) for p in params)
-
-
 def _module_definitions(module_name: str) -> str:
     doc = inspect.getdoc(importlib.import_module(module_name)) or ""
     return doc.strip()
+
+
+def sections() -> tuple[Section, ...]:
+    """Every section of SECTIONS with its definitions and metrics: what docs/metrics.md and the
+    Methodology page show."""
+    return tuple(Section(key, title, module, _module_definitions(module) if module else "",
+                         tuple(m for m in METRICS if m.section == key)) for key, title, module in SECTIONS)
+
+
+def disclosure_rules() -> str:
+    """The disclosure rules: the docstrings of DISCLOSURE_MODULES, one after the other."""
+    return "\n\n".join(_module_definitions(module) for module in DISCLOSURE_MODULES)
+
+
+def with_disclosure_rules(text: str, where: str = "docs/disclosure.md") -> str:
+    """`text` with what lies between DISCLOSURE_BEGIN and DISCLOSURE_END replaced by the rules."""
+    head, begin, rest = text.partition(DISCLOSURE_BEGIN)
+    if not begin or DISCLOSURE_END not in rest:
+        raise ValueError(f"{where}: no block between the markers {DISCLOSURE_BEGIN!r} and {DISCLOSURE_END!r}")
+    tail = rest.split(DISCLOSURE_END, 1)[1]
+    return f"{head}{DISCLOSURE_BEGIN}\n\n{disclosure_rules()}\n\n{DISCLOSURE_END}{tail}"
 
 
 def markdown() -> str:
@@ -377,30 +439,25 @@ def markdown() -> str:
            "loaded tables, one function per metric). Each takes a DuckDB connection first.",
            ""]
     out += ["| Metric | Meaning | Shown on |", "| --- | --- | --- |"]
-    for key, _title, _module in SECTIONS:
-        for m in (m for m in METRICS if m.section == key):
+    for section in sections():
+        for m in section.metrics:
             out.append(f"| [`{m.name}`](#{m.name.replace('.', '')}) | {m.summary} | {', '.join(m.pages)} |")
-    for key, title, module in SECTIONS:
-        out += ["", f"## {title}"]
-        if module:
-            out += ["", f"Definitions (`{module}`):", ""]
-            out += ["> " + line if line else ">" for line in _module_definitions(module).splitlines()]
-        for m in (m for m in METRICS if m.section == key):
-            out += ["", f"### {m.name}", "", f"`{m.function.__name__}(con{', ' if _signature(m) else ''}{_signature(m)})`",
-                    "", m.summary, ""]
+    for section in sections():
+        out += ["", f"## {section.title}"]
+        if section.module:
+            out += ["", f"Definitions (`{section.module}`):", ""]
+            out += ["> " + line if line else ">" for line in section.definitions.splitlines()]
+        for m in section.metrics:
+            out += ["", f"### {m.name}", "", f"`{m.call}`", "", m.summary, ""]
             if m.columns:
-                label = "Keys" if not _returns_frame(m) else "Columns"
+                label = "Keys" if not m.returns_frame else "Columns"
                 out.append(f"{label}: " + ", ".join(f"`{c}`" for c in m.columns) + ".")
                 out.append("")
             if m.pages:
                 out.append("Shown on: " + ", ".join(m.pages) + ("; timed by the bench." if m.bench else "."))
                 out.append("")
-            out += inspect.getdoc(m.function).splitlines()
+            out += m.doc.splitlines()
     return "\n".join(out).rstrip() + "\n"
-
-
-def _returns_frame(metric: Metric) -> bool:
-    return "DataFrame" in str(inspect.signature(metric.function).return_annotation)
 
 
 def listing() -> str:
@@ -413,7 +470,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m queries.registry", description="Write docs/metrics.md.")
     p.add_argument("--write", metavar="PATH", help="write the Markdown there (default: print it)")
     p.add_argument("--check", metavar="PATH", help="exit 1 when PATH differs from what would be written")
+    p.add_argument("--disclosure", metavar="PATH",
+                   help="rewrite the rules between the markers of PATH (docs/disclosure.md) from the docstrings")
     args = p.parse_args(argv)
+    if args.disclosure:
+        path = Path(args.disclosure)
+        path.write_text(with_disclosure_rules(path.read_text(encoding="utf-8"), str(path)), encoding="utf-8")
+        return 0
     text = markdown()
     if args.check:
         same = Path(args.check).is_file() and Path(args.check).read_text(encoding="utf-8") == text

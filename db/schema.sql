@@ -138,3 +138,24 @@ CREATE TABLE notices (
     notice_id VARCHAR, provider VARCHAR, recipient VARCHAR, dataset VARCHAR,
     starts DATE, ends DATE, kind VARCHAR, text VARCHAR, announced_at TIMESTAMP, load_seq INTEGER
 );
+
+-- Review of survey rounds before publication (loaders/review_events.py): every status change,
+-- confirmation, contest and answer, one row per event, append-only (a later event never edits
+-- an earlier one). Who and when: the load's loaded_by and recorded_at. A round without a status
+-- event is 'published' when a bundled file loaded it, else 'draft' (queries/review.py).
+CREATE TABLE review_events (
+    load_seq INTEGER, source_row INTEGER,
+    event VARCHAR NOT NULL,         -- 'status', 'confirm', 'contest' or 'answer'
+    round VARCHAR NOT NULL,
+    status VARCHAR,                 -- status: 'draft', 'review' or 'published'
+    until DATE,                     -- status review: the end of the review by the offices
+    show_provisional BOOLEAN,       -- status review: shown to the public, marked provisional
+    office VARCHAR,                 -- confirm, contest: the office whose entries these are
+    question_id VARCHAR, option_code VARCHAR,   -- contest: the entry contested
+    comment VARCHAR,                -- contest: the office's comment; answer: the reason
+    evidence_url VARCHAR,           -- contest: an http(s) address (shown as text, never fetched)
+    contest_id VARCHAR,             -- contest: its id (a hash of its content); answer: the contest answered
+    decision VARCHAR,               -- answer: 'accepted' or 'rejected'
+    correction_seq INTEGER,         -- answer accepted: the load that corrected the entry
+    recorded_at TIMESTAMP NOT NULL  -- UTC, when the event was recorded
+);

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .kinds import CompletenessHandler, DeliveriesHandler, ScheduleHandler
 from .notices import NoticesHandler
+from .review_events import ReviewHandler
 from .st37 import AuthorityHandler
 from .survey import SurveyHandler
 from .xml_batches import XmlBatchHandler
@@ -22,6 +23,7 @@ HANDLERS = {
     "xml": XmlBatchHandler(),
     "authority": AuthorityHandler(),
     "notices": NoticesHandler(),
+    "review": ReviewHandler(),
 }
 KINDS = tuple(HANDLERS)
 #: Kinds whose file load_file reads into memory once (hash, format, encoding, staging).

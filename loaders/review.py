@@ -1,0 +1,98 @@
+"""Recording review events from the command line and the app: a status change of a round, an
+office's confirmation or contest of its entries, the secretariat's answer to a contest. Each is
+written as a one-row review file (`review_events.review_csv`) and loaded as kind `review` by
+`store.load_file`, with `loaded_by` the user: checked against the loaded state, archived and
+replayed by a rebuild exactly as a file would be. Nothing is ever edited in place.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from db.paths import Paths
+from db.review import round_status_sql
+from db.snapshot import open_snapshot
+
+from .review_events import review_csv
+from .store import LoadRequest, LoadResult, ensure_database, load_file
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round: str
+    status: str
+    until: date | None
+    show_provisional: bool
+
+
+def _now() -> str:
+    """The time an event is recorded, UTC to the microsecond: two events of the same content
+    recorded apart are two events, and the very same file loaded again is one."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def record_events(events: list[dict], *, loaded_by: str, db_path: Path | None = None,
+                  name: str = "review") -> LoadResult:
+    """Load review events (dicts of `review_events.EVENT_COLUMNS`; `recorded_at` now when not
+    given) as one review file, all or nothing. Raises LoadRejected naming the row and column of
+    a bad value (an unknown round, a move that is not allowed, a contest of a round not in review)."""
+    stamped = [{**e, "recorded_at": e.get("recorded_at") or _now()} for e in events]
+    with tempfile.TemporaryDirectory(prefix="ipdx-review-") as folder:
+        path = Path(folder) / "review.csv"
+        path.write_bytes(review_csv(stamped))
+        display = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] + ".csv"
+        return load_file(LoadRequest("review", path, display, loaded_by=loaded_by), db_path)
+
+
+def round_status(round: str, db_path: Path | None = None) -> RoundStatus | None:
+    """The current status of `round` in the live database (None: no such round)."""
+    db = ensure_database(db_path)
+    con = open_snapshot(Paths.of(db).db)
+    try:
+        row = con.execute(f"SELECT status, until, show_provisional FROM ({round_status_sql()}) WHERE round = $r",
+                          {"r": str(round)}).fetchall()
+    finally:
+        con.close()
+    return RoundStatus(str(round), row[0][0], row[0][1], bool(row[0][2])) if row else None
+
+
+def set_round_status(round: str, status: str, *, until: date | str | None = None, show_provisional: bool = False,
+                     loaded_by: str = "cli", db_path: Path | None = None) -> LoadResult | None:
+    """Move `round` to `status` (draft, review, published), with the review's end date and whether
+    the public sees it provisionally. Returns None when the round already has exactly this status
+    (nothing is recorded: the same command twice changes nothing), else the load's result."""
+    current = round_status(round, db_path)
+    wanted_until = date.fromisoformat(str(until)) if until else None
+    if (current is not None and current.status == status and current.until == wanted_until
+            and current.show_provisional == bool(show_provisional)):
+        return None
+    event = {"event": "status", "round": round, "status": status, "until": wanted_until,
+             "show_provisional": "yes" if show_provisional else ("no" if status == "review" else None)}
+    return record_events([event], loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-{status}")
+
+
+def confirm_entries(round: str, office: str, *, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+    """Office `office` confirms its entries of `round` (in review)."""
+    return record_events([{"event": "confirm", "round": round, "office": office}], loaded_by=loaded_by,
+                         db_path=db_path, name=f"review-{round}-{office}-confirm")
+
+
+def contest_entry(round: str, office: str, question_id: str, comment: str, *, option_code: str | None = None,
+                  evidence_url: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+    """Office `office` contests its entry for `question_id` (and `option_code`) of `round`, with
+    a comment and an optional evidence address (http or https)."""
+    return record_events([{"event": "contest", "round": round, "office": office, "question_id": question_id,
+                           "option_code": option_code, "comment": comment, "evidence_url": evidence_url}],
+                         loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-{office}-contest")
+
+
+def answer_contest(round: str, contest_id: str, decision: str, *, correction_seq: int | None = None,
+                   reason: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+    """The secretariat answers contest `contest_id` of `round`: accepted (with the load that
+    corrected the entry) or rejected (with the reason)."""
+    return record_events([{"event": "answer", "round": round, "contest_id": contest_id, "decision": decision,
+                           "correction_seq": correction_seq, "comment": reason}],
+                         loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-answer")

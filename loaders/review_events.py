@@ -1,0 +1,205 @@
+"""Review events: the secretariat's status changes of a survey round, and the offices'
+confirmations and contests of their entries with the secretariat's answers. Each is one row of a
+small CSV file (written by `loaders.review` for the command line and the app, or by hand), loaded
+as kind `review` like any file: checked, archived, all or nothing, replayed by a rebuild. Rows are
+only ever added (`review_events`): nothing is edited in place.
+
+Columns: `event` (status | confirm | contest | answer), `round` and `recorded_at` (UTC) always;
+then per event
+- status: `status` (draft | review | published), `until` (review: the end of the review, a date)
+  and `show_provisional` (yes | no; review only: the public sees the round marked provisional,
+  which needs `until`). The moves allowed are in `db.review.MOVES`; published is final.
+- confirm: `office` (its entries of the round, which must be in review, are right).
+- contest: `office`, `question_id`, optional `option_code`, `comment` and optional
+  `evidence_url` (http or https only). The round must be in review; its id is a hash of its
+  content, so the same contest loaded again is the same contest.
+- answer: `contest_id`, `decision` (accepted | rejected), `correction_seq` (accepted: the load
+  of the round, after the contest, that corrected the entry) and `comment` (rejected: the reason).
+Who and when: the load's `loaded_by`, and `recorded_at`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from db.review import MOVES, STATUSES, round_status_sql
+
+from .checks import Checker
+from .kinds import Prepared, TableHandler
+from .problems import ProblemList
+
+EVENTS = ("status", "confirm", "contest", "answer")
+DECISIONS = ("accepted", "rejected")
+YES_NO = ["yes", "no"]
+EVENT_COLUMNS = ["event", "round", "status", "until", "show_provisional", "office", "question_id", "option_code",
+                 "comment", "evidence_url", "contest_id", "decision", "correction_seq", "recorded_at"]
+#: The columns each event may fill (beside event, round and recorded_at) ...
+USED = {"status": ("status", "until", "show_provisional"), "confirm": ("office",),
+        "contest": ("office", "question_id", "option_code", "comment", "evidence_url"),
+        "answer": ("contest_id", "decision", "correction_seq", "comment")}
+#: ... and those it needs.
+NEEDED = {"status": ("status",), "confirm": ("office",), "contest": ("office", "question_id", "comment"),
+          "answer": ("contest_id", "decision")}
+#: An evidence address: http or https, no spaces, quotes or angle brackets (shown as a link, never fetched).
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s<>\"'`\\]+$"
+MAX_URL_CHARS = 2000
+
+
+class ReviewHandler(TableHandler):
+    required = ["event", "round", "recorded_at"]
+    optional = [c for c in EVENT_COLUMNS if c not in ("event", "round", "recorded_at")]
+    key: list[str] = []  # every row is a new event: nothing is replaced
+    columns = ["source_row", "event", "round", "status", "until", "show_provisional", "office", "question_id",
+               "option_code", "comment", "evidence_url", "contest_id", "decision", "correction_seq", "recorded_at"]
+    target = "review_events"
+
+    def rules(self, ck: Checker) -> None:
+        ck.cell_lengths()
+        for name in self.required:
+            ck.required_value(name)
+        ck.one_of("event", list(EVENTS))
+        ck.one_of("status", list(STATUSES))
+        ck.one_of("show_provisional", YES_NO)
+        ck.one_of("decision", list(DECISIONS))
+        ck.iso_timestamp("recorded_at")
+        ck.iso_date("until")
+        ck.office_code("office")
+        ck.whole_number("correction_seq")
+        ck.rows_where(f"{ck.integer_sql('correction_seq')} > 2147483647", "correction_seq", "a load number")
+        event = f"lower({ck.ref('event')})"
+        for name, events in ((c, [e for e in EVENTS if c not in USED[e]]) for c in self.optional):
+            if ck.has(name):
+                ck.rows_where(f"{ck.ref(name)} IS NOT NULL AND list_contains($events, {event})", name,
+                              "an empty cell: only " + " and ".join(e for e in EVENTS if name in USED[e])
+                              + f" events have a {name}", params={"events": events})
+        for kind, needed in NEEDED.items():
+            for name in needed:
+                ck.rows_where(f"{event} = '{kind}' AND {ck.ref(name)} IS NULL", name,
+                              f"a value: a {kind} event needs its {name}")
+        ck.rows_where(f"{ck.ref('evidence_url')} IS NOT NULL AND (length({ck.ref('evidence_url')}) > {MAX_URL_CHARS} "
+                      f"OR NOT regexp_full_match({ck.ref('evidence_url')}, $pattern))", "evidence_url",
+                      f"an http:// or https:// address of at most {MAX_URL_CHARS} characters, without spaces, "
+                      "quotes or angle brackets", params={"pattern": URL_PATTERN})
+        ck.rows_where(f"lower({ck.ref('show_provisional')}) = 'yes' AND lower({ck.ref('status')}) IS DISTINCT FROM "
+                      "'review'", "show_provisional", "'yes' only with status review (a draft is never public)")
+        ck.rows_where(f"lower({ck.ref('show_provisional')}) = 'yes' AND {ck.ref('until')} IS NULL", "until",
+                      "the date the review ends: a provisional round's banner says until when")
+        ck.rows_where(f"{ck.ref('until')} IS NOT NULL AND lower({ck.ref('status')}) IS DISTINCT FROM 'review'",
+                      "until", "an empty cell: only status review has an end date")
+        ck.rows_where(f"lower({ck.ref('decision')}) = 'accepted' AND {ck.ref('correction_seq')} IS NULL",
+                      "correction_seq", "the number of the load that corrected the entry (an accepted contest "
+                      "is corrected by a new load of the round)")
+        ck.rows_where(f"lower({ck.ref('decision')}) = 'rejected' AND {ck.ref('correction_seq')} IS NOT NULL",
+                      "correction_seq", "an empty cell: a rejected contest corrects nothing")
+        ck.rows_where(f"lower({ck.ref('decision')}) = 'rejected' AND {ck.ref('comment')} IS NULL", "comment",
+                      "the reason a contest is rejected")
+
+    def clean_select(self, ck: Checker) -> str:
+        content = ", ".join(f"coalesce(CAST({e} AS VARCHAR), '')" for e in (
+            ck.ref("round"), ck.ref("office"), ck.ref("question_id"), ck.ref("option_code"), ck.ref("comment"),
+            ck.ref("evidence_url"), ck.timestamp_sql("recorded_at")))
+        return f"""SELECT _row, _row AS source_row, lower({ck.ref('event')}) AS event, {ck.ref('round')} AS round,
+              lower({ck.ref('status')}) AS status, {ck.date_sql('until')} AS until,
+              CASE lower({ck.ref('show_provisional')}) WHEN 'yes' THEN true WHEN 'no' THEN false END
+                  AS show_provisional,
+              {ck.ref('office')} AS office, {ck.ref('question_id')} AS question_id,
+              {ck.ref('option_code')} AS option_code, {ck.ref('comment')} AS comment,
+              {ck.ref('evidence_url')} AS evidence_url,
+              CASE WHEN lower({ck.ref('event')}) = 'contest'
+                   THEN left(sha256(concat_ws(chr(31), {content})), 16) ELSE {ck.ref('contest_id')} END AS contest_id,
+              lower({ck.ref('decision')}) AS decision,
+              CAST({ck.integer_sql('correction_seq')} AS INTEGER) AS correction_seq,
+              {ck.timestamp_sql('recorded_at')} AS recorded_at
+            FROM {ck.typed_source()}"""
+
+    def load_screened(self, scratch, request, seq: int) -> dict | None:
+        """Review files are a few rows checked against the loaded state: always the exact path."""
+        return None
+
+    def validate(self, scratch, request) -> Prepared:
+        prepared = super().validate(scratch, request)
+        found = ProblemList()
+        for check in _STATE_CHECKS:
+            for row, column, value, expected in scratch.execute(check).fetchall():
+                found.add(request.display, row, column, value, expected)
+        found.raise_if_any()
+        return prepared
+
+    def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
+        n = scratch.execute(f"SELECT count(*) FROM {prepared.table}").fetchall()[0][0]
+        scratch.execute(f"INSERT INTO nxt.review_events (load_seq, {', '.join(self.columns)}) "
+                        f"SELECT {int(seq)}, {', '.join(self.columns)} FROM {prepared.table}")
+        return {"rows": n, "new": n, "corrected": 0, "unchanged": 0}
+
+
+_MOVES_SQL = ", ".join(f"'{a}>{b}'" for a, b in MOVES)
+#: The rules against the loaded state, over the typed rows (`clean`) and the snapshot being built
+#: (`nxt`), as of before this file: each query returns (row, column, value, expected).
+_STATE_CHECKS = (
+    """SELECT _row, 'round', round, 'a loaded survey round' FROM clean
+       WHERE round NOT IN (SELECT round FROM nxt.survey_rounds) ORDER BY _row""",
+    f"""WITH st AS ({round_status_sql('nxt')})
+        SELECT c._row, 'status', c.status,
+               'a status the round may move to from ' || st.status || ' (' ||
+               CASE WHEN st.status = 'published' THEN 'published is final: a correction is a new load of the round'
+                    WHEN st.status = 'draft' THEN 'a draft goes to review first'
+                    ELSE 'draft, review or published' END || ')'
+        FROM clean c JOIN st ON st.round = c.round
+        WHERE c.event = 'status' AND NOT list_contains([{_MOVES_SQL}], st.status || '>' || c.status)
+        ORDER BY c._row""",
+    """SELECT _row, 'round', round, 'one status event per round in a file (row ' || first || ' has one)'
+       FROM (SELECT _row, round, min(_row) OVER (PARTITION BY round) AS first FROM clean WHERE event = 'status')
+       WHERE _row > first ORDER BY _row""",
+    f"""WITH st AS ({round_status_sql('nxt')})
+        SELECT c._row, 'round', c.round, 'a round in review (round ' || c.round || ' is ' || st.status ||
+               '): offices confirm or contest their entries while the round is in review'
+        FROM clean c JOIN st ON st.round = c.round
+        WHERE c.event IN ('confirm', 'contest') AND st.status <> 'review' ORDER BY c._row""",
+    """SELECT c._row, 'office', c.office, 'a respondent of round ' || c.round || ' (its entries are reviewed)'
+       FROM clean c WHERE c.event IN ('confirm', 'contest') AND c.round IN (SELECT round FROM nxt.survey_rounds)
+         AND NOT EXISTS (SELECT 1 FROM nxt.survey_respondents p WHERE p.round = c.round AND p.office = c.office)
+       ORDER BY c._row""",
+    """SELECT c._row, 'question_id', c.question_id, 'a question of round ' || c.round || '''s codebook'
+       FROM clean c WHERE c.event = 'contest' AND c.round IN (SELECT round FROM nxt.survey_rounds)
+         AND NOT EXISTS (SELECT 1 FROM nxt.survey_questions q WHERE q.round = c.round AND q.question_id = c.question_id)
+       ORDER BY c._row""",
+    """SELECT c._row, 'option_code', c.option_code, 'an option of question ' || c.question_id || ' (or empty)'
+       FROM clean c WHERE c.event = 'contest' AND c.option_code IS NOT NULL
+         AND EXISTS (SELECT 1 FROM nxt.survey_questions q WHERE q.round = c.round AND q.question_id = c.question_id)
+         AND NOT EXISTS (SELECT 1 FROM nxt.survey_options o WHERE o.round = c.round AND o.question_id = c.question_id
+                         AND o.option_code = c.option_code)
+       ORDER BY c._row""",
+    """SELECT _row, 'contest_id', contest_id, 'a contest not loaded before (this exact contest is already recorded)'
+       FROM clean c WHERE event = 'contest'
+         AND contest_id IN (SELECT contest_id FROM nxt.review_events WHERE event = 'contest') ORDER BY _row""",
+    """SELECT c._row, 'contest_id', c.contest_id, 'the id of a recorded contest of round ' || c.round
+       FROM clean c WHERE c.event = 'answer' AND NOT EXISTS (
+           SELECT 1 FROM nxt.review_events k WHERE k.event = 'contest' AND k.contest_id = c.contest_id
+             AND k.round = c.round)
+       ORDER BY c._row""",
+    """SELECT c._row, 'contest_id', c.contest_id, 'a contest not answered yet (answers are final; it was answered '
+               || a.decision || ')'
+       FROM clean c JOIN nxt.review_events a ON a.event = 'answer' AND a.contest_id = c.contest_id
+       WHERE c.event = 'answer' ORDER BY c._row""",
+    """SELECT _row, 'contest_id', contest_id, 'one answer per contest in a file (row ' || first || ' answers it)'
+       FROM (SELECT _row, contest_id, min(_row) OVER (PARTITION BY contest_id) AS first FROM clean
+             WHERE event = 'answer')
+       WHERE _row > first ORDER BY _row""",
+    """SELECT c._row, 'correction_seq', CAST(c.correction_seq AS VARCHAR),
+              'a load of round ' || c.round || ' made after the contest (load #' || k.load_seq || ')'
+       FROM clean c JOIN nxt.review_events k ON k.event = 'contest' AND k.contest_id = c.contest_id
+       WHERE c.event = 'answer' AND c.decision = 'accepted' AND NOT EXISTS (
+           SELECT 1 FROM nxt.loads l WHERE l.seq = c.correction_seq AND l.kind = 'survey' AND l.round = c.round
+             AND l.seq > k.load_seq)
+       ORDER BY c._row""",
+)
+
+
+def review_csv(events: list[dict]) -> bytes:
+    """Review events (dicts of EVENT_COLUMNS; missing keys empty) as the CSV file the loader reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EVENT_COLUMNS)
+    for event in events:
+        writer.writerow(["" if event.get(c) is None else str(event[c]) for c in EVENT_COLUMNS])
+    return out.getvalue().encode("utf-8")

@@ -181,7 +181,8 @@ METRICS: tuple[Metric, ...] = (
     M(delivery.outcomes_by_provider_month, "delivery", f"provider month {_OUTCOME_COLUMNS}",
       "5_Delivery_reliability", TIMED, "Per provider office and calendar month: outcome counts and on-time rate."),
     M(delivery.upcoming_deliveries, "delivery",
-      "provider provider_name recipient recipient_name dataset frequency grace_days scheduled_date deadline status",
+      "provider provider_name recipient recipient_name dataset frequency grace_days grace_unit scheduled_date deadline "
+      "status",
       "6_Update_calendar", TIMED,
       "The calendar ahead: occurrences after as_of up to as_of + days_ahead, and the pending ones."),
     M(delivery.overdue_deliveries, "delivery",
@@ -389,6 +390,7 @@ NOT_METRICS = {
     "delivery.data_as_of": "the default reference date, a parameter of the delivery metrics",
     "feed.write_feeds": "writes the feed files of feed_atom (python -m loaders feed)",
     "delivery.interruption_runs_sql": "the SQL of delivery_interruptions' runs, which queries.incidents builds on",
+    "delivery.announced_outcomes_sql": "the SQL of the outcomes with their announcement, which queries.incidents counts",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
 }

@@ -26,7 +26,7 @@ PAGE_LABELS = {"dashboard": N_("Home"), "1_Published_figures": N_("Published fig
                "6_Update_calendar": N_("Update calendar"), "7_Data_completeness": N_("Data completeness"),
                "8_Office_profile": N_("Office profile"), "9_Manage_data": N_("Manage data"),
                "10_Document_coverage": N_("Document coverage"), "11_Presentation": N_("Presentation"),
-               "12_Incidents": N_("Incidents")}
+               "12_Incidents": N_("Incidents"), "13_Methodology": N_("Methodology")}
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 #: The illustrative-data notice of a page's data (`page_header`'s `data_kind`): which flag of

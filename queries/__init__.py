@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import delivery, survey
+from . import delivery, review, survey
 from .delivery import (
     data_as_of,
     delivery_outcomes,
@@ -23,7 +23,7 @@ __all__ = ["delivery", "survey", "data_as_of", "delivery_outcomes", "delivery_re
            "survey_rounds", "yes_no_counts", "TABLES", "provenance"]
 
 TABLES = ("offices", "survey_rounds", "survey_respondents", "survey_answers", "delivery_schedule",
-          "deliveries", "field_completeness", "loads")
+          "deliveries", "notices", "field_completeness", "loads")
 
 
 def provenance(con) -> dict:
@@ -46,10 +46,13 @@ def provenance(con) -> dict:
 
 
 def status_summary(con) -> dict:
-    """What is loaded: rounds, row counts per table, and every load in the manifest."""
+    """What is loaded: every round (public or not) with its review `status`, row counts per
+    table, and every load in the manifest."""
     tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
     loads = con.execute("SELECT * FROM loads ORDER BY seq").df().to_dict("records")
-    return {"rounds": survey_rounds(con).to_dict("records"), "tables": tables, "loads": loads}
+    rounds = survey_rounds(con, everything=True).merge(review.round_status(con)[["round", "status"]], on="round",
+                                                       how="left")
+    return {"rounds": rounds.to_dict("records"), "tables": tables, "loads": loads}
 
 
 def _number(value, digits: int):
@@ -58,10 +61,13 @@ def _number(value, digits: int):
 
 
 def metrics_summary(con, as_of=None) -> dict:
-    """The headline metrics as one JSON-ready object (for `python -m loaders metrics --json`)."""
+    """The headline metrics as one JSON-ready object (for `python -m loaders metrics --json`), of
+    the public survey rounds only (`review.public_rounds`)."""
     rounds = survey_rounds(con)
     standards = option_counts(con, "standards")
+    standards = standards[standards["round"].isin(list(rounds["round"]))]
     challenges = option_counts(con, "challenges")
+    challenges = challenges[challenges["round"].isin(list(rounds["round"]))]
     as_of = as_of or data_as_of(con)
     reliability = delivery.provider_scorecard(con, as_of=as_of)
     return {

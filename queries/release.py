@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import consistency, peers, survey
+from . import consistency, peers, review, survey
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,16 @@ def _work_out_release(con, round: str, hidden) -> RoundRelease:
                         frozenset(masked_cells) | frozenset(whole))
 
 
+def _public_only(con, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` less the rows of the rounds that no public view shows (`review.public_rounds`: a
+    draft, or a round in review not shown provisionally). Every figure of this module passes
+    through it, whoever the viewer: the secretariat and the offices see those rounds' entries on
+    the Review page."""
+    if "round" not in frame:
+        return frame
+    return frame[frame["round"].astype(str).isin(review.public_rounds(con))].reset_index(drop=True)
+
+
 def _releases(con, withheld: list[str] | None, rounds) -> dict[str, RoundRelease]:
     hidden = hidden_by_round(withheld)
     return {str(r): round_release(con, str(r), sorted(hidden.get(str(r), ()))) for r in rounds}
@@ -189,7 +199,7 @@ def public_option_counts(con, section: str | None, direction: str | None = None,
     NULL where a suppressed cell falls in its base. `suppressed` marks the NULL counts."""
     filtered = offices is not None
     counts = survey.option_counts(con, section, direction, offices=offices, withheld=withheld if filtered else None)
-    counts = _nullable(counts, ["offices", "no_answer", "share"])
+    counts = _nullable(_public_only(con, counts), ["offices", "no_answer", "share"])
     counts["suppressed"] = False
     if not withheld or counts.empty:
         return counts
@@ -219,8 +229,8 @@ def public_option_matrix(con, section: str, round: str, direction: str | None = 
     """`survey.option_matrix` of the released respondents (within `offices`), a suppressed
     cell with state 'suppressed'."""
     keys = _releases(con, withheld, [round])[str(round)].cell_keys() if withheld else None
-    return survey.option_matrix(con, section, round, direction, offices=offices, withheld=withheld,
-                                suppressed=keys or None)
+    return _public_only(con, survey.option_matrix(con, section, round, direction, offices=offices, withheld=withheld,
+                                                 suppressed=keys or None))
 
 
 def _cell_keys(con, withheld: list[str] | None, rounds) -> list[str] | None:
@@ -242,7 +252,7 @@ def public_category_counts(con, offices: list[str] | None = None,
     """`survey.challenge_category_counts` over the released respondents (within `offices`).
     A category's count is NULL (`suppressed`) where a respondent in the base has a suppressed
     challenge cell of that category and ticks no other challenge of it that is shown."""
-    counts = _nullable(survey.challenge_category_counts(con, offices=offices, withheld=withheld),
+    counts = _nullable(_public_only(con, survey.challenge_category_counts(con, offices=offices, withheld=withheld)),
                        ["offices", "no_answer", "share"])
     counts["suppressed"] = False
     if not withheld or counts.empty:
@@ -275,9 +285,14 @@ def public_option_changes(con, section: str, from_round: str, to_round: str, dir
                           offices: list[str] | None = None, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.option_changes` of the released respondents of each round (an office hidden in
     one round counts as not answering it); a row resting on a suppressed cell in either round
-    gets change 'suppressed'."""
-    return survey.option_changes(con, section, from_round, to_round, direction, offices=offices, withheld=withheld,
-                                 suppressed=_cell_keys(con, withheld, [from_round, to_round]))
+    gets change 'suppressed'. No row unless both rounds are public."""
+    changes = survey.option_changes(con, section, from_round, to_round, direction, offices=offices,
+                                    withheld=withheld, suppressed=_cell_keys(con, withheld, [from_round, to_round]))
+    return changes if _both_public(con, from_round, to_round) else changes.iloc[0:0]
+
+
+def _both_public(con, *rounds) -> bool:
+    return all(str(r) in review.public_rounds(con) for r in rounds)
 
 
 def public_option_change_summary(con, section: str, from_round: str, to_round: str,
@@ -285,18 +300,18 @@ def public_option_change_summary(con, section: str, from_round: str, to_round: s
                                  withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.option_change_summary` of the released respondents of each round; a suppressed
     cell counts in no column (nor base) but `suppressed_cells`, and `suppressed` marks the
-    options that have one."""
+    options that have one. No row unless both rounds are public."""
     summary = survey.option_change_summary(con, section, from_round, to_round, direction, offices=offices,
                                            withheld=withheld,
                                            suppressed=_cell_keys(con, withheld, [from_round, to_round]))
     summary["suppressed"] = summary["suppressed_cells"] > 0
-    return summary
+    return summary if _both_public(con, from_round, to_round) else summary.iloc[0:0]
 
 
 def public_contradictions(con, round: str, withheld: list[str] | None = None) -> pd.DataFrame:
     """`consistency.contradictions` of the released respondents of `round`, less those whose
     evidence includes a suppressed cell."""
-    found = consistency.contradictions(con, str(round))
+    found = _public_only(con, consistency.contradictions(con, str(round)))
     if not withheld:
         return found
     release = round_release(con, str(round), sorted(hidden_by_round(withheld).get(str(round), ())))
@@ -322,7 +337,7 @@ def public_contradiction_rules(con, withheld: list[str] | None = None) -> pd.Dat
     """`consistency.contradiction_rules` counted over the released respondents whose cells read
     by the rule are all shown: `base` is those offices, `offices` those of them the rule finds;
     `suppressed` marks the rules whose base leaves out an office with a suppressed cell."""
-    rules = _nullable(consistency.contradiction_rules(con), ["offices", "base"])
+    rules = _nullable(_public_only(con, consistency.contradiction_rules(con)), ["offices", "base"])
     rules["suppressed"] = False
     if not withheld or rules.empty:
         return rules
@@ -341,7 +356,10 @@ def public_contradiction_rules(con, withheld: list[str] | None = None) -> pd.Dat
 
 def public_peer_values(con, round: str | None = None, as_of=None, withheld: list[str] | None = None) -> pd.DataFrame:
     """`peers.metric_values` less the survey values of hidden offices and of offices with a
-    suppressed cell in the metric's section (their count would give the cell away)."""
+    suppressed cell in the metric's section (their count would give the cell away); no survey
+    value of a round that is not public."""
+    if round is not None and str(round) not in review.public_rounds(con):
+        round = None
     values = peers.metric_values(con, round=round, as_of=as_of)
     if not withheld or round is None or values.empty:
         return values
@@ -359,7 +377,7 @@ def public_peer_values(con, round: str | None = None, as_of=None, withheld: list
 def public_published_vs_computed(con, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.published_vs_computed` with the computed totals that complementary suppression
     withholds set to NULL (`suppressed`; never counted as matching or differing)."""
-    table = _nullable(survey.published_vs_computed(con), ["computed", "difference"])
+    table = _nullable(_public_only(con, survey.published_vs_computed(con)), ["computed", "difference"])
     table["suppressed"] = False
     if not withheld or table.empty:
         return table

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .review import public_rounds
+
 SECTIONS = ("ip_rights", "data_types", "formats", "standards", "challenges")
 
 #: An answer row (alias `a`) that ticks its option or answers its yes/no question yes: the
@@ -19,14 +21,17 @@ def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
     return con.execute(sql, params or {}).df()
 
 
-def survey_rounds(con) -> pd.DataFrame:
-    """Survey rounds with their respondent count, fielding dates and whether the answers are
-    the bundled illustrative data (bundled = true) or a real export."""
+def survey_rounds(con, everything: bool = False) -> pd.DataFrame:
+    """The public survey rounds (`queries.review.public_rounds`: published, or in review and
+    shown provisionally; `everything`: every loaded round, for the secretariat's tools) with
+    their respondent count, fielding dates and whether the answers are the bundled illustrative
+    data (bundled = true) or a real export."""
     return _frame(con, """
         SELECT r.round, r.title, r.fielded_from, r.fielded_to, r.bundled,
                count(p.office) AS respondents
         FROM survey_rounds r LEFT JOIN survey_respondents p USING (round)
-        GROUP BY ALL ORDER BY r.round""")
+        WHERE $everything OR list_contains($public, r.round)
+        GROUP BY ALL ORDER BY r.round""", {"everything": bool(everything), "public": public_rounds(con)})
 
 
 def option_counts(con, section: str | None, direction: str | None = None,

@@ -1,0 +1,141 @@
+"""The review of survey rounds before publication: each round's status, which rounds are public,
+an office's entries, the contests and their answers, and the audit of every review event.
+
+A round is **public** (`public_rounds`, the one rule every public view, export and the command
+line's headline metrics apply) when it is published, or in review and the secretariat chose to
+show it provisionally (every page showing it then says "Provisional: under review by the offices
+until DATE"). A draft round is never public; a round in review is seen by the offices, each its
+own entries, on the Review page. The status itself is derived in `db/review.py` from the
+append-only `review_events` (the loader checks the moves: draft -> review -> published, and back
+from review to draft; published is final).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from db.review import round_status_sql
+
+#: The snapshot's public rounds, worked out once per snapshot: every public figure asks.
+_PUBLIC: dict[str, list[str]] = {}
+
+
+def round_status(con) -> pd.DataFrame:
+    """One row per loaded survey round: `status` ('draft', 'review' or 'published'), `until` (the
+    end of the review, for a round in review), `show_provisional` (a round in review shown to the
+    public, marked provisional), `status_since` (UTC time of its status event; NULL for a round
+    published by default, i.e. bundled), `status_set_by` and `bundled`; `public` says whether
+    public views show it (`public_rounds`)."""
+    frame = con.execute(f"SELECT * FROM ({round_status_sql()}) ORDER BY round").df()
+    frame["public"] = (frame["status"] == "published") | ((frame["status"] == "review") & frame["show_provisional"])
+    return frame
+
+
+def _snapshot(con) -> str | None:
+    return con.execute("SELECT max(value) FROM meta WHERE key = 'snapshot_id'").fetchone()[0]
+
+
+def public_rounds(con) -> list[str]:
+    """The rounds a public view may show, in order: published ones, and those in review that the
+    secretariat shows provisionally. The one rule of what is public: survey rounds listed to
+    pickers and home metrics (`survey.survey_rounds`), every `queries.release` figure, the
+    command line's headline metrics."""
+    snapshot = _snapshot(con)
+    if snapshot is None or snapshot not in _PUBLIC:
+        if len(_PUBLIC) > 16:
+            _PUBLIC.clear()
+        status = round_status(con)
+        _PUBLIC[snapshot] = [str(r) for r in status.loc[status["public"], "round"]]
+    return list(_PUBLIC[snapshot])
+
+
+def provisional_rounds(con) -> pd.DataFrame:
+    """The public rounds still in review (round, until): the pages showing them say they are
+    provisional, under review by the offices until `until`."""
+    status = round_status(con)
+    return status.loc[status["public"] & (status["status"] == "review"), ["round", "until"]].reset_index(drop=True)
+
+
+def office_entries(con, round: str, office: str | None = None) -> pd.DataFrame:
+    """The entries of `round` under review, per respondent (`office`; None = every respondent)
+    and question of the codebook, in codebook order: `question_id`, `text`, `type`, `answer` (the
+    answer as loaded: the ticked options' codes joined by '; ' for a multiple-choice question,
+    the choice, yes/no, the number or the text; NULL when the question was left blank) and
+    `status` ('answered' or 'no_answer')."""
+    return con.execute("""
+        WITH rows AS (
+            SELECT p.office, q.question_id, q.ord, q.text, q.type, a.status, a.option_code, a.value_text,
+                   a.value_num, o.ord AS option_ord
+            FROM survey_respondents p
+            JOIN survey_questions q ON q.round = p.round
+            LEFT JOIN survey_answers a ON a.round = p.round AND a.office = p.office AND a.question_id = q.question_id
+            LEFT JOIN survey_options o ON o.round = q.round AND o.question_id = q.question_id
+                 AND o.option_code = a.option_code
+            WHERE p.round = $round AND ($office IS NULL OR p.office = $office))
+        SELECT office, question_id, any_value(text) AS text, any_value(type) AS type,
+               CASE WHEN any_value(type) = 'multiple_choice' THEN
+                        nullif(string_agg(option_code, '; ' ORDER BY option_ord)
+                               FILTER (WHERE status = 'answered' AND value_text = 'yes'), '')
+                    WHEN any_value(type) = 'single_choice' THEN any_value(option_code) FILTER (WHERE status = 'answered')
+                    WHEN any_value(type) = 'number' THEN CAST(any_value(value_num) FILTER (WHERE status = 'answered')
+                                                              AS VARCHAR)
+                    ELSE any_value(value_text) FILTER (WHERE status = 'answered') END AS answer,
+               CASE WHEN bool_or(status = 'answered') THEN 'answered' ELSE 'no_answer' END AS status
+        FROM rows GROUP BY office, question_id, ord ORDER BY office, ord""",
+        {"round": str(round), "office": office}).df()
+
+
+def contests(con, round: str | None = None, office: str | None = None) -> pd.DataFrame:
+    """Every contest (of `round` and `office`; None = all), oldest first: `contest_id`, round,
+    office, `question_id`, `option_code`, the office's `comment`, `evidence_url`, `contested_at`
+    (UTC) and `contested_by`; and its answer, if any: `decision` ('accepted' or 'rejected';
+    NULL while open), `reason`, `correction_seq` (the load that corrected the entry),
+    `answered_at`, `answered_by`."""
+    return con.execute("""
+        SELECT k.contest_id, k.round, k.office, k.question_id, k.option_code, k.comment, k.evidence_url,
+               k.recorded_at AS contested_at, lk.loaded_by AS contested_by,
+               a.decision, a.comment AS reason, a.correction_seq, a.recorded_at AS answered_at,
+               la.loaded_by AS answered_by
+        FROM review_events k JOIN loads lk ON lk.seq = k.load_seq
+        LEFT JOIN review_events a ON a.event = 'answer' AND a.contest_id = k.contest_id
+        LEFT JOIN loads la ON la.seq = a.load_seq
+        WHERE k.event = 'contest' AND ($round IS NULL OR k.round = $round) AND ($office IS NULL OR k.office = $office)
+        ORDER BY k.load_seq, k.source_row""", {"round": None if round is None else str(round), "office": office}).df()
+
+
+def confirmations(con, round: str | None = None) -> pd.DataFrame:
+    """Offices that confirmed their entries (of `round`; None = all): round, office, `confirmed_at`
+    (UTC) and `confirmed_by`, oldest first."""
+    return con.execute("""
+        SELECT e.round, e.office, e.recorded_at AS confirmed_at, l.loaded_by AS confirmed_by
+        FROM review_events e JOIN loads l ON l.seq = e.load_seq
+        WHERE e.event = 'confirm' AND ($round IS NULL OR e.round = $round)
+        ORDER BY e.load_seq, e.source_row""", {"round": None if round is None else str(round)}).df()
+
+
+def review_audit(con) -> pd.DataFrame:
+    """The audit of the review, oldest first: every status change, confirmation, contest and
+    answer (`review_events`), and every load of a survey round (a correction when the round was
+    already loaded), with `at` (UTC), `by`, `load_seq`, `event` ('status', 'confirm', 'contest',
+    'answer' or 'load'), `round`, `office` and `what` (status moved to, entry contested and the
+    comment, decision and reason or correcting load, file loaded)."""
+    return con.execute("""
+        SELECT e.recorded_at AS "at", l.loaded_by AS "by", e.load_seq, e.event, e.round, e.office,
+               CASE e.event
+                 WHEN 'status' THEN 'status ' || e.status
+                      || CASE WHEN e.until IS NOT NULL THEN ' until ' || CAST(e.until AS VARCHAR) ELSE '' END
+                      || CASE WHEN e.show_provisional THEN ', shown provisionally' ELSE '' END
+                 WHEN 'confirm' THEN 'entries confirmed'
+                 WHEN 'contest' THEN 'contest ' || e.contest_id || ' of ' || e.question_id
+                      || coalesce('/' || e.option_code, '') || ': ' || e.comment
+                      || coalesce(' (evidence: ' || e.evidence_url || ')', '')
+                 ELSE 'contest ' || e.contest_id || ' ' || e.decision
+                      || coalesce(' by load #' || CAST(e.correction_seq AS VARCHAR), '')
+                      || coalesce(': ' || e.comment, '') END AS what
+        FROM review_events e JOIN loads l ON l.seq = e.load_seq
+        UNION ALL
+        SELECT l.loaded_at, l.loaded_by, l.seq, 'load', l.round, NULL,
+               CASE WHEN l.seq > (SELECT min(seq) FROM loads f WHERE f.kind = 'survey' AND f.round = l.round)
+                    THEN 'correction: ' ELSE 'first load: ' END || l.original_name
+        FROM loads l WHERE l.kind = 'survey'
+        ORDER BY load_seq, "at"
+        """).df()

@@ -39,7 +39,6 @@ from . import (
     questionnaire,
     reference,
     release,
-    review,
     status_summary,
     survey,
     update_calendar,
@@ -57,7 +56,6 @@ SECTIONS = (
     ("coverage", N_("Document coverage and XML batches"), "queries.coverage"),
     ("survey", N_("Survey answers (row level: never shown directly on a public page)"), "queries.survey"),
     ("release", N_("Survey figures as a viewer may see them"), "queries.release"),
-    ("review", N_("Review of survey rounds before publication"), "queries.review"),
     ("comparison", N_("Like-for-like round comparison"), "queries.comparison"),
     ("questionnaire", N_("Changes between rounds' questionnaires"), "queries.questionnaire"),
     ("consistency", N_("Consistency of survey answers"), "queries.consistency"),
@@ -362,25 +360,6 @@ METRICS: tuple[Metric, ...] = (
     *(M(peer.function, "peers", "office value", "8_Office_profile") for peer in peers.METRICS),
     M(peers.metric_values, "peers", "metric source office kind region value",
       meaning="Every peer metric for every office that has a value, long form, with kind and region."),
-    # review of survey rounds
-    M(review.round_status, "review",
-      "round status until show_provisional status_since status_set_by bundled public", "9_Manage_data ui.review",
-      meaning="Per loaded survey round: its status (draft, review, published), since when, set by whom, and "
-              "whether public views show it."),
-    M(review.public_rounds, "review", "", "survey release page", TIMED,
-      "The rounds a public view may show: published, or in review and shown provisionally."),
-    M(review.provisional_rounds, "review", "round until", "page",
-      meaning="The public rounds still in review, with the end of their review (the provisional banner)."),
-    M(review.office_entries, "review", "office question_id text type answer status", "14_Review ui.review",
-      meaning="Per respondent and question of a round: the answer as loaded, for the office's review."),
-    M(review.contests, "review",
-      "contest_id round office question_id option_code comment evidence_url contested_at contested_by decision "
-      "reason correction_seq answered_at answered_by", "14_Review 9_Manage_data ui.review",
-      meaning="Every contest of an entry, with the office's comment and evidence, and its answer."),
-    M(review.confirmations, "review", "round office confirmed_at confirmed_by", "14_Review ui.review",
-      meaning="The offices that confirmed their entries of a round, when and by whom."),
-    M(review.review_audit, "review", "at by load_seq event round office what", "9_Manage_data ui.review",
-      meaning="Every status change, confirmation, contest, answer and load of a round: who, when, what."),
     # status
     M(provenance, "status", "rounds illustrative_survey illustrative_deliveries deliveries_as_of", "data", TIMED,
       "Where the shown data comes from: rounds, whether it is the bundled illustrative data, as-of dates."),
@@ -414,6 +393,10 @@ NOT_METRICS = {
     "delivery.announced_outcomes_sql": "the SQL of the outcomes with their announcement, which queries.incidents counts",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
+    "open_data.published_scope": "which survey rounds and delivery periods are public (the open data release's scope)",
+    "open_data.public_tables": "the open data release's tables, each made by the metric the public pages call",
+    "open_data.build_release": "the open data release as files (python -m loaders publish, the home page's download)",
+    "open_data.write_release": "writes the open data release into a folder (python -m loaders publish)",
 }
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

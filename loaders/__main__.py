@@ -12,13 +12,13 @@ import math
 import sys
 import tempfile
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from queries import coverage, incidents, metrics_summary, registry, status_summary
 from queries.feed import write_feeds
 
-from . import store
+from . import review, store
 from .codebook_draft import draft
 from .layouts import LAYOUT_NAMES
 from .problems import LoadRejected
@@ -107,6 +107,33 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def cmd_round_status(args) -> int:
+    if args.until is not None:
+        try:
+            date.fromisoformat(args.until)
+        except ValueError:
+            return _usage(f"--until must be a date as YYYY-MM-DD (it is {args.until!r})")
+    current = review.round_status(args.round, _db(args))
+    if args.status is None:
+        if current is None:
+            return _usage(f"there is no survey round {args.round!r} in {_db(args)}")
+        print(f"round {current.round}: {_status_text(current.status, current.until, current.show_provisional)}")
+        return 0
+    result = review.set_round_status(args.round, args.status, until=args.until, show_provisional=args.show_provisional,
+                                     loaded_by="cli", db_path=_db(args))
+    wanted = _status_text(args.status, args.until, args.show_provisional)
+    if result is None:
+        print(f"round {args.round} is already {wanted}; nothing changed")
+        return 0
+    print(f"round {args.round}: {current.status if current else '?'} -> {wanted}, recorded as load #{result.seq}")
+    return 0
+
+
+def _status_text(status: str, until, show_provisional: bool) -> str:
+    text = status + (f" until {until}" if until else "")
+    return text + (", shown to the public as provisional" if show_provisional else "")
+
+
 def cmd_status(args) -> int:
     con = store.connect_read_only(_db(args))
     summary = status_summary(con)
@@ -114,7 +141,7 @@ def cmd_status(args) -> int:
         print(json.dumps(_without_nan(summary), default=str, indent=2))
         return 0
     print(f"database: {_db(args)}")
-    print(f"rounds: {', '.join(r['round'] + (' (illustrative)' if r['bundled'] else '') for r in summary['rounds']) or 'none'}")
+    print(f"rounds: {', '.join(r['round'] + (' (illustrative)' if r['bundled'] else '') + _unless_published(r['status']) for r in summary['rounds']) or 'none'}")
     for table, n in summary["tables"].items():
         print(f"  {table}: {n} rows")
     print("loads:")
@@ -123,6 +150,11 @@ def cmd_status(args) -> int:
               f"round={_text_or_empty(load['round'])} sha256={load['sha256'][:12]} "
               f"{'bundled ' if load['bundled'] else ''}at {load['loaded_at']}")
     return 0
+
+
+def _unless_published(status: str) -> str:
+    """A round's status in the text of `status`, when it is not public-and-final."""
+    return "" if status == "published" else f" [{status}]"
 
 
 def _missing(value) -> bool:
@@ -257,6 +289,17 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("seq", type=int, help="the load's number, as `status` lists it")
     _add_db(r)
     r.set_defaults(func=cmd_remove)
+
+    rs = sub.add_parser("round-status", help="show or set a survey round's status: draft (the secretariat only), "
+                                             "review (the offices check their entries), published (final)")
+    rs.add_argument("round", metavar="ROUND", help="the survey round, e.g. 2026")
+    rs.add_argument("status", metavar="STATUS", nargs="?", choices=("draft", "review", "published"),
+                    help="draft, review or published (omitted: print the round's status)")
+    rs.add_argument("--until", metavar="YYYY-MM-DD", help="review: the date the review by the offices ends")
+    rs.add_argument("--show-provisional", action="store_true", dest="show_provisional",
+                    help="review: show the round to the public meanwhile, marked provisional (needs --until)")
+    _add_db(rs)
+    rs.set_defaults(func=cmd_round_status)
 
     s = sub.add_parser("status", help="what is loaded: files, rounds, row counts")
     _add_db(s)

@@ -5,7 +5,6 @@ incidents.
 Layout only: every figure comes from `queries.incidents` and `queries.delivery` through
 `ui.data.query`; the figures are built in `ui.incident_views`.
 """
-import pandas as pd
 import streamlit as st
 
 from queries import delivery
@@ -56,8 +55,7 @@ else:
                              "days_to_recover", "announced", "notice_lead_days"]], key="table-incidents")
 
 st.subheader(_("On-time rate per provider and recipient"))
-by_schedule = data.query(delivery.delivery_reliability_by_schedule, **filters)
-pairs = incident_views.pair_matrix_frame(by_schedule)
+pairs = data.query(delivery.delivery_reliability_by_pair, **filters)
 if pairs.empty:
     st.info(_("No scheduled delivery matches these filters."))
 else:
@@ -66,5 +64,4 @@ else:
                  "recipient (column) over the period, with the counts. {symbol} marks a pair with a schedule below "
                  "its on-time target (SLA).").format(symbol=incident_views.BELOW_SLA_SYMBOL))
 
-incident_views.show_feed_downloads(sorted(set(pd.concat([by_schedule["provider"], by_schedule["recipient"]]))),
-                                   names, as_of)
+incident_views.show_feed_downloads(sorted(set(pairs["provider"]) | set(pairs["recipient"])), names, as_of)

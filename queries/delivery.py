@@ -174,15 +174,32 @@ def delivery_reliability_by_schedule(con, as_of=None, where: DeliveryFilter | No
     on time, late, missed, pending, on-time rate, its on_time_target and SLA met = on-time
     rate >= target over the period (true when nothing was due)."""
     params = _params(as_of, where)
-    return con.execute(f"""
+    return con.execute(_by_schedule_sql(con, params) + " ORDER BY provider, recipient, dataset", params).df()
+
+
+def _by_schedule_sql(con, params: dict) -> str:
+    """SQL of `delivery_reliability_by_schedule`'s rows (no ORDER BY)."""
+    return f"""
         WITH o AS ({_outcomes_sql(con, params)}),
         per_schedule AS (
             SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
                    any_value(on_time_target) AS on_time_target, {_OUTCOME_COUNTS}
             FROM o GROUP BY provider, recipient, dataset)
         SELECT *, coalesce(on_time_rate >= on_time_target, scheduled = 0) AS sla_met
-        FROM per_schedule ORDER BY provider, recipient, dataset""",
-                       params).df()
+        FROM per_schedule"""
+
+
+def delivery_reliability_by_pair(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """Per provider-recipient pair (the sender x receiver matrix): schedules (how many of the
+    pair's datasets are scheduled), scheduled (due, summed over them), on_time, on_time_rate =
+    on time / due (empty when nothing was due) and below_sla = some schedule of the pair missed
+    its own on_time_target (`delivery_reliability_by_schedule`'s sla_met) over the period."""
+    params = _params(as_of, where)
+    return con.execute(f"""
+        SELECT provider, recipient, count(*) AS schedules, sum(scheduled) AS scheduled, sum(on_time) AS on_time,
+               sum(on_time) / nullif(sum(scheduled), 0) AS on_time_rate, bool_or(NOT sla_met) AS below_sla
+        FROM ({_by_schedule_sql(con, params)})
+        GROUP BY provider, recipient ORDER BY provider, recipient""", params).df()
 
 
 def delivery_reliability_by_office(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:

@@ -151,6 +151,10 @@ METRICS: tuple[Metric, ...] = (
     M(delivery.delivery_reliability_by_schedule, "delivery",
       f"provider recipient dataset frequency on_time_target {_OUTCOME_COLUMNS} sla_met",
       meaning="Per schedule: outcome counts, on-time rate and SLA met against its own target."),
+    M(delivery.delivery_reliability_by_pair, "delivery",
+      "provider recipient schedules scheduled on_time on_time_rate below_sla", "12_Incidents", TIMED,
+      "Per provider-recipient pair: due and on-time deliveries summed over its schedules, and whether one is "
+      "below its SLA."),
     M(delivery.delivery_reliability_by_office, "delivery", f"provider {_OUTCOME_COLUMNS} sla_met",
       "dashboard key_charts", TIMED,
       "Per provider office: outcome counts, on-time rate and SLA met (every schedule meets its target)."),

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT, load, rows
 
-from loaders import build
+from loaders import build, connect_read_only
+from queries import delivery
 from ui import incident_views
 
 D = dt.date
@@ -56,15 +57,33 @@ def test_banner_says_since_when_and_how_far_ahead():
 
 
 def test_pair_matrix_sums_the_pair_and_marks_cells_below_the_sla_by_a_symbol():
-    by_schedule = pd.DataFrame({
-        "provider": ["JP", "JP", "KR"], "recipient": ["EP", "EP", "EP"], "dataset": ["a", "b", "a"],
-        "scheduled": [10, 4, 5], "on_time": [9, 4, 5], "sla_met": [True, False, True]})
-    pairs = incident_views.pair_matrix_frame(by_schedule).set_index("provider")
-    assert (pairs.loc["JP", "scheduled"], pairs.loc["JP", "on_time"], pairs.loc["JP", "below_sla"]) == (14, 13, True)
-    assert pairs.loc["KR", "on_time_rate"] == 1.0 and not pairs.loc["KR", "below_sla"]
-    fig = incident_views.pair_matrix_figure(pairs.reset_index(), {})
+    """The matrix's cells are `delivery_reliability_by_pair`, drawn with the symbol for a pair below
+    its SLA (a frame in that metric's columns: JP -> EP over two datasets, one below its target)."""
+    pairs = pd.DataFrame({"provider": ["JP", "KR"], "recipient": ["EP", "EP"], "schedules": [2, 1],
+                          "scheduled": [14, 5], "on_time": [13, 5], "on_time_rate": [13 / 14, 1.0],
+                          "below_sla": [True, False]})
+    fig = incident_views.pair_matrix_figure(pairs, {})
     heat = json.loads(fig.to_json())["data"][0]
     assert heat["text"] == [["▼ 93% (13/14)"], ["100% (5/5)"]]
+
+
+def test_pair_metric_sums_the_schedules_of_each_pair(bundled_db):
+    """On the bundled data: each pair's counts are the sums of its schedules' (a separate
+    computation over `delivery_reliability_by_schedule`), below_sla when one schedule misses."""
+    con = connect_read_only(bundled_db)
+    try:
+        as_of = delivery.data_as_of(con)
+        by_schedule = delivery.delivery_reliability_by_schedule(con, as_of=as_of)
+        pairs = delivery.delivery_reliability_by_pair(con, as_of=as_of).set_index(["provider", "recipient"])
+    finally:
+        con.close()
+    assert len(pairs) == len(by_schedule.groupby(["provider", "recipient"]))
+    for (provider, recipient), group in by_schedule.groupby(["provider", "recipient"]):
+        row = pairs.loc[(provider, recipient)]
+        assert (int(row.schedules), int(row.scheduled), int(row.on_time)) == (
+            len(group), int(group["scheduled"].sum()), int(group["on_time"].sum()))
+        assert bool(row.below_sla) == (not group["sla_met"].astype(bool).all())
+    assert pairs["below_sla"].any() and not pairs["below_sla"].all()
 
 
 # ------------------------------------------------------------------ pages (AppTest)

@@ -4,10 +4,13 @@ column, the same file twice, a repeat with an empty announced_at, the app's form
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, load, rows, table_checksums
+from conftest import FIXTURES, ROOT, load, rows, table_checksums
 
 from loaders import LoadRejected, build, connect_read_only
 from loaders.publish import publish_notice
@@ -159,3 +162,12 @@ def test_workbook_with_typed_cells_loads_like_the_csv(schedule_db, tmp_path):
     assert load(schedule_db, "notices", tmp_path / "notices.xlsx").rows == 1
     assert rows(schedule_db, "SELECT recipient, dataset, starts, ends, announced_at FROM notices") == [
         (None, None, dt.date(2026, 5, 1), dt.date(2026, 5, 2), dt.datetime(2026, 4, 20, 9, 0))]
+
+
+def test_status_counts_the_notices(schedule_db):
+    """`python -m loaders status --json` lists the notices table's row count like the others."""
+    load(schedule_db, "notices", FIXTURE / "notices.csv")
+    run = subprocess.run([sys.executable, "-m", "loaders", "status", "--db", str(schedule_db), "--json"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["tables"]["notices"] == 4

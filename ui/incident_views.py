@@ -146,20 +146,9 @@ def show_ongoing_banners(as_of=None, office: str | None = None) -> int:
     return len(found)
 
 
-def pair_matrix_frame(by_schedule: pd.DataFrame) -> pd.DataFrame:
-    """Per provider-recipient pair: due (scheduled), on time, the on-time rate = on time / due
-    (the definition of `queries.delivery`, summed over the pair's datasets) and below_sla = some
-    schedule of the pair missed its own on_time_target."""
-    grouped = (by_schedule.assign(below=~by_schedule["sla_met"].astype(bool))
-               .groupby(["provider", "recipient"], as_index=False)
-               .agg(scheduled=("scheduled", "sum"), on_time=("on_time", "sum"), schedules=("dataset", "size"),
-                    below_sla=("below", "any")))
-    grouped["on_time_rate"] = grouped["on_time"] / grouped["scheduled"].where(grouped["scheduled"] > 0)
-    return grouped
-
-
 def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
-    """Heatmap: providers (rows) x recipients (columns), the on-time rate as colour, each cell
+    """Heatmap of `queries.delivery.delivery_reliability_by_pair`: providers (rows) x recipients
+    (columns), the on-time rate as colour, each cell
     written '93% (41/44)' and prefixed with BELOW_SLA_SYMBOL when below the SLA."""
     providers = sorted(pairs["provider"].unique())
     recipients = sorted(pairs["recipient"].unique())

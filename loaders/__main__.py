@@ -17,6 +17,7 @@ from pathlib import Path
 
 from queries import coverage, incidents, metrics_summary, registry, status_summary
 from queries.feed import write_feeds
+from queries.open_data import NotAPackage, write_release
 
 from . import review, store
 from .codebook_draft import draft
@@ -198,6 +199,40 @@ def cmd_feed(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    con = store.connect_read_only(_db(args))
+    try:
+        built = write_release(con, Path(args.outdir))
+    except NotAPackage as err:
+        return _usage(str(err))
+    changes, descriptor = built.changes, built.descriptor
+    if args.json:
+        print(json.dumps({
+            "outdir": str(Path(args.outdir).resolve()), "version": changes["version"],
+            "previous_version": changes["previous_version"], "changed": changes["changed"],
+            "first_release": changes["first_release"], "rounds": descriptor["ipdx"]["rounds"],
+            "periods": descriptor["ipdx"]["periods"],
+            "resources": [{"name": r["name"], "path": r["path"], "parquet": r["parquet"]["path"], "rows": r["rows"],
+                           "illustrative": r["illustrative"]} for r in descriptor["resources"]],
+            "added": changes["added"], "removed": changes["removed"], "changed_tables": changes["changed_tables"],
+            "rounds_added": changes["rounds_added"], "periods_added": changes["periods_added"]}, indent=2))
+        return 0
+    if not changes["changed"]:
+        print(f"nothing changed since version {changes['version']}: {args.outdir} keeps it")
+        return 0
+    since = "first release" if changes["first_release"] else f"previous {changes['previous_version']}"
+    print(f"published version {changes['version']} ({since}) to {args.outdir}: "
+          f"{len(descriptor['resources'])} table(s) as CSV and Parquet, rounds "
+          f"{', '.join(descriptor['ipdx']['rounds']) or 'none'}, {len(descriptor['ipdx']['periods'])} month(s)")
+    for item in changes["added"] if not changes["first_release"] else []:
+        print(f"  added: {item['name']} ({item['rows']} rows)")
+    for item in changes["removed"]:
+        print(f"  removed: {item['name']} (had {item['rows']} rows)")
+    for item in changes["changed_tables"]:
+        print(f"  changed: {item['name']} ({item['rows_before']} -> {item['rows']} rows)")
+    return 0
+
+
 def cmd_codebook_draft(args) -> int:
     export = Path(args.export)
     if not export.is_file():
@@ -313,6 +348,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--list", action="store_true",
                    help="list every metric of queries.registry with its meaning (docs/metrics.md) and exit")
     m.set_defaults(func=cmd_metrics)
+
+    pub = sub.add_parser("publish", help="write the public view as a Frictionless Data Package (open data release)")
+    pub.add_argument("outdir", metavar="OUTDIR",
+                     help="folder of the release: new or empty, or one a previous publish wrote (then its version "
+                          "is bumped and the changelog lists what changed)")
+    pub.add_argument("--json", action="store_true", help="what was published, as one JSON object")
+    _add_db(pub)
+    pub.set_defaults(func=cmd_publish)
 
     f = sub.add_parser("feed", help="write the Atom feeds of notices and incidents (all.atom, one per office)")
     f.add_argument("outdir", metavar="OUTDIR", help="folder to write the .atom files into (created if needed)")

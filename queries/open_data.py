@@ -16,9 +16,10 @@ pages call, for the public viewer (nobody signed in):
 - completeness per provider, dataset, field and month, and the delivery volumes;
 - document coverage against ST.37 authority files and the XML batches (not tied to a period).
 
-Which rounds and months are public is decided in one place, `published_scope`: today every
-loaded round and every month with a scheduled occurrence or a completeness figure. A review
-lifecycle narrows it there, and every table of the package follows.
+Which rounds and months are public is decided in one place, `published_scope`: the survey
+rounds whose review status is published (`queries.review`), and every month with a scheduled
+occurrence or a completeness figure (delivery periods have no review yet: that is where it
+would narrow them). Every table of the package follows it.
 
 Versions: the first release is 1.0.0. Publishing again over a package compares each table
 (rows and content hash of its CSV, and its fields): a table removed or whose fields changed
@@ -52,7 +53,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import completeness, coverage, delivery, disclosure, registry, release, survey
+from . import completeness, coverage, delivery, disclosure, registry, release, review, survey
 from .filters import DeliveryFilter, as_date
 
 PACKAGE_NAME = "ipdx-public-data"
@@ -82,11 +83,13 @@ def _month_starts(frame: pd.DataFrame, column: str) -> set[dt.date]:
 
 
 def published_scope(con) -> Published:
-    """Which survey rounds and delivery periods are public: today every loaded round, and every
-    month that has a scheduled occurrence (up to the data's as-of date) or a completeness figure.
-    The one place a review lifecycle narrows what the open data release (and later the public
-    pages) show."""
-    rounds = tuple(str(r) for r in survey.survey_rounds(con)["round"])
+    """Which survey rounds and delivery periods are public: the survey rounds whose review status
+    is published (`review.round_status`; a round in review, even one the pages show
+    provisionally, waits for its publication), and every month that has a scheduled occurrence
+    (up to the data's as-of date) or a completeness figure. The one place that narrows what the
+    open data release holds: every table of the package follows it."""
+    status = review.round_status(con)
+    rounds = tuple(str(r) for r in status.loc[status["status"] == "published", "round"])
     as_of = delivery.data_as_of(con)
     months = _month_starts(delivery.monthly_on_time_trend(con, as_of=as_of), "month")
     months |= _month_starts(completeness.field_completeness_trend(con), "month")

@@ -7,7 +7,7 @@ import streamlit as st
 
 import queries
 from queries import release
-from ui import common, data, i18n, incident_views, key_charts, page, survey_views
+from ui import common, data, i18n, incident_views, key_charts, open_data, page, survey_views
 from ui.i18n import _
 
 if st.query_params.get("present") == "1":  # ?present=1: the presentation view, same filters
@@ -62,3 +62,14 @@ with right:
 st.subheader(_("Pages"))
 for page_file in page.page_files():
     st.page_link(f"pages/{page_file.name}", label=page.page_label(page_file.stem))
+
+st.subheader(_("All public data"))
+st.markdown(_("Every table the public pages show, for every published survey round and delivery period, in one "
+              "download: a Frictionless Data Package (datapackage.json) with each table as CSV and Parquet, its "
+              "schema, the definitions of the figures, the disclosure rules applied and the licence (CC BY 4.0 "
+              "for the project's texts)."))
+if prov["illustrative_survey"] or prov["illustrative_deliveries"]:
+    st.caption(_("The bundled data in it is illustrative, and each table that holds it says so."))
+st.caption(_("Built from the data shown now, as a first release; the versioned releases, with a changelog, are "
+             "written by `python -m loaders publish`."))
+open_data.all_public_data_button()

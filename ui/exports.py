@@ -13,7 +13,8 @@ import datetime as dt
 import html
 import io
 import re
-from typing import Iterable, Sequence
+import zipfile
+from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +26,7 @@ from .i18n import _
 
 IMAGE_MIMES = {"png": "image/png", "svg": "image/svg+xml"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_MIME = "application/zip"
 
 
 # ------------------------------------------------------------------ chart images
@@ -232,3 +234,22 @@ def office_report_html(office: str, summary: Sequence[str], sections: Sequence[t
         parts.append(table_html(content) if isinstance(content, pd.DataFrame) else f"<p>{esc(content)}</p>")
     parts += [heading(2, _("Provenance")), key_value_html(provenance)]
     return html_document(title, "".join(parts), _REPORT_CSS)
+
+
+# ------------------------------------------------------------------ zip
+
+def zip_bytes(files: Mapping[str, bytes], folder: str) -> bytes:
+    """A zip of `files` (path inside it -> bytes) under one top folder `folder`, in name order,
+    with a fixed time stamp: the same files give the same bytes. Paths are the builder's own
+    (fixed names), never data; one that could leave the folder is refused."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            parts = name.split("/")
+            if name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts):
+                raise ValueError(f"not a path inside the zip: {name!r}")
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return out.getvalue()

@@ -1,8 +1,9 @@
 """Presentation view for task-force meetings: the key charts one per screen, each with its
 takeaway and provenance, and the meeting pack (HTML, XLSX) with the filters in force.
 
-`?present=1` (or the toggle) hides the filters, the sidebar and Streamlit's chrome; the round and
-as-of date then come from the URL (`?round=2026&as_of=2026-11-20&slide=2`). Layout only: the
+`?present=1` (or the toggle) hides the filters, the sidebar and Streamlit's chrome; the round,
+the as-of date and the like-for-like slide then come from the URL
+(`?round=2026&as_of=2026-11-20&like=1&slide=2`). Layout only: the
 charts come from `ui.key_charts`, which reads `queries` through `ui.data.query`.
 """
 import datetime as dt
@@ -44,6 +45,7 @@ if present:
     st.html(PRESENT_CSS)
     i18n.apply_direction()
     context = key_charts.app_context(st.query_params.get("round"), _url_as_of())
+    like_for_like = st.query_params.get("like") == "1"
 else:
     if common.url_toggle(_("Presentation mode"), key="present",
                          help=_("Full screen, large fonts, one key chart per screen; also ?present=1 in the URL")):
@@ -54,9 +56,18 @@ else:
         round_ = survey_views.round_select(rounds, label=_("Survey round (challenges chart)")) if rounds else None
     with columns[1]:
         as_of = common.url_date(_("Deliveries as of (UTC)"), key="as_of", default=provenance["deliveries_as_of"])
+    with columns[2]:
+        like_for_like = common.url_toggle(
+            _("Like-for-like round comparison"), key="like",
+            help=_("Adds a key chart of the standards over the offices that answered both this round and the one "
+                   "before"))
     context = key_charts.app_context(round_, as_of)
 
 charts = key_charts.build_all(context)
+if like_for_like:
+    extra = survey_views.like_for_like_key_chart(context)
+    if extra is not None:
+        charts.append(extra)
 
 if "slide" not in st.session_state:
     wanted = st.query_params.get("slide", "1")

@@ -136,23 +136,26 @@ def questionnaire_changes_view() -> None:
         show_table(change_table(pair), key=f"questionnaire-changes-{from_round}-{to_round}")
 
 
-def change_sentences(changes: pd.DataFrame) -> list[str]:
-    """One sentence per change, in the page's language, with the codebooks' words made inert."""
+def change_sentences(changes: pd.DataFrame, markdown: bool = True) -> list[str]:
+    """One sentence per change, in the page's language; with `markdown`, the codebooks' words
+    are made inert for Markdown (else the caller escapes the whole sentence)."""
+    inert = plain if markdown else str
     sentences = []
     for row in changes.itertuples():
         template = _(CHANGE_SENTENCES.get(row.change, "{question}: {before} -> {after}"))
         sentences.append(template.format(
-            question=plain(row.question_id), option=plain(row.code if isinstance(row.code, str) else ""),
-            before=plain(row.before if isinstance(row.before, str) else ""),
-            after=plain(row.after if isinstance(row.after, str) else ""),
-            from_round=plain(row.from_round), to_round=plain(row.to_round)))
+            question=inert(row.question_id), option=inert(row.code if isinstance(row.code, str) else ""),
+            before=inert(row.before if isinstance(row.before, str) else ""),
+            after=inert(row.after if isinstance(row.after, str) else ""),
+            from_round=inert(row.from_round), to_round=inert(row.to_round)))
     return sentences
 
 
-def section_changes(from_round: str, to_round: str, section: str, direction: str | None = None) -> pd.DataFrame:
+def section_changes(from_round: str, to_round: str, section: str, direction: str | None = None,
+                    run=data.query) -> pd.DataFrame:
     """The questionnaire changes between two rounds that touch the questions tagged `section`
-    (and `direction`)."""
-    changes = data.query(questionnaire.codebook_changes, from_round=str(from_round), to_round=str(to_round))
+    (and `direction`); `run` runs the metric (`ui.data.query`, or a key chart context's run)."""
+    changes = run(questionnaire.codebook_changes, from_round=str(from_round), to_round=str(to_round))
     keep = changes["section"] == section
     if direction is not None:
         keep &= changes["direction"].fillna("") == direction

@@ -1,5 +1,6 @@
 """Survey page helpers: round and office filters in the URL, counts beside the published
-figures, office x option matrices, round comparisons, and the disclosure notes they need."""
+figures, office x option matrices, round comparisons (like-for-like on a toggle in the URL, with
+the questionnaire changes beside them), and the disclosure notes they need."""
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -8,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from queries import labels, release
+from queries import comparison, labels, release
 from queries import survey as survey_queries
 
-from . import data, disclosure, i18n
+from . import data, disclosure, i18n, key_charts, methodology
 from .common import (
     ANSWER_COLOURS,
     ANSWER_LABELS,
@@ -24,6 +25,7 @@ from .common import (
     plain,
     share_text,
     show_table,
+    style_figure,
     url_multiselect,
     url_select,
     url_toggle,
@@ -230,13 +232,106 @@ CHANGE_TITLES = {
     "formats": N_("Offices that adopted or dropped each file format, {from_round} -> {to_round}"),
 }
 CHANGE_TITLE_OTHER = N_("Offices that adopted or dropped each option, {from_round} -> {to_round}")
+#: Titles of the like-for-like chart per survey section (whole sentences, for translators).
+LIKE_TITLES = {
+    "standards": N_("Share of the same offices using each standard, {from_round} and {to_round}"),
+    "challenges": N_("Share of the same offices reporting each challenge, {from_round} and {to_round}"),
+    "ip_rights": N_("Share of the same offices exchanging data on each IP right, {from_round} and {to_round}"),
+    "data_types": N_("Share of the same offices exchanging each data type, {from_round} and {to_round}"),
+    "formats": N_("Share of the same offices using each file format, {from_round} and {to_round}"),
+}
+LIKE_TITLE_OTHER = N_("Share of the same offices ticking each option, {from_round} and {to_round}")
+
+
+def like_for_like_offices(from_round: str, to_round: str, selection: list[str] | None) -> list[str]:
+    """The offices a like-for-like comparison counts for this viewer: respondents of both rounds
+    (within `selection`) whose answers of both may be shown (`queries.comparison`)."""
+    both = public(comparison.like_for_like_offices, from_round=str(from_round), to_round=str(to_round),
+                  offices=selection)
+    return list(both["office"])
+
+
+def like_for_like_note(count: int, from_round: str, to_round: str, selection: list[str] | None) -> str:
+    """How many offices the like-for-like comparison counts, as a sentence."""
+    text = (i18n.ngettext("Like-for-like: both rounds are counted over the same **{count} office** in the filter, "
+                          "which answered both {from_round} and {to_round}.",
+                          "Like-for-like: both rounds are counted over the same **{count} offices** in the "
+                          "filter, which answered both {from_round} and {to_round}.", count)
+            if selection is not None else
+            i18n.ngettext("Like-for-like: both rounds are counted over the same **{count} office**, which "
+                          "answered both {from_round} and {to_round}.",
+                          "Like-for-like: both rounds are counted over the same **{count} offices**, which "
+                          "answered both {from_round} and {to_round}.", count))
+    return text.format(count=i18n.number(count), from_round=plain(from_round), to_round=plain(to_round))
+
+
+def like_for_like_figure(summary: pd.DataFrame, from_round: str, to_round: str, title: str) -> go.Figure:
+    """Per option, the share of the like-for-like offices that tick it in each round, side by
+    side (the later round hatched: not told apart by colour alone). An option a round's codebook
+    lacks has no bar in that round; a suppressed cell counts in neither bar nor base."""
+    fig = go.Figure()
+    x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
+    for round_, side, colour, pattern in ((from_round, "from", SERIES_COLOURS[0], ""),
+                                          (to_round, "to", SERIES_COLOURS[2], "/")):
+        offices, base, asked = summary[f"{side}_offices"], summary[f"{side}_base"], summary[f"asked_{side}"]
+        share = [o / b if a and b else None for o, b, a in zip(offices, base, asked)]
+        fig.add_bar(x=x, y=share, name=chart_text(round_), marker_color=colour, marker_pattern_shape=pattern,
+                    customdata=list(zip(offices, base)),
+                    hovertemplate=_("%{x}: %{customdata[0]} of %{customdata[1]} offices") + "<extra></extra>")
+    fig.update_layout(barmode="group", yaxis_title=_("share of the same offices"), yaxis_tickformat=".0%",
+                      title=title)
+    return fig
+
+
+def like_for_like_key_chart(ctx: key_charts.Context, section: str = "standards") -> key_charts.KeyChart | None:
+    """The presentation's like-for-like slide: each option's share of the offices that answered
+    both the round before `ctx.round` and `ctx.round` (the first two rounds when it is the
+    first), with the questionnaire changes in the takeaway; None with fewer than two rounds."""
+    rounds = ctx.rounds
+    if len(rounds) < 2:
+        return None
+    later = max(rounds.index(ctx.round) if ctx.round in rounds else len(rounds) - 1, 1)
+    from_round, to_round = rounds[later - 1], rounds[later]
+    offices = list(ctx.run(comparison.like_for_like_offices, from_round=from_round, to_round=to_round,
+                           withheld=ctx.withheld)["office"])
+    summary = ctx.run(release.public_option_change_summary, section=section, from_round=from_round,
+                      to_round=to_round, offices=offices, withheld=ctx.withheld)
+    frame = summary[["code", "label", "asked_from", "asked_to", "from_offices", "from_base", "to_offices", "to_base",
+                     "adopted", "dropped", "kept", "suppressed"]]
+    title = _(LIKE_TITLES.get(section, LIKE_TITLE_OTHER)).format(from_round=from_round, to_round=to_round)
+    figure = like_for_like_figure(summary, from_round, to_round, chart_text(title))
+    comparable = frame[frame["asked_from"] & frame["asked_to"] & (frame["from_base"] > 0) & (frame["to_base"] > 0)]
+    if not offices or comparable.empty:
+        takeaway = _("No office that may be named answered both {from_round} and {to_round}.").format(
+            from_round=from_round, to_round=to_round)
+    else:
+        moved = (comparable["to_offices"] / comparable["to_base"] - comparable["from_offices"] / comparable["from_base"])
+        top = comparable.loc[moved.abs().sort_values(ascending=False, kind="stable").index[0]]
+        takeaway = i18n.ngettext(
+            "Over the same {count} office, which answered both rounds, {option} moved most: {from_share} in "
+            "{from_round}, {to_share} in {to_round}.",
+            "Over the same {count} offices, which answered both rounds, {option} moved most: {from_share} in "
+            "{from_round}, {to_share} in {to_round}.", len(offices)).format(
+            count=i18n.number(len(offices)), option=top["code"], from_round=from_round, to_round=to_round,
+            from_share=share_text(int(top["from_offices"]), int(top["from_base"])),
+            to_share=share_text(int(top["to_offices"]), int(top["to_base"])))
+    changes = methodology.section_changes(from_round, to_round, section, run=ctx.run)
+    if len(changes):
+        takeaway += " " + _("The questionnaire changed between the two rounds: {changes}.").format(
+            changes="; ".join(methodology.change_sentences(changes, markdown=False)))
+    style_figure(figure)
+    return key_charts.KeyChart("like-for-like", title, figure, frame, takeaway,
+                               ctx.survey_provenance([from_round, to_round]))
 
 
 def round_comparison(section: str, rounds: Sequence[str], selection: list[str] | None, key: str,
                      direction: str | None = None) -> None:
     """Two rounds side by side for the questions tagged `section`: per option the offices that
     adopted, dropped or kept it (answered both rounds), the ticks of offices that answered only
-    one round (not counted as change), and per office what changed. Everything comes from the
+    one round (not counted as change), and per office what changed. The like-for-like toggle
+    (in the URL: ?<key>-like=1) counts both rounds over the offices that answered both
+    (`queries.comparison`), says how many, and charts each round's share over them. A warning
+    lists what changed in these questions between the two codebooks. Everything comes from the
     released answers of each round (`queries.release`): an office hidden from the viewer in a
     round counts as not answering that round; rows resting on a suppressed cell are left out."""
     rounds = [str(r) for r in rounds]
@@ -249,7 +344,19 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
     with right:
         later = [r for r in rounds if r > from_round]
         to_round = url_select(_("Later round"), later, key=f"{key}-to", default=later[-1])
-    kwargs = dict(section=section, direction=direction, offices=selection,
+    like = url_toggle(_("Like-for-like: only offices that answered both rounds"), key=f"{key}-like",
+                      help=_("Counts both rounds over the same offices, so that a change in a figure is a change "
+                             "of answers and not of who answered."))
+    offices = selection
+    if like:
+        offices = like_for_like_offices(from_round, to_round, selection)
+        st.markdown(like_for_like_note(len(offices), from_round, to_round, selection))
+    methodology.comparison_warning(from_round, to_round, section, direction)
+    if like and not offices:
+        st.info(_("No office that may be named here answered both rounds: there is nothing to compare like for "
+                  "like."))
+        return
+    kwargs = dict(section=section, direction=direction, offices=offices,
                   from_round=from_round, to_round=to_round)
     summary = localized_options(public(release.public_option_change_summary, **kwargs), to_round, section)
     changes = public(release.public_option_changes, **kwargs)
@@ -268,6 +375,36 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                                 for r in summary.itertuples()]
     summary[f"{to_round}"] = [share_text(r.to_offices, r.to_base) if r.asked_to else not_asked
                               for r in summary.itertuples()]
+    if like:
+        title = _(LIKE_TITLES.get(section, LIKE_TITLE_OTHER)).format(from_round=chart_text(from_round),
+                                                                     to_round=chart_text(to_round))
+        chart(like_for_like_figure(summary, from_round, to_round, title), summary,
+              f"{section}-like-for-like-{from_round}-{to_round}", f"{key}-like-chart", alternative=False)
+    else:
+        _changes_chart(summary, section, from_round, to_round, key)
+    direction_column = ["direction"] if summary["direction"].notna().any() else []
+    only_columns = [] if like else ["only_from", "only_to"]
+    show_table(summary[direction_column + ["code", "label", from_round, to_round, "adopted", "dropped", "kept",
+                                           *only_columns, "adopted by", "dropped by"]].rename(columns={
+                   "only_from": _("ticked by offices answering only {round}").format(round=from_round),
+                   "only_to": _("ticked by offices answering only {round}").format(round=to_round),
+                   "adopted by": _("adopted by"), "dropped by": _("dropped by")}),
+               key=f"table-{key}-changes")
+    st.caption(_("Adopted, dropped and kept count offices that answered both rounds. Offices that answered "
+                 "only one round, left the question blank in one round, or were not asked an option in one "
+                 "round are not counted as a change."))
+    _per_office_changes(named, from_round, to_round, key)
+    if disclosure.hidden_offices(from_round) or disclosure.hidden_offices(to_round):
+        st.caption(_("The comparison counts the offices that consented to publication of their answers in each "
+                     "round: an office that did not consent in a round counts as not answering that round."))
+    if summary["suppressed"].any():
+        st.caption(_("Suppressed answers count in no column of the comparison, nor in its bases (see "
+                     "complementary suppression in the documentation)."))
+
+
+def _changes_chart(summary: pd.DataFrame, section: str, from_round: str, to_round: str, key: str) -> None:
+    """Per option: offices that adopted it (up), dropped it (down, hatched) and the new
+    respondents ticking it."""
     fig = go.Figure()
     x = [chart_text(c if not d else f"{d}: {c}") for c, d in zip(summary["code"], summary["direction"])]
     fig.add_bar(x=x, y=summary["adopted"], name=_("adopted"), marker_color=SERIES_COLOURS[2],
@@ -281,16 +418,11 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                       title=_(CHANGE_TITLES.get(section, CHANGE_TITLE_OTHER)).format(from_round=chart_text(from_round),
                                                                                      to_round=chart_text(to_round)))
     chart(fig, summary, f"{section}-changes-{from_round}-{to_round}", f"{key}-changes", alternative=False)
-    direction_column = ["direction"] if summary["direction"].notna().any() else []
-    show_table(summary[direction_column + ["code", "label", from_round, to_round, "adopted", "dropped", "kept",
-                                           "only_from", "only_to", "adopted by", "dropped by"]].rename(columns={
-                   "only_from": _("ticked by offices answering only {round}").format(round=from_round),
-                   "only_to": _("ticked by offices answering only {round}").format(round=to_round),
-                   "adopted by": _("adopted by"), "dropped by": _("dropped by")}),
-               key=f"table-{key}-changes")
-    st.caption(_("Adopted, dropped and kept count offices that answered both rounds. Offices that answered "
-                 "only one round, left the question blank in one round, or were not asked an option in one "
-                 "round are not counted as a change."))
+
+
+def _per_office_changes(named: pd.DataFrame, from_round: str, to_round: str, key: str) -> None:
+    """Per office (released, shown cells only): what it adopted and dropped, and why a row is no change."""
+    names = office_names()
     st.markdown("**" + _("What changed per office, {from_round} -> {to_round}").format(
         from_round=plain(from_round), to_round=plain(to_round)) + "**")
     per_office = []
@@ -314,12 +446,6 @@ def round_comparison(section: str, rounds: Sequence[str], selection: list[str] |
                            "note": "; ".join(notes) or ("" if adopted or dropped else _("no change"))})
     show_table(pd.DataFrame(per_office, columns=["office", "adopted", "dropped", "note"]),
                key=f"table-{key}-per-office")
-    if disclosure.hidden_offices(from_round) or disclosure.hidden_offices(to_round):
-        st.caption(_("The comparison counts the offices that consented to publication of their answers in each "
-                     "round: an office that did not consent in a round counts as not answering that round."))
-    if summary["suppressed"].any():
-        st.caption(_("Suppressed answers count in no column of the comparison, nor in its bases (see "
-                     "complementary suppression in the documentation)."))
 
 
 def survey_page(title: str, icon: str, caption: str):

@@ -552,10 +552,9 @@ def _disclosure_text() -> str:
         "# Disclosure rules applied", "",
         "Every survey table of this package was made by the functions of `queries.release` that the "
         "dashboard's public pages call, for the public viewer (nobody signed in): the same code, the same "
-        "result. The rules, as that module states them:", "",
-        *["> " + line if line else ">" for line in (inspect.getdoc(release) or "").splitlines()], "",
-        "Consent, as `queries.disclosure` decides it:", "",
-        *["> " + line if line else ">" for line in (inspect.getdoc(disclosure) or "").splitlines()], "",
+        "result. The rules, as the dashboard states them (`queries.registry.disclosure_rules`, the text of "
+        "docs/disclosure.md and the Methodology page):", "",
+        registry.disclosure_rules(), "",
         "Delivery, completeness and coverage data are not subject to consent.", ""])
 
 

@@ -155,7 +155,7 @@ def rendered(at, media: MediaRecorder) -> dict[str, list]:
 
 def readable(blob: bytes) -> bytes:
     """A download as text to search: an XLSX workbook (a zip) as the text of every cell of every
-    sheet, one per line; an HTML file without the Plotly library it inlines (library code, whose
+    sheet, one per line; the open data release (a zip) as its text files; an HTML file without the Plotly library it inlines (library code, whose
     identifiers would match two-letter codes; the figures' own data stays); anything else as it is."""
     if b"<html" in blob[:200]:
         import plotly.offline
@@ -163,7 +163,14 @@ def readable(blob: bytes) -> bytes:
     if not blob.startswith(b"PK"):
         return blob
     import io
+    import zipfile
 
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        names = archive.namelist()
+        if any(n.endswith("/datapackage.json") for n in names):
+            # The open data release: its text files (each Parquet file holds its CSV's rows, which
+            # tests/test_open_data.py checks; its compressed bytes would match two-letter codes).
+            return b"\n".join(archive.read(n) for n in names if not n.endswith(".parquet"))
     from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(blob), read_only=True)
     return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)

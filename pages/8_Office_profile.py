@@ -71,12 +71,41 @@ table = office_profile.comparison_table(comparison, round_, as_of, min_peers)
 if table.empty:
     st.info(_("No metric has a value for this office."))
 else:
+    common.chart(office_profile.peer_chart(comparison, label, min_peers), office_profile.chart_frame(comparison),
+                 f"peer-chart-{office}", "peer-chart")
+    st.caption(_("Dot: the office's value (written next to it). Vertical mark: the peer median. Grey bar: the "
+                 "middle half of the peers (25th to 75th percentile). Counts and rates have their own scales; "
+                 "each row says whether higher or lower is better."))
+    st.markdown("\n".join(f"- {common.plain(line)}"
+                          for line in office_profile.chart_sentences(comparison, label, min_peers)))
     common.show_table(table, key="table-peer-comparison")
     common.download_csv(comparison, f"peer-comparison-{office}", "peer-comparison")
 st.caption(_("Peers: the other offices with a value for the metric in the peer group. Peer median: the median of "
              "their values. Percentile: the share of peers whose value is less than or equal to the office's, in "
              "percent. No median or percentile over fewer than {count} peers. Definitions: `queries/peers.py`.")
            .format(count=i18n.number(min_peers)))
+
+# ------------------------------------------------------------------ what would move this
+
+st.subheader(_("What would move this: standards that similar offices use"))
+if round_ is None or round_ not in answer_rounds:
+    st.caption(_("No survey answers of this office in the round compared may be shown: no standard to suggest."))
+else:
+    twins = survey_views.public(release.public_standard_twins, round=round_, office=office, as_of=as_of)
+    st.caption(_("The WIPO standards this office said in round {round} it does not use, and the offices of the same "
+                 "kind or region that said they use them, with their delivery figures as provider as of {date} "
+                 "(- where an office delivers nothing on the calendar). Only offices whose answers may be shown "
+                 "are listed, and counted.").format(round=common.plain(round_), date=i18n.date(as_of)))
+    if twins.empty:
+        st.info(_("No standard to suggest: no office of the same kind or region that may be shown uses a standard "
+                  "this office does not."))
+    else:
+        st.markdown("\n".join(f"- {common.plain(line)}" for line in office_profile.twins_summary(twins)))
+        twins_shown = office_profile.twins_table(twins, names, common.office_label)
+        common.show_table(twins_shown, key="table-office-twins",
+                          column_config={"on_time_rate": st.column_config.NumberColumn(format="percent"),
+                                         "completeness": st.column_config.NumberColumn(format="percent")})
+        common.download_csv(twins, f"standards-twins-{office}", "office-twins")
 
 # ------------------------------------------------------------------ survey answers per round
 

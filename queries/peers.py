@@ -11,16 +11,29 @@ Definitions:
   international, "kind") or the same region ("region"). The office itself is never its own peer.
 - Peer median: the median of the peers' values; with an even number of peers, the mean of the
   two middle values (linear interpolation, as DuckDB's `median` and numpy's default).
+- Peer quartiles (`peer_p25`, `peer_p75`): the 25th and 75th percentiles of the peers' values,
+  by the same linear interpolation: with the n values sorted x[0] <= ... <= x[n-1], the q-th
+  quantile is x[i] + f * (x[i+1] - x[i]) where i + f = q * (n - 1) (DuckDB's `quantile_cont`,
+  numpy's and pandas' default). The interquartile range (IQR) runs from `peer_p25` to
+  `peer_p75`: the middle half of the peers.
 - Percentile of the office: the share of its peers whose value is less than or equal to the
   office's value, in percent (0..100; ties count as "less than or equal"). It says where the value
   lies, whatever the metric's direction.
 - Standing: the share of peers the office does at least as well as: the percentile for a metric
   where higher is better; for one where lower is better, the share of peers whose value is greater
   than or equal to the office's.
-- With fewer than `MIN_PEERS` (5) peers there is no peer median, no percentile and no standing.
+- With fewer than `MIN_PEERS` (5) peers there is no peer median, no quartile, no percentile and
+  no standing.
 - Strength: a metric with a direction where the office is strictly better than the peer median;
   gap: strictly worse. The strongest strengths are those with the highest standing, the largest
   gaps those with the lowest.
+- Standards twins ("what would move this", `standard_twins`): for an office and a round, each
+  WIPO standard (an option of the questions tagged "standards") that the office answered and did
+  not tick, and every other respondent of the same ST.3 kind or the same region that ticked it,
+  with that office's on-time rate and field completeness as provider (`provider_on_time_rate`,
+  `provider_completeness`; none when it delivers nothing on the calendar). A suppressed cell
+  (the office's own or a twin's) is read as neither ticked nor not ticked: it names no twin and
+  no missing standard. Public views take it from `queries.release.public_standard_twins`.
 """
 from __future__ import annotations
 
@@ -29,7 +42,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import completeness, delivery
+from . import completeness, delivery, survey
 from .filters import DeliveryFilter
 from .survey import TICKED
 from .text import N_
@@ -183,8 +196,9 @@ def compare(values: pd.DataFrame, office: str, group: str = "all",
     """One row per metric of `METRICS` for which `office` has a value in `values` (from
     `metric_values`): the office's value, the peer group (`group`: "all", "kind", "region") and
     its description, the number of peers, and when there are at least `min_peers` of them (never
-    fewer than `MIN_PEERS`) the peer median, the percentile and the standing (module docstring),
-    and `position`: "better", "worse" or "same" as the median ("" without a direction)."""
+    fewer than `MIN_PEERS`) the peer median, the peer quartiles `peer_p25` and `peer_p75` (the
+    interquartile range), the percentile and the standing (module docstring), and `position`:
+    "better", "worse" or "same" as the median ("" without a direction)."""
     min_peers = max(int(min_peers), MIN_PEERS)
     rows = []
     for metric in METRICS:
@@ -200,11 +214,14 @@ def compare(values: pd.DataFrame, office: str, group: str = "all",
             described = f"{PEER_GROUPS[group]} ({own[group]})"
         row = {"metric": metric.key, "label": metric.label, "source": metric.source, "better": metric.better,
                "unit": metric.unit, "value": value, "group": group, "peer_group": described,
-               "peers": len(peers), "peer_median": None, "percentile": None, "standing": None, "position": ""}
+               "peers": len(peers), "peer_median": None, "peer_p25": None, "peer_p75": None, "percentile": None,
+               "standing": None, "position": ""}
         if len(peers) >= min_peers:
             peer_values = peers["value"].astype(float)
             median = float(peer_values.median())
-            row.update(peer_median=median, percentile=100.0 * float((peer_values <= value).mean()))
+            row.update(peer_median=median, peer_p25=float(peer_values.quantile(0.25)),
+                       peer_p75=float(peer_values.quantile(0.75)),
+                       percentile=100.0 * float((peer_values <= value).mean()))
             if metric.better:
                 at_least_as_good = peer_values <= value if metric.better == "higher" else peer_values >= value
                 row["standing"] = 100.0 * float(at_least_as_good.mean())
@@ -213,7 +230,8 @@ def compare(values: pd.DataFrame, office: str, group: str = "all",
                 row["position"] = "better" if better else ("worse" if worse else "same")
         rows.append(row)
     return pd.DataFrame(rows, columns=["metric", "label", "source", "better", "unit", "value", "group", "peer_group",
-                                       "peers", "peer_median", "percentile", "standing", "position"])
+                                       "peers", "peer_median", "peer_p25", "peer_p75", "percentile", "standing",
+                                       "position"])
 
 
 def strengths_and_gaps(comparison: pd.DataFrame, count: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,3 +241,39 @@ def strengths_and_gaps(comparison: pd.DataFrame, count: int = 3) -> tuple[pd.Dat
                                                                            ascending=[False, True])
     gaps = comparison[comparison["position"] == "worse"].sort_values(["standing", "label"])
     return strengths.head(count), gaps.head(count)
+
+
+def standard_twins(con, round: str, office: str | None = None, as_of=None, withheld: list[str] | None = None,
+                   suppressed: list[str] | None = None) -> pd.DataFrame:
+    """Per respondent of `round` (only `office` when given): each WIPO standard it answered and
+    did not tick (`code`, `label`, in the codebook's order) and each other respondent of the same
+    ST.3 kind or region that ticked it (`twin`, its `kind` and `region`, `same_kind`,
+    `same_region`), with the twin's on-time rate (`on_time_rate`) and field completeness
+    (`completeness`) as provider at `as_of` (default the data's as-of date; NULL when it delivers
+    nothing on the calendar). Respondents in `withheld` ('round/office' keys) are left out and the
+    cells in `suppressed` ('round/office/question/option' keys) are read as unknown, as in
+    `queries.survey.option_matrix`: row level, so public views take it from
+    `queries.release.public_standard_twins`."""
+    matrix = survey.option_matrix(con, "standards", str(round), withheld=withheld, suppressed=suppressed)
+    if office is not None:
+        lacking = matrix[(matrix["office"] == office) & (matrix["state"] == "no")]
+    else:
+        lacking = matrix[matrix["state"] == "no"]
+    users = matrix.loc[matrix["state"] == "yes", ["office", "code"]].rename(columns={"office": "twin"})
+    offices = con.execute("SELECT code AS office, kind, region FROM offices").df()
+    pairs = (lacking[["office", "code", "label", "ord"]].merge(users, on="code").merge(offices, on="office")
+             .merge(offices.add_prefix("twin_"), left_on="twin", right_on="twin_office"))
+    pairs = pairs[pairs["office"] != pairs["twin"]]
+    pairs = pairs.assign(same_kind=pairs["kind"] == pairs["twin_kind"],
+                         same_region=pairs["region"] == pairs["twin_region"])
+    pairs = pairs[pairs["same_kind"] | pairs["same_region"]]
+    as_of = as_of or delivery.data_as_of(con)
+    on_time = provider_on_time_rate(con, as_of=as_of).set_index("office")["value"]
+    complete = provider_completeness(con, as_of=as_of).set_index("office")["value"]
+    twins = pd.DataFrame({
+        "office": pairs["office"], "code": pairs["code"], "label": pairs["label"], "twin": pairs["twin"],
+        "kind": pairs["twin_kind"], "region": pairs["twin_region"], "same_kind": pairs["same_kind"].astype(bool),
+        "same_region": pairs["same_region"].astype(bool),
+        "on_time_rate": pairs["twin"].map(on_time).astype("Float64"),
+        "completeness": pairs["twin"].map(complete).astype("Float64"), "ord": pairs["ord"]})
+    return twins.sort_values(["office", "ord", "code", "twin"]).drop(columns="ord").reset_index(drop=True)

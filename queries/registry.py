@@ -338,6 +338,9 @@ METRICS: tuple[Metric, ...] = (
       meaning="`consistency.contradiction_rules` counted over the released respondents whose cells are all shown."),
     M(release.public_peer_values, "release", "metric source office kind region value", "8_Office_profile",
       meaning="`peers.metric_values` less the survey values of hidden offices and of suppressed cells."),
+    M(release.public_standard_twins, "release",
+      "office code label twin kind region same_kind same_region on_time_rate completeness", "8_Office_profile",
+      meaning="`peers.standard_twins` of the released respondents, no suppressed cell read."),
     M(comparison.like_for_like_offices, "comparison", "office", "survey_views 11_Presentation",
       meaning="The offices a like-for-like comparison of two rounds counts: released respondents of both."),
     # questionnaires
@@ -366,6 +369,10 @@ METRICS: tuple[Metric, ...] = (
     *(M(peer.function, "peers", "office value", "8_Office_profile") for peer in peers.METRICS),
     M(peers.metric_values, "peers", "metric source office kind region value",
       meaning="Every peer metric for every office that has a value, long form, with kind and region."),
+    M(peers.standard_twins, "peers",
+      "office code label twin kind region same_kind same_region on_time_rate completeness",
+      meaning="Per office: each WIPO standard it does not use, the offices of its kind or region that use it, "
+              "and their delivery figures as provider."),
     # review of survey rounds
     M(review.round_status, "review",
       "round status until show_provisional status_since status_set_by bundled public", "9_Manage_data ui.review",

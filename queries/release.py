@@ -374,6 +374,14 @@ def public_peer_values(con, round: str | None = None, as_of=None, withheld: list
     return values[pd.Series(keep, index=values.index, dtype=bool)].reset_index(drop=True)
 
 
+def public_standard_twins(con, round: str, office: str | None = None, as_of=None,
+                          withheld: list[str] | None = None) -> pd.DataFrame:
+    """`peers.standard_twins` of the released respondents of `round`: a hidden office has no
+    row and is no twin, and a suppressed standards cell names no missing standard and no twin."""
+    return peers.standard_twins(con, str(round), office, as_of=as_of, withheld=withheld,
+                                suppressed=_cell_keys(con, withheld, [str(round)]))
+
+
 def public_published_vs_computed(con, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.published_vs_computed` with the computed totals that complementary suppression
     withholds set to NULL (`suppressed`; never counted as matching or differing)."""

@@ -82,7 +82,8 @@ def style_figure(fig: go.Figure, height: int | None = None) -> go.Figure:
     numbers (Plotly's month names would stay English); mirrored for right-to-left languages."""
     fig.update_layout(template="plotly_white", margin=dict(l=10, r=10, t=50, b=10),
                       font=dict(size=13), legend=dict(orientation="h", y=-0.15),
-                      colorway=SERIES_COLOURS, height=height, separators=i18n.plotly_separators())
+                      colorway=SERIES_COLOURS, height=height or fig.layout.height,
+                      separators=i18n.plotly_separators())
     if fig.layout.xaxis.tickformat is None and any(
             _is_date_axis(trace.x) for trace in fig.data if getattr(trace, "x", None) is not None):
         fig.update_xaxes(tickformat="%Y-%m-%d")

@@ -1,16 +1,19 @@
 """Office profile helpers: the peer comparison in the page's language, the summary sentences made
 only of its numbers, the office's answers per round and what changed between rounds, and the
-sections of the printable report. Survey figures come through `queries.release` (via
+sections of the printable report; the dot-and-range chart of the office against its peers and
+its sentences; the standards "twins" table. Survey figures come through `queries.release` (via
 `ui.survey_views.public`); the comparison itself is `queries.peers.compare`.
 """
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from queries import peers, release
 
 from . import i18n, survey_views
-from .common import labelled_frame
+from .common import SERIES_COLOURS, chart_text, labelled_frame
 from .i18n import N_, _
 
 SECTIONS = {"standards": N_("Standards"), "ip_rights": N_("IP rights"), "data_types": N_("Data types"),
@@ -174,3 +177,135 @@ def report_sections(table: pd.DataFrame, answers: pd.DataFrame, changes: list[di
     sections.append((_("As provider"), labelled_frame(provided) if provided is not None else no_delivery))
     sections.append((_("As recipient"), labelled_frame(received) if received is not None else no_delivery))
     return sections
+
+
+# ------------------------------------------------------------------ dot-and-range chart
+
+#: The direction of "better" per metric, in words (the chart marks it with a sign and these words).
+DIRECTION_TEXTS = {"higher": N_("higher is better"), "lower": N_("lower is better"),
+                   None: N_("no better or worse direction")}
+DIRECTION_SIGNS = {"higher": "\u25b2", "lower": "\u25bc", None: "\u25c6"}  # up, down triangle; diamond
+#: The chart's panels: counts and rates never share a scale.
+PANELS = (("count", N_("Counts")), ("rate", N_("Rates")))
+IQR_COLOUR, MEDIAN_COLOUR = "#BBBBBB", "#000000"
+
+
+def direction_text(better) -> str:
+    return _(DIRECTION_TEXTS.get(better if isinstance(better, str) else None))
+
+
+def _row_label(row) -> str:
+    better = row.better if isinstance(row.better, str) else None
+    return f"{chart_text(row.label)}<br>{DIRECTION_SIGNS[better]} {chart_text(direction_text(better))}"
+
+
+def chart_frame(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The data behind the chart, one row per metric: exactly the comparison's numbers."""
+    return pd.DataFrame({
+        "metric": comparison["label"], "direction": [direction_text(b) for b in comparison["better"]],
+        "unit": comparison["unit"], "value": comparison["value"], "peer_p25": comparison["peer_p25"],
+        "peer_median": comparison["peer_median"], "peer_p75": comparison["peer_p75"],
+        "peers": comparison["peers"], "peer_group": comparison["peer_group"]})
+
+
+def _has(value) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def peer_chart(comparison: pd.DataFrame, office: str, min_peers: int) -> go.Figure:
+    """One row per metric of `comparison` (`queries.peers.compare`, localized): the office's value
+    as a dot labelled with it, the peer median as a vertical mark and the interquartile range of
+    the peers as a bar; counts and rates in their own panels. Without `min_peers` peers a row has
+    the dot only. Marks differ by shape, and the direction of "better" is written on each row."""
+    panels = [(unit, title) for unit, title in PANELS if (comparison["unit"] == unit).any()]
+    heights = [int((comparison["unit"] == unit).sum()) for unit, _title in panels]
+    fig = make_subplots(rows=len(panels), cols=1, subplot_titles=[_(t) for _u, t in panels],
+                        row_heights=heights, vertical_spacing=0.25 / max(len(panels), 1))
+    office_name = chart_text(office)
+    few = chart_text(_("fewer than {count} peers: no peer median or range").format(count=i18n.number(min_peers)))
+    for index, (unit, _title) in enumerate(panels, start=1):
+        rows = comparison[comparison["unit"] == unit]
+        labels = [_row_label(r) for r in rows.itertuples()]
+        shown = [shown_value(v, unit) for v in rows["value"]]
+        ranged = [_has(p) for p in rows["peer_p25"]]
+        first = index == 1
+        fig.add_bar(
+            y=[lab for lab, r in zip(labels, ranged) if r], orientation="h",
+            base=[float(v) for v, r in zip(rows["peer_p25"], ranged) if r],
+            x=[float(hi) - float(lo) for lo, hi, r in zip(rows["peer_p25"], rows["peer_p75"], ranged) if r],
+            name=_("Peers' middle half (25th to 75th percentile)"), legendgroup="iqr", showlegend=first,
+            marker=dict(color=IQR_COLOUR, line=dict(color="#555555", width=1)), width=0.45,
+            customdata=[[shown_value(lo, unit), shown_value(hi, unit), i18n.number(n)]
+                        for lo, hi, n, r in zip(rows["peer_p25"], rows["peer_p75"], rows["peers"], ranged) if r],
+            hovertemplate="%{y}<br>" + chart_text(_("Peers' middle half")) + ": %{customdata[0]} - %{customdata[1]}"
+                          " (%{customdata[2]} " + chart_text(_("peers")) + ")<extra></extra>",
+            row=index, col=1)
+        fig.add_scatter(
+            y=[lab for lab, r in zip(labels, ranged) if r],
+            x=[float(m) for m, r in zip(rows["peer_median"], ranged) if r], mode="markers",
+            name=_("Peer median"), legendgroup="median", showlegend=first,
+            marker=dict(symbol="line-ns", size=22, line=dict(color=MEDIAN_COLOUR, width=3)),
+            customdata=[[shown_value(m, unit)] for m, r in zip(rows["peer_median"], ranged) if r],
+            hovertemplate="%{y}<br>" + chart_text(_("Peer median")) + ": %{customdata[0]}<extra></extra>",
+            row=index, col=1)
+        fig.add_scatter(
+            y=labels, x=[float(v) for v in rows["value"]], mode="markers+text", text=shown,
+            textposition="top center", cliponaxis=False, name=office_name, legendgroup="office", showlegend=first,
+            marker=dict(symbol="circle", size=13, color=SERIES_COLOURS[0], line=dict(color="#FFFFFF", width=1)),
+            customdata=[[s if r else f"{s} ({few})"] for s, r in zip(shown, ranged)],
+            hovertemplate="%{y}<br>" + office_name + ": %{customdata[0]}<extra></extra>", row=index, col=1)
+        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], row=index, col=1)
+        fig.update_xaxes(rangemode="tozero", tickformat=".0%" if unit == "rate" else None, row=index, col=1)
+    fig.update_layout(title=_("{office} against its peers: median and middle half").format(office=office_name),
+                      height=130 + 55 * len(comparison) + 40 * len(panels), barmode="overlay")
+    return fig
+
+
+def chart_sentences(comparison: pd.DataFrame, office: str, min_peers: int) -> list[str]:
+    """The chart in words, a sentence per row, made only of the comparison's numbers."""
+    sentences = []
+    for row in comparison.itertuples():
+        values = dict(metric=row.label, direction=direction_text(row.better), office=office,
+                      value=shown_value(row.value, row.unit), peers=i18n.number(row.peers), group=row.peer_group)
+        if _has(row.peer_median):
+            sentences.append(i18n.ngettext(
+                "{metric} ({direction}): {office} {value}; peer median {median}, middle half of the peers from "
+                "{low} to {high} ({peers} peer, {group}).",
+                "{metric} ({direction}): {office} {value}; peer median {median}, middle half of the peers from "
+                "{low} to {high} ({peers} peers, {group}).", int(row.peers)).format(
+                median=shown_value(row.peer_median, row.unit), low=shown_value(row.peer_p25, row.unit),
+                high=shown_value(row.peer_p75, row.unit), **values))
+        else:
+            sentences.append(i18n.ngettext(
+                "{metric} ({direction}): {office} {value}; {peers} peer ({group}), fewer than {count}: no peer "
+                "median or range.",
+                "{metric} ({direction}): {office} {value}; {peers} peers ({group}), fewer than {count}: no peer "
+                "median or range.", int(row.peers)).format(count=i18n.number(min_peers), **values))
+    return sentences
+
+
+# ------------------------------------------------------------------ what would move this
+
+def twins_table(twins: pd.DataFrame, names: dict[str, str], office_label) -> pd.DataFrame:
+    """`queries.peers.standard_twins` of one office as the page shows it: the standard, the office
+    that uses it, what it shares with the office (kind, region or both), its delivery figures."""
+    groups = []
+    for row in twins.itertuples():
+        shared = []
+        if row.same_kind:
+            shared.append(_(PEER_GROUP_OF["kind"]).format(value=_(survey_views.KIND_LABELS.get(row.kind, row.kind))))
+        if row.same_region:
+            shared.append(_(PEER_GROUP_OF["region"]).format(value=row.region))
+        groups.append("; ".join(shared))
+    return pd.DataFrame({"standard": twins["label"], "office": [office_label(c, names) for c in twins["twin"]],
+                         "peer_group": groups, "on_time_rate": twins["on_time_rate"],
+                         "completeness": twins["completeness"]})
+
+
+def twins_summary(twins: pd.DataFrame) -> list[str]:
+    """A line per missing standard: how many of the offices listed use it (only those listed)."""
+    counts = twins.groupby(["code", "label"], sort=False).size()
+    return [i18n.ngettext("{standard}: used by {count} office of the same kind or region listed below.",
+                          "{standard}: used by {count} offices of the same kind or region listed below.",
+                          int(n)).format(standard=label, count=i18n.number(int(n)))
+            for (_code, label), n in counts.items()]

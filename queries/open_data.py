@@ -53,7 +53,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import completeness, coverage, delivery, disclosure, registry, release, review, survey
+from . import completeness, coverage, delivery, disclosure, incidents, registry, release, review, survey
 from .filters import DeliveryFilter, as_date
 
 PACKAGE_NAME = "ipdx-public-data"
@@ -195,6 +195,16 @@ def _survey_round_changes(ctx: _Context) -> pd.DataFrame:
     return _concat(frames, empty.iloc[0:0])
 
 
+def _survey_answer_changes(ctx: _Context) -> pd.DataFrame:
+    pairs = list(zip(ctx.scope.rounds, ctx.scope.rounds[1:]))
+    frames = [_first(release.public_option_changes(ctx.con, section, a, b, withheld=ctx.withheld),
+                     from_round=a, to_round=b, section=section)
+              for a, b in pairs for section in SURVEY_SECTIONS]
+    empty = _first(release.public_option_changes(ctx.con, SURVEY_SECTIONS[0], "", "", withheld=ctx.withheld),
+                   from_round="", to_round="", section="")
+    return _concat(frames, empty.iloc[0:0])
+
+
 def _survey_contradictions(ctx: _Context) -> pd.DataFrame:
     frames = [release.public_contradictions(ctx.con, round_, ctx.withheld) for round_ in ctx.scope.rounds]
     return _concat(frames, release.public_contradictions(ctx.con, "", ctx.withheld))
@@ -220,6 +230,8 @@ TABLES: tuple[Table, ...] = (
           "round", "survey", _survey_contradictions),
     Table("survey-round-changes", "Round-to-round comparison per option", release.public_option_change_summary,
           "round", "survey", _survey_round_changes),
+    Table("survey-answer-changes", "Round-to-round changes per consenting office and option",
+          release.public_option_changes, "round", "survey", _survey_answer_changes),
     Table("delivery-schedules-monthly", "Delivery reliability per schedule and month",
           delivery.delivery_reliability_by_schedule, "month", "deliveries",
           lambda ctx: _per_month(ctx, lambda where: delivery.delivery_reliability_by_schedule(
@@ -239,18 +251,30 @@ TABLES: tuple[Table, ...] = (
     Table("delivery-unscheduled", "Deliveries matching no schedule", delivery.unscheduled_deliveries, "month",
           "deliveries",
           lambda ctx: _in_months(delivery.unscheduled_deliveries(ctx.con, as_of=ctx.as_of), ctx, "scheduled_date")),
+    Table("delivery-incidents", "Incidents: interruptions with their recovery and notice", incidents.incidents,
+          "month", "deliveries",
+          lambda ctx: _in_months(incidents.incidents(ctx.con, as_of=ctx.as_of), ctx, "first_missed")),
+    Table("delivery-notices", "Notices of planned and unplanned interruptions", incidents.notices, "",
+          "deliveries", lambda ctx: incidents.notices(ctx.con)),
     Table("completeness-fields-monthly", "Field completeness per provider, dataset and month",
           completeness.field_completeness, "month", "deliveries",
           lambda ctx: _per_month(ctx, lambda where: completeness.field_completeness(ctx.con, where=where))),
     Table("completeness-volumes", "Delivery volumes and their expected band", completeness.delivery_volumes,
           "month", "deliveries",
           lambda ctx: _in_months(completeness.delivery_volumes(ctx.con), ctx, "scheduled_date")),
+    Table("completeness-trend", "Field completeness per month and dataset, all providers",
+          completeness.field_completeness_trend, "month", "deliveries",
+          lambda ctx: _in_months(completeness.field_completeness_trend(ctx.con), ctx, "month")),
     Table("coverage-by-kind-year", "Document coverage against ST.37 authority files",
           coverage.coverage_by_kind_year, "", "coverage", lambda ctx: coverage.coverage_by_kind_year(ctx.con)),
     Table("coverage-xml-batches", "Delivered XML batches", coverage.xml_batch_summary, "", "coverage",
           lambda ctx: coverage.xml_batch_summary(ctx.con)),
     Table("coverage-measured-completeness", "Completeness measured from XML batches",
           coverage.measured_completeness, "", "coverage", lambda ctx: coverage.measured_completeness(ctx.con)),
+    Table("coverage-missing-documents", "Expected publication numbers no batch delivered",
+          coverage.missing_documents, "", "coverage", lambda ctx: coverage.missing_documents(ctx.con)),
+    Table("coverage-extra-documents", "Delivered documents the authority file does not list",
+          coverage.extra_documents, "", "coverage", lambda ctx: coverage.extra_documents(ctx.con)),
 )
 _KEY = re.compile(r"^[a-z0-9-]+$")
 assert all(_KEY.match(t.key) for t in TABLES) and len({t.key for t in TABLES}) == len(TABLES)
@@ -435,7 +459,7 @@ ILLUSTRATIVE_TEXT = ("ILLUSTRATIVE DATA: these rows come from the bundled sample
                      "dashboard works; they describe no office's real answers or deliveries.")
 _PER = {"round": "One set of rows per published survey round (column round).",
         "month": "One set of rows per published delivery period, a calendar month of scheduled date (UTC).",
-        "": "Not tied to a period: every loaded authority file and XML batch."}
+        "": "Not tied to a period: every loaded row."}
 
 
 def _resource_description(table: Table, illustrative: bool) -> str:

@@ -11,10 +11,15 @@ pages call, for the public viewer (nobody signed in):
   reconciliation with CWS/13/14, the contradictions and the round-to-round comparison. A hidden
   office is a non-respondent in every table but the round totals, exactly as on the pages;
 - delivery figures at the pages' default reference date (`delivery.data_as_of`): per schedule
-  and month, per provider and month, per month, every scheduled occurrence, interruptions and
-  unscheduled deliveries;
-- completeness per provider, dataset, field and month, and the delivery volumes;
-- document coverage against ST.37 authority files and the XML batches (not tied to a period).
+  and month, per provider and month, per month, every scheduled occurrence, interruptions,
+  incidents, unscheduled deliveries, and the notices (not tied to a period);
+- completeness per provider, dataset, field and month, per dataset and month, and the delivery
+  volumes;
+- document coverage against ST.37 authority files, the missing and extra documents and the XML
+  batches (not tied to a period).
+
+Not in it: the office profile's peer values (a hidden office's delivery figures stand there
+beside survey values the release withholds; its survey values are in the survey tables).
 
 Which rounds and months are public is decided in one place, `published_scope`: the survey
 rounds whose review status is published (`queries.review`), and every month with a scheduled
@@ -185,24 +190,17 @@ def _survey_answers(ctx: _Context) -> pd.DataFrame:
     return answers[["round"] + [c for c in answers.columns if c != "round"]]
 
 
-def _survey_round_changes(ctx: _Context) -> pd.DataFrame:
-    pairs = list(zip(ctx.scope.rounds, ctx.scope.rounds[1:]))
-    frames = [_first(release.public_option_change_summary(ctx.con, section, a, b, withheld=ctx.withheld),
-                     from_round=a, to_round=b, section=section)
-              for a, b in pairs for section in SURVEY_SECTIONS]
-    empty = _first(release.public_option_change_summary(ctx.con, SURVEY_SECTIONS[0], "", "", withheld=ctx.withheld),
-                   from_round="", to_round="", section="")
-    return _concat(frames, empty.iloc[0:0])
-
-
-def _survey_answer_changes(ctx: _Context) -> pd.DataFrame:
-    pairs = list(zip(ctx.scope.rounds, ctx.scope.rounds[1:]))
-    frames = [_first(release.public_option_changes(ctx.con, section, a, b, withheld=ctx.withheld),
-                     from_round=a, to_round=b, section=section)
-              for a, b in pairs for section in SURVEY_SECTIONS]
-    empty = _first(release.public_option_changes(ctx.con, SURVEY_SECTIONS[0], "", "", withheld=ctx.withheld),
-                   from_round="", to_round="", section="")
-    return _concat(frames, empty.iloc[0:0])
+def _comparisons(function: Callable) -> Callable[[_Context], pd.DataFrame]:
+    """A builder of `function` (a `release` round comparison) for every consecutive pair of
+    published rounds and every section, with from_round, to_round and section in front."""
+    def build(ctx: _Context) -> pd.DataFrame:
+        frames = [_first(function(ctx.con, section, a, b, withheld=ctx.withheld), from_round=a, to_round=b,
+                         section=section)
+                  for a, b in zip(ctx.scope.rounds, ctx.scope.rounds[1:]) for section in SURVEY_SECTIONS]
+        empty = _first(function(ctx.con, SURVEY_SECTIONS[0], "", "", withheld=ctx.withheld),
+                       from_round="", to_round="", section="")
+        return _concat(frames, empty.iloc[0:0])
+    return build
 
 
 def _survey_contradictions(ctx: _Context) -> pd.DataFrame:
@@ -229,9 +227,9 @@ TABLES: tuple[Table, ...] = (
     Table("survey-contradictions", "Offices whose answers contradict each other", release.public_contradictions,
           "round", "survey", _survey_contradictions),
     Table("survey-round-changes", "Round-to-round comparison per option", release.public_option_change_summary,
-          "round", "survey", _survey_round_changes),
+          "round", "survey", _comparisons(release.public_option_change_summary)),
     Table("survey-answer-changes", "Round-to-round changes per consenting office and option",
-          release.public_option_changes, "round", "survey", _survey_answer_changes),
+          release.public_option_changes, "round", "survey", _comparisons(release.public_option_changes)),
     Table("delivery-schedules-monthly", "Delivery reliability per schedule and month",
           delivery.delivery_reliability_by_schedule, "month", "deliveries",
           lambda ctx: _per_month(ctx, lambda where: delivery.delivery_reliability_by_schedule(

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pycountry
 import streamlit as st
+import streamlit.components.v2 as components
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
@@ -99,7 +100,37 @@ def is_rtl(lang: str | None = None) -> bool:
     return (lang or language()) in RTL_LANGUAGES
 
 
+#: Streamlit serves every page as `<html lang="en">`: a screen reader would read Arabic or Chinese
+#: with English rules (WCAG 2.1, 3.1.1). This script, mounted in the page itself (a Streamlit
+#: component v2 runs in the app's document, not in an iframe), sets the document's `lang` and `dir`
+#: from its data, on its first run and whenever the data (the language) changes. The code is fixed
+#: text; the language reaches it only as JSON data, and only a code of LANGUAGES.
+DOCUMENT_LANGUAGE_JS = """
+export default function (component) {
+  const data = component.data || {};
+  const root = document.documentElement;
+  if (typeof data.lang === "string" && root.lang !== data.lang) { root.lang = data.lang; }
+  if ((data.dir === "rtl" || data.dir === "ltr") && root.dir !== data.dir) { root.dir = data.dir; }
+}
+"""
+DOCUMENT_LANGUAGE_KEY = "ipdx-document-language"
+_document_language = components.component("ipdx_document_language", js=DOCUMENT_LANGUAGE_JS)
+#: The component draws nothing; without this its empty element would still add the block's gap.
+DOCUMENT_LANGUAGE_CSS = f"<style>.st-key-{DOCUMENT_LANGUAGE_KEY} {{ display: none; }}</style>"
+
+
+def document_language(lang: str | None = None) -> dict[str, str]:
+    """The `lang` and `dir` attributes of the page's `<html>` element for `lang`."""
+    lang = lang if lang in LANGUAGES else language()
+    return {"lang": lang, "dir": "rtl" if is_rtl(lang) else "ltr"}
+
+
 def apply_direction(lang: str | None = None) -> None:
+    """The page in the reader's language: `<html lang dir>` set in the browser, and right-to-left
+    CSS for Arabic. Called once per page run (the picker, or the presentation without it)."""
+    st.html(DOCUMENT_LANGUAGE_CSS)
+    with st.sidebar:  # not first in the main area, where the page's content starts
+        _document_language(data=document_language(lang), key=DOCUMENT_LANGUAGE_KEY)
     if is_rtl(lang):
         st.html(RTL_CSS)
 

@@ -687,8 +687,15 @@ def read_previous(outdir: Path) -> tuple[dict | None, str]:
                           "(give an empty or new folder, or one a previous publish wrote)") from err
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise NotAPackage(f"{descriptor_path}: not a readable JSON data package ({err})") from err
-    if not isinstance(descriptor, dict) or descriptor.get("ipdx", {}).get("generator") != GENERATOR:
+    ours = isinstance(descriptor, dict) and isinstance(descriptor.get("ipdx"), dict) \
+        and descriptor["ipdx"].get("generator") == GENERATOR
+    if not ours:
         raise NotAPackage(f"{descriptor_path} was not written by `python -m loaders publish`: not replaced")
+    resources = descriptor.get("resources")
+    if not (isinstance(resources, list) and all(isinstance(r, dict) and isinstance(r.get("name"), str)
+                                                and isinstance(r.get("schema", {}), dict) for r in resources)):
+        raise NotAPackage(f"{descriptor_path}: its resources are not a list of named resources; "
+                          "not replaced (publish into a new folder)")
     changelog = outdir / "CHANGELOG.md"
     return descriptor, changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
 

@@ -328,6 +328,10 @@ def test_publish_json_keys_and_exit_statuses(bundled_db, tmp_path):
     refused = _publish(bundled_db, foreign)
     assert refused.returncode == 2 and "was not written by" in refused.stderr
 
+    (foreign / "datapackage.json").write_text('{"resources": [', encoding="utf-8")
+    refused = _publish(bundled_db, foreign)
+    assert refused.returncode == 2 and "not a readable JSON data package" in refused.stderr
+
     a_file = tmp_path / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     refused = _publish(bundled_db, a_file)

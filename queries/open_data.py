@@ -64,7 +64,8 @@ from .filters import DeliveryFilter, as_date
 PACKAGE_NAME = "ipdx-public-data"
 PACKAGE_TITLE = "IP Data Exchange Transparency Dashboard: public data"
 FIRST_VERSION = "1.0.0"
-LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
+#: The licence of the project's texts (README, schemas, methodology); README.md says what the data is.
+LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International (the project's texts)",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
 #: Marks a datapackage.json written here: `write_package` replaces only such a folder.
 GENERATOR = "ipdx-dashboard open data release"

@@ -299,6 +299,7 @@ COLUMN_LABELS = {
     "ongoing": N_("ongoing"), "options": N_("options"), "original_name": N_("file"),
     "outcome": N_("outcome"), "peer group": N_("peer group"), "peer median": N_("peer median"),
     "peer_group": N_("peer group"), "peer_median": N_("peer median"), "peers": N_("peers"),
+    "peer_p25": N_("peers' 25th percentile"), "peer_p75": N_("peers' 75th percentile"),
     "pending": N_("pending"), "percentile": N_("percentile"), "period_days": N_("period (days)"),
     "populated": N_("populated"), "position": N_("position"), "problem": N_("problem"),
     "provider": N_("provider"), "publication_date": N_("publication date"),

@@ -234,7 +234,7 @@ def peer_chart(comparison: pd.DataFrame, office: str, min_peers: int) -> go.Figu
             base=[float(v) for v, r in zip(rows["peer_p25"], ranged) if r],
             x=[float(hi) - float(lo) for lo, hi, r in zip(rows["peer_p25"], rows["peer_p75"], ranged) if r],
             name=_("Peers' middle half (25th to 75th percentile)"), legendgroup="iqr", showlegend=first,
-            marker=dict(color=IQR_COLOUR, line=dict(color="#555555", width=1)), width=0.45,
+            marker=dict(color=IQR_COLOUR, line=dict(color="#555555", width=1)), width=0.32,
             customdata=[[shown_value(lo, unit), shown_value(hi, unit), i18n.number(n)]
                         for lo, hi, n, r in zip(rows["peer_p25"], rows["peer_p75"], rows["peers"], ranged) if r],
             hovertemplate="%{y}<br>" + chart_text(_("Peers' middle half")) + ": %{customdata[0]} - %{customdata[1]}"
@@ -244,13 +244,15 @@ def peer_chart(comparison: pd.DataFrame, office: str, min_peers: int) -> go.Figu
             y=[lab for lab, r in zip(labels, ranged) if r],
             x=[float(m) for m, r in zip(rows["peer_median"], ranged) if r], mode="markers",
             name=_("Peer median"), legendgroup="median", showlegend=first,
-            marker=dict(symbol="line-ns", size=22, line=dict(color=MEDIAN_COLOUR, width=3)),
+            marker=dict(symbol="line-ns", size=15, line=dict(color=MEDIAN_COLOUR, width=3)),
             customdata=[[shown_value(m, unit)] for m, r in zip(rows["peer_median"], ranged) if r],
             hovertemplate="%{y}<br>" + chart_text(_("Peer median")) + ": %{customdata[0]}<extra></extra>",
             row=index, col=1)
         fig.add_scatter(
             y=labels, x=[float(v) for v in rows["value"]], mode="markers+text", text=shown,
-            textposition="top center", cliponaxis=False, name=office_name, legendgroup="office", showlegend=first,
+            textposition="top center", cliponaxis=False, name=office_name,
+            legendgroup="office", showlegend=first,
+            textfont=dict(shadow="0 0 3px #FFFFFF, 0 0 3px #FFFFFF"),  # readable over the median mark
             marker=dict(symbol="circle", size=13, color=SERIES_COLOURS[0], line=dict(color="#FFFFFF", width=1)),
             customdata=[[s if r else f"{s} ({few})"] for s, r in zip(shown, ranged)],
             hovertemplate="%{y}<br>" + office_name + ": %{customdata[0]}<extra></extra>", row=index, col=1)

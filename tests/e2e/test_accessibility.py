@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, SCREENSHOTS
 from .test_browser import PAGE_FILES, _url_path, open_page
 
 AXE_VERSION = "4.14.1"  # the version .ci/run vendors
@@ -96,6 +96,14 @@ def test_no_serious_accessibility_violation_the_app_controls(server, page, page_
     if lang == "ar":  # the app container is laid out right to left (fails on timeout if it never is)
         page.wait_for_function("getComputedStyle(document.querySelector('[data-testid=stMain]')).direction"
                                " === 'rtl'", timeout=15_000)
+    failing = _violations(page, page_file.stem, lang)
+    assert not failing, f"{page_file.stem} ({lang}): " + "; ".join(
+        f"{f['rule']} ({f['impact']}) at {f['target']}: {f['help']}" for f in failing[:5])
+
+
+def _violations(page, name: str, lang: str) -> list[dict]:
+    """Runs axe-core on the page as it is, records every violation in the report under `name`
+    and `lang`, and returns those that fail the test (serious or critical, in what the app controls)."""
     results = _run_axe(page)
     failing, reported = [], []
     for violation in results["violations"]:
@@ -112,6 +120,43 @@ def test_no_serious_accessibility_violation_the_app_controls(server, page, page_
                 failing.append(entry)
             else:
                 reported.append(entry)
-    _RESULTS.append({"page": page_file.stem, "lang": lang, "failing": failing, "reported": reported})
-    assert not failing, f"{page_file.stem} ({lang}): " + "; ".join(
+    _RESULTS.append({"page": name, "lang": lang, "failing": failing, "reported": reported})
+    return failing
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_office_profile_chart_is_accessible(server, page, lang):
+    """The office profile with its dot-and-range chart drawn: the direction of "better" is written
+    on every row and the marks differ in shape (not colour alone), the chart has its text
+    alternative (its data as a table, and a sentence per row), and axe-core finds no serious
+    violation, in English and in Arabic (right to left)."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not vendored at {AXE} (see .ci/run)")
+    open_page(page, server, f"/Office_profile?office=JP&lang={lang}")
+    assert page.locator("[data-testid='stException']").count() == 0
+    chart = page.locator(".st-key-chart-peer-chart .js-plotly-plot")
+    chart.wait_for(timeout=30_000)
+    if lang == "ar":  # fails on timeout if the page is never laid out right to left
+        page.wait_for_function("getComputedStyle(document.querySelector('[data-testid=stMain]')).direction"
+                               " === 'rtl'", timeout=15_000)
+    rows = chart.locator(".yaxislayer-above text").evaluate_all("texts => texts.map(t => t.textContent)")
+    assert len(rows) >= 5
+    signs = {"\u25b2", "\u25bc", "\u25c6"}  # higher, lower, no direction: written beside each metric
+    assert all(any(sign in row for sign in signs) for row in rows), rows
+    # Office dot, median mark and IQR bar: three legend entries, three different kinds of mark.
+    assert chart.locator(".legend .traces").count() == 3
+    assert chart.locator(".barlayer .point").count() >= 1
+    # The text alternative follows the chart: its data as a table, one row per metric, and a
+    # sentence per metric (each names the office).
+    expander = page.locator(".st-key-chart-peer-chart ~ * [data-testid='stExpander'], "
+                            ".st-key-chart-peer-chart ~ [data-testid='stExpander']").first
+    expander.locator("summary").click()
+    table_rows = expander.locator("table tbody tr")
+    table_rows.first.wait_for(timeout=15_000)
+    assert table_rows.count() == len(rows)
+    assert page.locator("[data-testid='stMain'] li").filter(has_text="JP - ").count() == len(rows)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chart.screenshot(path=str(SCREENSHOTS / f"office-profile-chart-{lang}.png"))
+    failing = _violations(page, "8_Office_profile (chart)", lang)
+    assert not failing, f"office profile chart ({lang}): " + "; ".join(
         f"{f['rule']} ({f['impact']}) at {f['target']}: {f['help']}" for f in failing[:5])

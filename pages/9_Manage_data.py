@@ -1,4 +1,5 @@
-"""Manage data (secretariat only): upload a file, dry run, confirm, history of loads, remove.
+"""Manage data (secretariat only): upload a file, dry run, confirm, history of loads, remove; the
+survey rounds' status (draft, review, published) and the audit of their review.
 
 Layout only. Loading goes through `loaders.load_file`, the same code path as
 `python -m loaders load`; removal through `loaders.remove_load`; the checks of an upload, the
@@ -14,6 +15,7 @@ import streamlit as st
 import loaders
 from loaders import LoadRejected, LoadRequest
 from ui import common, data, i18n, manage, page
+from ui import review as review_ui
 from ui.i18n import _
 
 who = page.page_header(_("Manage data"), ":material/upload_file:", None, None)
@@ -184,3 +186,16 @@ removed = manage.removed_loads()
 if len(removed):
     st.markdown(_("**Removed loads** (kept in the archive)"))
     common.show_table(removed, width="stretch", key="manage-removed")
+
+# ------------------------------------------------------------------ survey rounds: review and publication
+
+st.subheader(_("Survey rounds: review and publication"))
+st.caption(_("A newly loaded round is a draft: only the secretariat sees it. In review, each office sees its own "
+             "entries on the Review page and confirms or contests them; the public sees the round only if it is "
+             "shown as provisional. Published is final: a correction is a new load of the round, public at once."))
+review_ui.show_flash()
+review_ui.status_controls(who)
+st.markdown("**" + _("Audit of the review") + "**")
+st.caption(_("Every status change, confirmation, contest, answer and load of a round, oldest first (append-only: "
+             "nothing is edited in place)."))
+review_ui.show_audit()

@@ -386,7 +386,7 @@ METRICS: tuple[Metric, ...] = (
       meaning="Per respondent and question of a round: the answer as loaded, for the office's review."),
     M(review.contests, "review",
       "contest_id round office question_id option_code comment evidence_url contested_at contested_by decision "
-      "reason correction_seq answered_at answered_by", "14_Review 9_Manage_data ui.review",
+      "reason correction_seq answered_at answered_by contest_seq", "14_Review 9_Manage_data ui.review",
       meaning="Every contest of an entry, with the office's comment and evidence, and its answer."),
     M(review.confirmations, "review", "round office confirmed_at confirmed_by", "14_Review ui.review",
       meaning="The offices that confirmed their entries of a round, when and by whom."),

@@ -378,14 +378,17 @@ def public_standard_twins(con, round: str, office: str | None = None, as_of=None
                           withheld: list[str] | None = None) -> pd.DataFrame:
     """`peers.standard_twins` of the released respondents of `round`: a hidden office has no
     row and is no twin, and a suppressed standards cell names no missing standard and no twin."""
-    return peers.standard_twins(con, str(round), office, as_of=as_of, withheld=withheld,
-                                suppressed=_cell_keys(con, withheld, [str(round)]))
+    twins = peers.standard_twins(con, str(round), office, as_of=as_of, withheld=withheld,
+                                 suppressed=_cell_keys(con, withheld, [str(round)]))
+    return twins if str(round) in review.public_rounds(con) else twins.iloc[0:0]
 
 
 def public_published_vs_computed(con, withheld: list[str] | None = None) -> pd.DataFrame:
     """`survey.published_vs_computed` with the computed totals that complementary suppression
-    withholds set to NULL (`suppressed`; never counted as matching or differing)."""
-    table = _nullable(_public_only(con, survey.published_vs_computed(con)), ["computed", "difference"])
+    withholds set to NULL (`suppressed`; never counted as matching or differing), computed from
+    the public rounds only (a round not public is computed as a round not loaded)."""
+    table = _nullable(survey.published_vs_computed(con, rounds=review.public_rounds(con)),
+                      ["computed", "difference"])
     table["suppressed"] = False
     if not withheld or table.empty:
         return table

@@ -89,12 +89,12 @@ def contests(con, round: str | None = None, office: str | None = None) -> pd.Dat
     office, `question_id`, `option_code`, the office's `comment`, `evidence_url`, `contested_at`
     (UTC) and `contested_by`; and its answer, if any: `decision` ('accepted' or 'rejected';
     NULL while open), `reason`, `correction_seq` (the load that corrected the entry),
-    `answered_at`, `answered_by`."""
+    `answered_at`, `answered_by`; `contest_seq` is the load that recorded the contest."""
     return con.execute("""
         SELECT k.contest_id, k.round, k.office, k.question_id, k.option_code, k.comment, k.evidence_url,
                k.recorded_at AS contested_at, lk.loaded_by AS contested_by,
                a.decision, a.comment AS reason, a.correction_seq, a.recorded_at AS answered_at,
-               la.loaded_by AS answered_by
+               la.loaded_by AS answered_by, k.load_seq AS contest_seq
         FROM review_events k JOIN loads lk ON lk.seq = k.load_seq
         LEFT JOIN review_events a ON a.event = 'answer' AND a.contest_id = k.contest_id
         LEFT JOIN loads la ON la.seq = a.load_seq

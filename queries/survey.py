@@ -15,6 +15,8 @@ SECTIONS = ("ip_rights", "data_types", "formats", "standards", "challenges")
 #: An answer row (alias `a`) that ticks its option or answers its yes/no question yes: the
 #: convention above, written once.
 TICKED = "a.status = 'answered' AND a.value_text = 'yes'"
+#: Whether the round of a published figure (alias `p`) is one `published_vs_computed` computes from.
+COUNTED = "($rounds IS NULL OR list_contains($rounds, p.round))"
 
 
 def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -79,40 +81,42 @@ def yes_no_counts(con, section: str = "respondents") -> pd.DataFrame:
         GROUP BY ALL ORDER BY q.round, min(q.ord)""", {"section": section})
 
 
-def published_vs_computed(con) -> pd.DataFrame:
+def published_vs_computed(con, rounds: list[str] | None = None) -> pd.DataFrame:
     """Every published CWS/13/14 aggregate beside the value computed from the loaded answers
     of its round. `computed` is NULL when the loaded codebook has no matching question or
     option; `difference` = computed - published; `matches` is true when they are equal.
     Respondents: count of respondents. Yes/no items (section 'respondents'): offices answering
     yes to the question whose id is the item's code. Other items: offices that ticked the
-    option with the item's code in the question tagged with the item's section/direction."""
+    option with the item's code in the question tagged with the item's section/direction.
+    `rounds`: the loaded rounds computed from (None = every one); the figures of another round
+    are computed as for a round not loaded (no respondent, no question)."""
     return _frame(con, f"""
         WITH computed AS (
             SELECT p.*,
               CASE
                 WHEN p.section = 'respondents' AND p.code = 'respondents' THEN
-                  (SELECT count(*) FROM survey_respondents r WHERE r.round = p.round)
+                  (SELECT count(*) FROM survey_respondents r WHERE r.round = p.round AND {COUNTED})
                 WHEN p.section = 'respondents' THEN
                   (SELECT CASE WHEN count(q.question_id) = 0 THEN NULL ELSE count(a.office) END
                    FROM survey_questions q LEFT JOIN survey_answers a
                      ON a.round = q.round AND a.question_id = q.question_id
                     AND {TICKED}
-                   WHERE q.round = p.round AND q.question_id = p.code AND q.type = 'yes_no')
+                   WHERE q.round = p.round AND q.question_id = p.code AND q.type = 'yes_no' AND {COUNTED})
                 ELSE
                   (SELECT CASE WHEN count(o.option_code) = 0 THEN NULL ELSE count(a.office) END
                    FROM survey_questions q JOIN survey_options o USING (round, question_id)
                    LEFT JOIN survey_answers a ON a.round = q.round AND a.question_id = q.question_id
                     AND a.option_code = o.option_code AND {TICKED}
                    WHERE q.round = p.round AND q.section = p.section
-                     AND q.direction IS NOT DISTINCT FROM p.direction AND o.option_code = p.code)
+                     AND q.direction IS NOT DISTINCT FROM p.direction AND o.option_code = p.code AND {COUNTED})
               END AS computed,
-              (SELECT count(*) FROM survey_respondents r WHERE r.round = p.round) AS computed_base
+              (SELECT count(*) FROM survey_respondents r WHERE r.round = p.round AND {COUNTED}) AS computed_base
             FROM published_figures p)
         SELECT round, section, direction, category, item, code,
                offices AS published, computed, base AS published_base, computed_base,
                computed - offices AS difference,
                coalesce(computed = offices AND computed_base = base, false) AS matches
-        FROM computed""")
+        FROM computed""", {"rounds": rounds})
 
 
 def respondents_by_round(con) -> pd.DataFrame:

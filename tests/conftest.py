@@ -66,6 +66,21 @@ def load(db: Path, kind: str, path: Path, round: str | None = None, codebook: Pa
                                  Path(codebook) if codebook else None), db, dry_run=dry_run)
 
 
+def publish(db: Path, round: str) -> None:
+    """Publish survey round `round` as the secretariat does: a newly loaded round is a draft,
+    seen by no public view, until it goes through review to published (loaders.review)."""
+    from loaders.review import set_round_status
+    set_round_status(round, "review", db_path=db)
+    set_round_status(round, "published", db_path=db)
+
+
+def load_published(db: Path, kind: str, path: Path, round: str, codebook: Path):
+    """Load a survey round the way the CLI does, then publish it (`publish`)."""
+    result = load(db, kind, path, round, codebook)
+    publish(db, round)
+    return result
+
+
 def table_checksums(db: Path) -> dict:
     """A checksum of every table's full content, to prove a database did not change."""
     from loaders import open_snapshot

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BUNDLED, ROOT, copy_database, file_digest, load, rows, table_checksums
+from conftest import BUNDLED, ROOT, copy_database, file_digest, load, publish, rows, table_checksums
 
 from loaders import LoadRejected, open_snapshot
 from ui import common
@@ -142,6 +142,7 @@ def hostile_round_db(tmp_path_factory, bundled_db) -> Path:
     """The bundled database plus the 2026 answers loaded once more under a hostile round name."""
     db = copy_database(bundled_db, tmp_path_factory.mktemp("hostile-round"))
     load(db, "survey", BUNDLED / "survey-2026.xlsx", round=HOSTILE_ROUND, codebook=BUNDLED / "codebook-2026.toml")
+    publish(db, HOSTILE_ROUND)  # a newly loaded round is a draft, never public, until published
     return db
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import load
+from conftest import load, publish
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "survey"
 PUBLISHED = Path(__file__).resolve().parent.parent / "data" / "reference" / "cws13-14-published-figures.csv"
@@ -15,6 +15,8 @@ PUBLISHED = Path(__file__).resolve().parent.parent / "data" / "reference" / "cws
 def two_rounds_db(empty_db) -> Path:
     load(empty_db, "survey", FIXTURE / "survey-r1.csv", "2030", FIXTURE / "codebook-r1.toml")
     load(empty_db, "survey", FIXTURE / "survey-r2.csv", "2031", FIXTURE / "codebook-r2.toml")
+    for round_ in ("2030", "2031"):  # a newly loaded round is a draft, never public, until published
+        publish(empty_db, round_)
     return empty_db
 
 

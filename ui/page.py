@@ -12,6 +12,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitPageNotFoundError
 
+from queries import review
+
 from . import auth, data, i18n
 from .auth import Viewer
 from .common import illustrative_notice, plain, url_select
@@ -26,7 +28,8 @@ PAGE_LABELS = {"dashboard": N_("Home"), "1_Published_figures": N_("Published fig
                "6_Update_calendar": N_("Update calendar"), "7_Data_completeness": N_("Data completeness"),
                "8_Office_profile": N_("Office profile"), "9_Manage_data": N_("Manage data"),
                "10_Document_coverage": N_("Document coverage"), "11_Presentation": N_("Presentation"),
-               "12_Incidents": N_("Incidents"), "13_Methodology": N_("Methodology")}
+               "12_Incidents": N_("Incidents"), "13_Methodology": N_("Methodology"),
+               "14_Review": N_("Review")}
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 #: The illustrative-data notice of a page's data (`page_header`'s `data_kind`): which flag of
@@ -196,4 +199,14 @@ def page_header(title: str, icon: str, caption: str | None, data_kind: str | Non
         flags, what = DATA_KINDS[data_kind]
         provenance = data.provenance()
         illustrative_notice(any(provenance[flag] for flag in flags), what)
+    if data_kind in ("survey", "all"):
+        provisional_banner()
     return who
+
+
+def provisional_banner() -> None:
+    """On every page that shows survey rounds: each public round still in review is provisional
+    (`queries.review.provisional_rounds`), under review by the offices until its end date."""
+    for row in data.query(review.provisional_rounds).itertuples():
+        st.warning(_("Provisional: under review by the offices until {date} (survey round {round}).").format(
+            date=i18n.date(row.until), round=plain(row.round)), icon=":material/pending:")

@@ -1,0 +1,249 @@
+"""The review of a survey round before publication: what each role sees and may do.
+
+- An office user sees its own office's entries (its answers per question) of a round in review,
+  confirms them or contests one with a comment and an optional evidence address, and sees the
+  secretariat's answer to each of its contests. It never sees another office's entries here.
+- The secretariat sees every round (draft, in review, published), every office's entries, every
+  contest with the entry, comment and evidence, and answers each: accepted (with the load that
+  corrected it) or rejected (with the reason). It sets a round's status on the Manage data page.
+
+Every action is a review event recorded through `loaders.review` (a one-row file loaded like any
+file: archived, rebuilt, append-only). Comments, addresses and names are shown in table cells or
+through `ui.common.plain`, never as HTML; an address is one the loader accepted (http or https).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from loaders import LoadRejected
+from loaders import review as review_events
+from queries import manage, review
+
+from . import data, i18n
+from .auth import Viewer
+from .common import office_label, office_names, plain, show_table
+from .i18n import N_, _
+from .manage import BUSY_TEXT, show_rejection
+
+STATUS_LABELS = {"draft": N_("draft (the secretariat only)"), "review": N_("in review by the offices"),
+                 "published": N_("published")}
+DECISION_LABELS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
+FLASH_KEY = "review-flash"
+
+
+def statuses() -> pd.DataFrame:
+    """Every loaded round with its status (`queries.review.round_status`)."""
+    return data.query(review.round_status)
+
+
+def status_of(round: str) -> str | None:
+    frame = statuses()
+    rows = frame[frame["round"] == str(round)]
+    return None if rows.empty else str(rows["status"].iloc[0])
+
+
+def status_text(round: str) -> str:
+    """'Round 2027: in review by the offices until 31 Dec 2026 (shown to the public as provisional).'"""
+    frame = statuses()
+    row = frame[frame["round"] == str(round)].iloc[0]
+    text = _("Round {round}: {status}").format(round=plain(round), status=_(STATUS_LABELS[row["status"]]))
+    if row["status"] == "review" and not pd.isna(row["until"]):
+        text += " " + _("until {date}").format(date=i18n.date(row["until"]))
+    if row["status"] == "review":
+        text += " " + (_("(shown to the public as provisional)") if row["show_provisional"]
+                       else _("(not public until published)"))
+    return text + "."
+
+
+def rounds_for(who: Viewer) -> list[str]:
+    """The rounds this viewer reviews: the secretariat every round; an office user the rounds in
+    review and those in which its office contested an entry (to read the answers)."""
+    frame = statuses()
+    if who.sees_everything:
+        return [str(r) for r in frame["round"]]
+    contested = set(data.query(review.contests, office=who.office)["round"].astype(str)) if who.office else set()
+    return [str(r) for r, s in zip(frame["round"], frame["status"]) if s == "review" or str(r) in contested]
+
+
+def show_flash() -> None:
+    """The outcome of the action before the rerun that refreshed the figures."""
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
+
+
+def record(action: Callable[[], object], done: str, key: str) -> None:
+    """Run a recording `action` (a `loaders.review` call); on success say `done` after a rerun,
+    on a rejection list its problems (nothing changed)."""
+    try:
+        action()
+    except LoadRejected as err:
+        show_rejection(err, _("Not recorded"), key)
+        return
+    except TimeoutError:
+        st.error(_(BUSY_TEXT))
+        return
+    st.session_state[FLASH_KEY] = done
+    st.rerun()
+
+
+def entries(round: str, office: str | None) -> pd.DataFrame:
+    """The entries of `round` (of `office`; None = every respondent) with the contest state of
+    each: the latest contest of the entry, 'open' while unanswered, else its decision."""
+    frame = data.query(review.office_entries, round=str(round), office=office)
+    contested = data.query(review.contests, round=str(round), office=office)
+    state = {(o, q): (_("contested, open") if pd.isna(d) else _(DECISION_LABELS[d]))
+             for o, q, d in zip(contested["office"], contested["question_id"], contested["decision"])}
+    frame["contest"] = [state.get((o, q), "") for o, q in zip(frame["office"], frame["question_id"])]
+    return frame
+
+
+def show_entries(round: str, office: str | None, key: str) -> pd.DataFrame:
+    frame = entries(round, office)
+    if frame.empty:
+        st.info(_("No entries of this office in round {round}: it is not a respondent of the round.").format(
+            round=plain(round)))
+        return frame
+    shown = frame if office is None else frame.drop(columns=["office"])
+    show_table(shown, key=key, width="stretch")
+    return frame
+
+
+def office_actions(round: str, who: Viewer, frame: pd.DataFrame) -> None:
+    """An office user's confirmation of its entries and its contest of one, while in review."""
+    if status_of(round) != "review" or frame.empty:
+        return
+    db = data.database_path()
+    confirmed = data.query(review.confirmations, round=str(round))
+    if who.office in set(confirmed["office"]):
+        st.caption(_("Your office confirmed its entries of this round."))
+    elif st.button(_("Confirm our entries"), key="review-confirm", icon=":material/task_alt:"):
+        record(lambda: review_events.confirm_entries(round, who.office, loaded_by=who.username, db_path=db),
+               _("Your entries of round {round} are confirmed.").format(round=plain(round)), "confirm")
+    st.markdown("**" + _("Contest an entry") + "**")
+    questions = dict(zip(frame["question_id"], frame["text"]))
+    with st.form("review-contest", clear_on_submit=True):
+        question = st.selectbox(_("Entry (question)"), list(questions), key="review-contest-question",
+                                format_func=lambda q: f"{q}: {questions[q]}")
+        comment = st.text_area(_("What is wrong, and what the entry should be"), key="review-contest-comment",
+                               max_chars=2000)
+        evidence = st.text_input(_("Evidence: an address (http or https), optional"), key="review-contest-url",
+                                 max_chars=2000)
+        submitted = st.form_submit_button(_("Contest this entry"), key="review-contest-submit")
+    if submitted:
+        if not comment.strip():
+            st.error(_("Say what is wrong with the entry: a contest needs a comment."))
+            return
+        record(lambda: review_events.contest_entry(round, who.office, question, comment.strip(),
+                                                   evidence_url=evidence.strip() or None, loaded_by=who.username,
+                                                   db_path=db),
+               _("Your contest of {question} is recorded; the secretariat will answer it.").format(
+                   question=plain(question)), "contest")
+
+
+def contests_table(frame: pd.DataFrame, key: str) -> None:
+    """Contests with the office's comment and evidence, and the answer: every text in a table cell."""
+    if frame.empty:
+        st.caption(_("No contest."))
+        return
+    names = office_names()
+    shown = frame.assign(office=[office_label(c, names) for c in frame["office"]],
+                         decision=[_("open") if pd.isna(d) else _(DECISION_LABELS[d]) for d in frame["decision"]])
+    show_table(shown.drop(columns=["contest_seq"]), key=key, width="stretch",
+               column_config={"evidence_url": st.column_config.LinkColumn()})
+
+
+def own_contests(round: str, who: Viewer) -> None:
+    st.markdown("**" + _("Your office's contests and the secretariat's answers") + "**")
+    contests_table(data.query(review.contests, round=str(round), office=who.office), "review-own-contests")
+
+
+def secretariat_contests(round: str, who: Viewer) -> None:
+    """Every contest of `round`, and the answer form for the open ones."""
+    frame = data.query(review.contests, round=str(round))
+    st.markdown("**" + _("Contests") + "**")
+    contests_table(frame, "review-all-contests")
+    open_ = frame[frame["decision"].isna()]
+    if open_.empty:
+        return
+    labels = {c: f"{c} · {o} · {q}" for c, o, q in zip(open_["contest_id"], open_["office"], open_["question_id"])}
+    seq_of = dict(zip(open_["contest_id"], open_["contest_seq"]))
+    history = data.query(manage.load_history)
+    st.markdown("**" + _("Answer a contest") + "**")
+    contest = st.selectbox(_("Contest"), list(labels), format_func=labels.get, key="review-answer-contest")
+    decision = st.radio(_("Answer"), list(DECISION_LABELS), format_func=lambda d: _(DECISION_LABELS[d]),
+                        key="review-answer-decision", horizontal=True)
+    correction, reason = None, ""
+    if decision == "accepted":
+        corrections = history[(history["kind"] == "survey") & (history["round"] == str(round))
+                              & (history["seq"] > int(seq_of[contest]))]
+        if corrections.empty:
+            st.info(_("Load the corrected export of round {round} first (Manage data): an accepted contest links "
+                      "the load that corrected the entry.").format(round=plain(round)))
+            return
+        files = dict(zip(corrections["seq"].astype(int), corrections["original_name"]))
+        correction = st.selectbox(_("The load that corrected the entry"), list(files),
+                                  format_func=lambda s: f"#{s} {files[s]}", key="review-answer-seq")
+    else:
+        reason = st.text_area(_("Reason for rejecting the contest"), key="review-answer-reason", max_chars=2000)
+    if st.button(_("Record the answer"), key="review-answer-submit", icon=":material/gavel:"):
+        if decision == "rejected" and not reason.strip():
+            st.error(_("Give the reason: the office reads it."))
+            return
+        record(lambda: review_events.answer_contest(round, contest, decision, correction_seq=correction,
+                                                    reason=reason.strip() or None, loaded_by=who.username,
+                                                    db_path=data.database_path()),
+               _("Contest {contest} answered: {decision}.").format(contest=contest,
+                                                                  decision=_(DECISION_LABELS[decision])),
+               "answer")
+
+
+# ------------------------------------------------------------------ Manage data: status and audit
+
+def status_controls(who: Viewer) -> None:
+    """The secretariat's table of every round's status, and the form that moves a round on."""
+    frame = statuses()
+    if frame.empty:
+        st.caption(_("No survey round is loaded."))
+        return
+    show_table(frame.assign(status=[_(STATUS_LABELS[s]) for s in frame["status"]]), key="manage-round-status",
+               width="stretch")
+    movable = [str(r) for r, s in zip(frame["round"], frame["status"]) if s != "published"]
+    if not movable:
+        st.caption(_("Every round is published (final: a correction is a new load of the round)."))
+        return
+    cols = st.columns([1, 1, 1, 2])
+    round_ = cols[0].selectbox(_("Round"), movable, key="manage-status-round")
+    current = status_of(round_)
+    targets = {"draft": ["review"], "review": ["review", "published", "draft"]}[current]
+    status = cols[1].selectbox(_("New status"), targets, key="manage-status-to",
+                               format_func=lambda s: _(STATUS_LABELS[s]))
+    until = cols[2].date_input(_("Review ends (UTC)"), value=None, key="manage-status-until",
+                               disabled=status != "review")
+    provisional = cols[3].checkbox(_("Show it to the public meanwhile, marked provisional"),
+                                   key="manage-status-provisional", disabled=status != "review")
+    if status == "published":
+        st.caption(_("Publishing is final: the round's figures become public; a correction later is a new load "
+                     "of the round, public at once and listed in the audit."))
+    if st.button(_("Set the status"), key="manage-status-set", icon=":material/flag:"):
+        if status == "review" and provisional and until is None:
+            st.error(_("Give the date the review ends: the provisional banner says until when."))
+            return
+        record(lambda: review_events.set_round_status(
+                   round_, status, until=until if status == "review" else None,
+                   show_provisional=bool(provisional) and status == "review", loaded_by=who.username,
+                   db_path=data.database_path()),
+               _("Round {round} is now {status}.").format(round=plain(round_), status=_(STATUS_LABELS[status])),
+               "status")
+
+
+def show_audit() -> None:
+    """Every status change, confirmation, contest, answer and load of a round: who, when, what."""
+    audit = data.query(review.review_audit)
+    if audit.empty:
+        st.caption(_("Nothing recorded yet."))
+        return
+    show_table(audit, key="manage-review-audit", width="stretch")

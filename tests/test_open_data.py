@@ -22,6 +22,7 @@ from signin import MediaRecorder, open_page
 from test_disclosure_attack import ROUNDS, SECTIONS, Attack
 
 from loaders import cursor, open_snapshot
+from loaders.review import set_round_status
 from queries import delivery, open_data, release, survey
 from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
@@ -279,23 +280,35 @@ def test_a_second_publish_after_a_new_load_bumps_the_version_and_lists_the_chang
     assert (out / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
 
 
-def test_a_new_survey_round_is_a_minor_release(fresh_bundled_db, tmp_path):
+def test_a_new_round_enters_the_release_when_it_is_published(fresh_bundled_db, tmp_path):
+    """A round loaded from a file is a draft: not in the release, nor while in review (even shown
+    provisionally on the pages); once published it is, as a minor release that lists it."""
     out = tmp_path / "release"
     assert _publish(fresh_bundled_db, out).returncode == 0
     survey_dir = FIXTURES / "survey"
     load(fresh_bundled_db, "survey", survey_dir / "survey-r1.csv", "2030", survey_dir / "codebook-r1.toml")
+    for status, provisional in (("draft", False), ("review", True)):
+        if status != "draft":
+            set_round_status("2030", status, until="2030-12-31", show_provisional=provisional,
+                             db_path=fresh_bundled_db)
+        run = _publish(fresh_bundled_db, out, "--json")
+        assert run.returncode == 0, run.stderr
+        report = json.loads(run.stdout)
+        assert "2030" not in report["rounds"] and report["rounds_added"] == [], status
+        assert not report["added"] and report["version"].startswith("1.0."), status  # a patch at most
+        assert "2030" not in set(read_table(out, "survey-option-counts")["round"]), status
+    # (Loading the draft changes the order of the published rounds' options: the row-level matrix
+    # lines options up over every loaded round's codebook, drafts included.)
+    before = report["version"]
+    set_round_status("2030", "published", db_path=fresh_bundled_db)
     run = _publish(fresh_bundled_db, out, "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
-    con = open_snapshot(fresh_bundled_db)
-    try:
-        published = open_data.published_scope(cursor(con)).rounds
-    finally:
-        con.close()
-    if "2030" in published:  # a round loaded by a file is published at once (no review yet)
-        assert report["rounds_added"] == ["2030"] and report["version"] == "1.1.0"
-    else:  # the review keeps a new round out until it is published
-        assert report["rounds_added"] == [] and "2030" not in report["rounds"]
+    assert report["rounds"] == ["2025", "2026", "2030"] and report["rounds_added"] == ["2030"]
+    assert report["previous_version"] == before and report["version"] == "1.1.0"
+    rounds = read_table(out, "survey-rounds")
+    assert list(rounds["round"]) == ["2025", "2026", "2030"]
+    assert "- survey rounds added: 2030" in (out / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the command line

@@ -56,12 +56,14 @@ SESSION_KEY = "ipdx_language"
 
 #: Right-to-left for Arabic: static CSS (no data in it) on the app's containers. Plotly charts and
 #: data grids keep their own left-to-right drawing; `mirror_figure` mirrors the charts instead.
+#: Plotly measures its labels in a tester element it adds to the document's body: under
+#: `<html dir="rtl">` the measures come out wrong and the axes get no room for their labels.
 RTL_CSS = """<style>
 [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stMain"] { direction: rtl; }
 [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], [data-testid="stHeading"],
 [data-testid="stMetric"], [data-testid="stAlert"], [data-testid="stWidgetLabel"] { text-align: right; }
 [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stDataFrameResizable"],
-code, pre { direction: ltr; }
+#js-plotly-tester, code, pre { direction: ltr; }
 </style>"""
 
 

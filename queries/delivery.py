@@ -78,8 +78,8 @@ def data_as_of(con) -> dt.date:
     return rows[0][0] or _today()
 
 
-def _params(as_of, where: DeliveryFilter | None = None) -> dict:
-    """Query parameters of _outcomes_sql: the reference date (default today) and the filter's."""
+def outcome_params(as_of, where: DeliveryFilter | None = None) -> dict:
+    """Query parameters of outcomes_sql: the reference date (default today) and the filter's."""
     return {"as_of": as_date(as_of) or _today(), **(where or EVERYTHING).params()}
 
 
@@ -96,9 +96,9 @@ SELECT * FROM {OCCURRENCES_TABLE} s
 WHERE s.scheduled_date <= {upper} AND {where_sql("s")}"""
 
 
-def _outcomes_sql(con, params: dict) -> str:
+def outcomes_sql(con, params: dict) -> str:
     """Every scheduled occurrence up to as_of with its outcome; the base of all reliability
-    metrics. Parameters (`_params`): $as_of, $since, $until (the period filter on
+    metrics. Parameters (`outcome_params`): $as_of, $since, $until (the period filter on
     scheduled_date, inclusive; NULL = open) and the filters."""
     return f"""
 SELECT x.*,
@@ -146,19 +146,19 @@ LEFT JOIN LATERAL (
 def announced_outcomes_sql(con, params: dict) -> str:
     """SQL of the outcomes of `delivery_outcomes` with the announcement columns of
     `_with_announcement` (`announced` per occurrence), for the metrics that count announced
-    occurrences (queries.incidents). Parameters: `_params`."""
-    return _with_announcement(_outcomes_sql(con, params))
+    occurrences (queries.incidents). Parameters: `outcome_params`."""
+    return _with_announcement(outcomes_sql(con, params))
 
 
 def delivery_outcomes(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Every scheduled occurrence (up to as_of, within the period) with its outcome:
     on_time, late, missed or pending, as defined in this module's docstring."""
-    params = _params(as_of, where)
-    return con.execute(_outcomes_sql(con, params) + " ORDER BY provider, recipient, dataset, scheduled_date",
+    params = outcome_params(as_of, where)
+    return con.execute(outcomes_sql(con, params) + " ORDER BY provider, recipient, dataset, scheduled_date",
                        params).df()
 
 
-#: Outcome counts of a group of occurrences (an aggregate over _outcomes_sql rows).
+#: Outcome counts of a group of occurrences (an aggregate over outcomes_sql rows).
 _OUTCOME_COUNTS = """
                count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')) AS scheduled,
                count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
@@ -173,14 +173,14 @@ def delivery_reliability_by_schedule(con, as_of=None, where: DeliveryFilter | No
     """Per schedule (provider, recipient, dataset): scheduled (due: on time + late + missed),
     on time, late, missed, pending, on-time rate, its on_time_target and SLA met = on-time
     rate >= target over the period (true when nothing was due)."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(_by_schedule_sql(con, params) + " ORDER BY provider, recipient, dataset", params).df()
 
 
 def _by_schedule_sql(con, params: dict) -> str:
     """SQL of `delivery_reliability_by_schedule`'s rows (no ORDER BY)."""
     return f"""
-        WITH o AS ({_outcomes_sql(con, params)}),
+        WITH o AS ({outcomes_sql(con, params)}),
         per_schedule AS (
             SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
                    any_value(on_time_target) AS on_time_target, {_OUTCOME_COUNTS}
@@ -194,7 +194,7 @@ def delivery_reliability_by_pair(con, as_of=None, where: DeliveryFilter | None =
     pair's datasets are scheduled), scheduled (due, summed over them), on_time, on_time_rate =
     on time / due (empty when nothing was due) and below_sla = some schedule of the pair missed
     its own on_time_target (`delivery_reliability_by_schedule`'s sla_met) over the period."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
         SELECT provider, recipient, count(*) AS schedules, sum(scheduled) AS scheduled, sum(on_time) AS on_time,
                sum(on_time) / nullif(sum(scheduled), 0) AS on_time_rate, bool_or(NOT sla_met) AS below_sla
@@ -206,9 +206,9 @@ def delivery_reliability_by_office(con, as_of=None, where: DeliveryFilter | None
     """Per provider office: scheduled occurrences (due: on time + late + missed), on time,
     late, missed, pending, on-time rate = on_time / (on_time + late + missed), and SLA met
     when every one of its schedules reaches its own on_time_target (over the period)."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)}),
+        WITH o AS ({outcomes_sql(con, params)}),
         per_schedule AS (
             SELECT provider, recipient, dataset, any_value(on_time_target) AS target,
                    count(*) FILTER (WHERE outcome = 'on_time') AS on_time,
@@ -223,9 +223,9 @@ def delivery_reliability_by_office(con, as_of=None, where: DeliveryFilter | None
 
 def overall_on_time_rate(con, as_of=None, where: DeliveryFilter | None = None) -> dict:
     """All providers together: on time / (on time + late + missed), with the counts."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     rows = con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)})
+        WITH o AS ({outcomes_sql(con, params)})
         SELECT count(*) FILTER (WHERE outcome = 'on_time'),
                count(*) FILTER (WHERE outcome IN ('on_time', 'late', 'missed')),
                count(DISTINCT provider) FILTER (WHERE outcome IN ('on_time', 'late')),
@@ -242,9 +242,9 @@ def unscheduled_deliveries(con, as_of=None, where: DeliveryFilter | None = None)
     They are listed, never dropped, and never counted in reliability. The period and the
     filters apply to the row's own scheduled_date, provider, recipient and dataset."""
     where = where or EVERYTHING
-    params = _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
+    params = outcome_params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)})
+        WITH o AS ({outcomes_sql(con, params)})
         SELECT d.* EXCLUDE (load_seq),
                CASE WHEN s.provider IS NULL THEN 'no schedule for this provider, recipient and dataset'
                     ELSE 'date not on the schedule''s calendar' END AS reason
@@ -261,9 +261,9 @@ def unscheduled_deliveries(con, as_of=None, where: DeliveryFilter | None = None)
 def delivery_delay_by_office(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per provider office with at least one late delivery in the period: late deliveries,
     the median and the 90th percentile (linear interpolation) of days late, and the longest."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)})
+        WITH o AS ({outcomes_sql(con, params)})
         SELECT provider, count(*) AS late,
                median(days_late) AS delay_median_days,
                quantile_cont(days_late, 0.9) AS delay_p90_days,
@@ -290,7 +290,7 @@ def interruption_params(as_of=None, where: DeliveryFilter | None = None) -> dict
     """Parameters of `interruption_runs_sql`: the outcomes' over the whole calendar, and the
     period as $period_since/$period_until (the runs kept are those that overlap it)."""
     where = where or EVERYTHING
-    return _params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
+    return outcome_params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
 
 
 def interruption_runs_sql(con, params: dict) -> str:
@@ -299,7 +299,7 @@ def interruption_runs_sql(con, params: dict) -> str:
     earliest_notice_id / earliest_notice_at; no ORDER BY), for a metric that builds on the runs
     (queries.incidents)."""
     return f"""
-        WITH o AS ({_outcomes_sql(con, params)}),
+        WITH o AS ({outcomes_sql(con, params)}),
         numbered AS (
             SELECT *, row_number() OVER (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date) AS i,
                    max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
@@ -331,9 +331,9 @@ def delivery_irregularity(con, as_of=None, where: DeliveryFilter | None = None) 
     """Per schedule: delivered occurrences in the period, intervals between consecutive ones,
     their mean actual and mean scheduled interval (days), and irregularity = sample standard
     deviation of (actual - scheduled interval) / mean scheduled interval (empty below 2 intervals)."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)}),
+        WITH o AS ({outcomes_sql(con, params)}),
         delivered AS (
             SELECT provider, recipient, dataset, frequency, scheduled_date,
                    CAST(delivered_at AS DATE) AS delivered_on
@@ -363,7 +363,7 @@ def delivery_freshness(con, as_of=None, where: DeliveryFilter | None = None) -> 
     and dataset up to as_of), days since it, the period (PERIOD_DAYS), grace days, whether the
     schedule has ended, and stale = not ended and days since the last delivery (or since
     `starts` when none) > period + grace_days."""
-    params = _params(as_of, (where or EVERYTHING).without_period())
+    params = outcome_params(as_of, (where or EVERYTHING).without_period())
     del params["since"], params["until"]
     periods = " ".join(f"WHEN '{f}' THEN {d}" for f, d in PERIOD_DAYS.items())
     return con.execute(f"""
@@ -387,9 +387,9 @@ def monthly_on_time_trend(con, as_of=None, where: DeliveryFilter | None = None) 
     """Per calendar month of scheduled_date: scheduled (due), on time, late, missed, pending,
     on-time rate, and incomplete = the month has not ended by as_of or still has pending
     occurrences (such a month's rate is provisional and must not be compared with finished months)."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)})
+        WITH o AS ({outcomes_sql(con, params)})
         SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS},
                last_day(min(scheduled_date)) > $as_of OR count(*) FILTER (WHERE outcome = 'pending') > 0
                  AS incomplete
@@ -404,8 +404,8 @@ TIMELINE_MAX_MARKS = 5000
 
 def scheduled_occurrence_count(con, as_of=None, where: DeliveryFilter | None = None) -> int:
     """Number of scheduled occurrences (any outcome, pending included) in the period and filters."""
-    params = _params(as_of, where)
-    return con.execute(f"WITH o AS ({_outcomes_sql(con, params)}) SELECT count(*) FROM o",
+    params = outcome_params(as_of, where)
+    return con.execute(f"WITH o AS ({outcomes_sql(con, params)}) SELECT count(*) FROM o",
                        params).fetchall()[0][0]
 
 
@@ -413,9 +413,9 @@ def outcomes_by_provider_month(con, as_of=None, where: DeliveryFilter | None = N
     """The outcome calendar in aggregate: per provider office and calendar month of
     scheduled_date, the counts of scheduled (due), on time, late, missed and pending
     occurrences and the on-time rate (on time / due), as in delivery_reliability_by_office."""
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)})
+        WITH o AS ({outcomes_sql(con, params)})
         SELECT provider, CAST(date_trunc('month', scheduled_date) AS DATE) AS month, {_OUTCOME_COUNTS}
         FROM o GROUP BY ALL ORDER BY provider, month""",
                        params).df()
@@ -427,7 +427,7 @@ def upcoming_deliveries(con, as_of=None, days_ahead=28, where: DeliveryFilter | 
     by as_of that are not delivered and whose deadline has not passed (status 'pending').
     With each its deadline (scheduled_date + grace_days, in the schedule's grace_unit: days or
     business_days) and the provider's and recipient's names."""
-    params = _params(as_of, (where or EVERYTHING).without_period())
+    params = outcome_params(as_of, (where or EVERYTHING).without_period())
     params["horizon"] = params["as_of"] + dt.timedelta(days=int(days_ahead))
     return con.execute(f"""
         SELECT s.provider, po.name AS provider_name, s.recipient, ro.name AS recipient_name, s.dataset,
@@ -445,9 +445,9 @@ def upcoming_deliveries(con, as_of=None, days_ahead=28, where: DeliveryFilter | 
 def overdue_deliveries(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Deliveries outstanding now: missed occurrences later than the schedule's last delivered
     occurrence, with days overdue = as_of - deadline."""
-    params = _params(as_of, (where or EVERYTHING).without_period())
+    params = outcome_params(as_of, (where or EVERYTHING).without_period())
     return con.execute(f"""
-        WITH o AS ({_outcomes_sql(con, params)}),
+        WITH o AS ({outcomes_sql(con, params)}),
         flagged AS (
             SELECT *, max(scheduled_date) FILTER (WHERE outcome IN ('on_time', 'late'))
                         OVER (PARTITION BY provider, recipient, dataset) AS last_delivered_occurrence

@@ -37,11 +37,11 @@ import pandas as pd
 
 from .delivery import (
     NOTICES_SQL,
-    _outcomes_sql,
-    _params,
     announced_outcomes_sql,
     interruption_params,
     interruption_runs_sql,
+    outcome_params,
+    outcomes_sql,
 )
 from .filters import EVERYTHING, DeliveryFilter
 
@@ -50,7 +50,7 @@ NOTICE_KINDS = ("planned_interruption", "unplanned_interruption", "delay", "form
 ROLLING_DAYS = (30, 90, 365)
 
 def _rolling_sql() -> str:
-    """Aggregates over _outcomes_sql rows: on_time_rate_<N>d = on time / due among the
+    """Aggregates over outcomes_sql rows: on_time_rate_<N>d = on time / due among the
     occurrences scheduled in the N days up to $as_of (as_of - N < scheduled_date <= as_of)."""
     return ",\n".join(
         f"""count(*) FILTER (WHERE outcome = 'on_time' AND scheduled_date > $as_of - INTERVAL {n} DAY)
@@ -62,7 +62,7 @@ def _rolling_sql() -> str:
 def _incidents_sql(con, params: dict) -> str:
     return f"""
 WITH runs AS ({interruption_runs_sql(con, params)}),
-o AS ({_outcomes_sql(con, params)}),
+o AS ({outcomes_sql(con, params)}),
 recovery AS (
     SELECT r.provider, r.recipient, r.dataset, r.first_missed,
            min(CAST(o.delivered_at AS DATE)) FILTER (
@@ -110,7 +110,7 @@ def schedule_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
     30 / 90 / 365 days up to as_of, the period aside; empty when none was due)."""
     where = where or EVERYTHING
     key = ["provider", "recipient", "dataset"]
-    params = _params(as_of, where)
+    params = outcome_params(as_of, where)
     counts = con.execute(f"""
         WITH a AS ({announced_outcomes_sql(con, params)}),
         c AS (
@@ -130,8 +130,8 @@ def schedule_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
         SELECT provider, recipient, dataset, count(*) AS incidents,
                count(recovered_at) AS recovered_incidents, avg(days_to_recover) AS mttr_days
         FROM ({_incidents_sql(con, incident_params)}) GROUP BY ALL""", incident_params).df()
-    rolling_params = _params(as_of, where.without_period())
-    rates = con.execute(f"SELECT provider, recipient, dataset, {_rolling_sql()} FROM ({_outcomes_sql(con, rolling_params)}) "
+    rolling_params = outcome_params(as_of, where.without_period())
+    rates = con.execute(f"SELECT provider, recipient, dataset, {_rolling_sql()} FROM ({outcomes_sql(con, rolling_params)}) "
                         "GROUP BY ALL", rolling_params).df()
     table = counts.merge(recovery, on=key, how="left").merge(rates, on=key, how="left")
     table[["incidents", "recovered_incidents"]] = table[["incidents", "recovered_incidents"]].fillna(0).astype(int)
@@ -149,8 +149,8 @@ def provider_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
     on_time_rate_30d / _90d / _365d (on time / due over all its schedules' occurrences scheduled
     in the last 30 / 90 / 365 days up to as_of, the period aside)."""
     where = where or EVERYTHING
-    params = _params(as_of, where)
-    providers = con.execute(f"SELECT DISTINCT provider FROM ({_outcomes_sql(con, params)}) ORDER BY provider",
+    params = outcome_params(as_of, where)
+    providers = con.execute(f"SELECT DISTINCT provider FROM ({outcomes_sql(con, params)}) ORDER BY provider",
                             params).df()
     incident_params = interruption_params(as_of, where)
     summary = con.execute(f"""
@@ -158,8 +158,8 @@ def provider_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
                count(*) FILTER (WHERE announced) / count(*) AS share_announced,
                median(notice_lead_days) AS median_notice_lead_days, avg(days_to_recover) AS mttr_days
         FROM ({_incidents_sql(con, incident_params)}) GROUP BY provider""", incident_params).df()
-    rolling_params = _params(as_of, where.without_period())
-    rates = con.execute(f"SELECT provider, {_rolling_sql()} FROM ({_outcomes_sql(con, rolling_params)}) "
+    rolling_params = outcome_params(as_of, where.without_period())
+    rates = con.execute(f"SELECT provider, {_rolling_sql()} FROM ({outcomes_sql(con, rolling_params)}) "
                         "GROUP BY provider", rolling_params).df()
     table = providers.merge(summary, on="provider", how="left").merge(rates, on="provider", how="left")
     table[["incidents", "announced_incidents"]] = table[["incidents", "announced_incidents"]].fillna(0).astype(int)

@@ -131,10 +131,10 @@ def provider_completeness(con, as_of=None) -> pd.DataFrame:
 def recipient_on_time_rate(con, as_of=None) -> pd.DataFrame:
     """Per recipient office with deliveries due to it by `as_of`: the on-time rate of what it
     receives, on time / (on time + late + missed) over every schedule whose recipient it is
-    (outcomes as in `queries.delivery._outcomes_sql`)."""
-    params = delivery._params(as_of)
+    (outcomes as in `queries.delivery.outcomes_sql`)."""
+    params = delivery.outcome_params(as_of)
     return _frame(con, f"""
-        WITH o AS ({delivery._outcomes_sql(con, params)}),
+        WITH o AS ({delivery.outcomes_sql(con, params)}),
         per_recipient AS (SELECT recipient AS office, {delivery._OUTCOME_COUNTS} FROM o GROUP BY recipient)
         SELECT office, on_time_rate AS value FROM per_recipient WHERE scheduled > 0 ORDER BY office""",
         params)

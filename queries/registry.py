@@ -423,6 +423,7 @@ NOT_METRICS = {
     "feed.write_feeds": "writes the feed files of feed_atom (python -m loaders feed)",
     "delivery.interruption_runs_sql": "the SQL of delivery_interruptions' runs, which queries.incidents builds on",
     "delivery.announced_outcomes_sql": "the SQL of the outcomes with their announcement, which queries.incidents counts",
+    "delivery.outcomes_sql": "the SQL of every occurrence with its outcome, the base of the delivery metrics",
     "consistency.rule_facts": "the facts each consistency rule reads, used by queries.release",
     "release.round_release": "the suppression decided for one round, used by the public_ functions",
     "open_data.published_scope": "which survey rounds and delivery periods are public (the open data release's scope)",

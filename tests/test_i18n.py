@@ -232,13 +232,13 @@ def test_outcomes_never_rest_on_colour_alone():
 def test_codebook_labels_show_in_the_language_else_english_and_say_so(app, empty_db, tmp_path):
     """`label_fr = "..."` on a codebook option is shown on French pages; options without it stay
     English and the page says how many; the database stores only the English label."""
-    from conftest import load, rows
+    from conftest import load_published, rows
     fixture = ROOT / "tests" / "data" / "survey"
     codebook = tmp_path / "codebook-fr.toml"
     codebook.write_text((fixture / "codebook-r1.toml").read_text(encoding="utf-8").replace(
         'label = "non-standard data formats"',
         'label = "non-standard data formats"\nlabel_fr = "formats de données non normalisés"'), encoding="utf-8")
-    load(empty_db, "survey", fixture / "survey-r1.csv", "2030", codebook)
+    load_published(empty_db, "survey", fixture / "survey-r1.csv", "2030", codebook)
     assert rows(empty_db, "SELECT label FROM survey_options WHERE option_code = 'non_standard_formats'") == [
         ("non-standard data formats",)]
     at = app(empty_db, "pages/4_Challenges.py", {"lang": "fr", "round": "2030"})

@@ -83,7 +83,7 @@ def test_disclosure_rules_and_contest_process_are_shown(methodology_page):
     assert "Complementary suppression" in registry.disclosure_rules()
     for paragraph in CONTEST_PARAGRAPHS:
         assert paragraph in shown
-    assert any("confirms each entry, or contests it with a comment and evidence" in p for p in CONTEST_PARAGRAPHS)
+    assert any("confirms them, or contests an entry with a comment" in p for p in CONTEST_PARAGRAPHS)
 
 
 def test_questionnaire_changes_between_the_bundled_rounds(methodology_page):

@@ -50,11 +50,10 @@ CHANGE_SENTENCES = {
 #: The paragraphs of "How to contest an entry" (one msgid each).
 CONTEST_PARAGRAPHS = (
     N_("Offices check their entries before they are published. The secretariat sets the status of each survey "
-       "round and each month of delivery figures: draft (seen by the secretariat only), review (each office sees "
-       "its own entries) and published (public)."),
-    N_("During a round's review, an office user signs in and opens its office's entries: its survey answers, and "
-       "its delivery figures as provider. It confirms each entry, or contests it with a comment and evidence "
-       "(a link or a file, archived like any upload)."),
+       "round: draft (seen only by the secretariat), review (each office sees its own entries) and published "
+       "(public)."),
+    N_("During a round's review, an office user signs in and opens its office's entries: its survey answers. It "
+       "confirms them, or contests an entry with a comment and, optionally, a link to evidence."),
     N_("The secretariat answers every contest. Accepted: the data is corrected by a new load, which the answer "
        "links to. Rejected: the answer gives the reason. The office sees the answer."),
     N_("Every contest, answer and status change is kept as a record of who did what and when; nothing is edited "

@@ -17,13 +17,13 @@ page.page_header(_("Methodology"), ":material/menu_book:",
 st.header(_("Definitions"), anchor="definitions")
 st.markdown(_("Every figure comes from one function of the metric layer, one SQL query each. Its description "
               "below says exactly what it counts, with its arguments and the columns it returns."))
-methodology.definitions_view()
+methodology.show_definitions()
 
 st.header(_("Disclosure rules"), anchor="disclosure")
-methodology.disclosure_view()
+methodology.show_disclosure_rules()
 
 st.header(_("How to contest an entry"), anchor="contest")
-methodology.contest_view()
+methodology.show_contest_process()
 
 st.header(_("What changed between rounds' questionnaires"), anchor="questionnaires")
-methodology.questionnaire_changes_view()
+methodology.show_questionnaire_changes()

@@ -73,7 +73,7 @@ def english_note() -> None:
                  "computes each figure, word for word, so that they cannot drift from what is computed."))
 
 
-def definitions_view() -> None:
+def show_definitions() -> None:
     """Every section of the metric registry: its definitions and each metric, one expander per section."""
     english_note()
     for section in registry.sections():
@@ -88,7 +88,7 @@ def definitions_view() -> None:
                 st.markdown(docstring_markdown(metric.doc))
 
 
-def disclosure_view() -> None:
+def show_disclosure_rules() -> None:
     """Who sees what, in the page's language, then the rules as their docstrings state them."""
     st.markdown(_("An office's individual survey answers are shown only with its consent. The public sees no "
                   "office that did not consent; an office user also sees its own office; the secretariat sees "
@@ -100,7 +100,7 @@ def disclosure_view() -> None:
         st.markdown(docstring_markdown(registry.disclosure_rules()))
 
 
-def contest_view() -> None:
+def show_contest_process() -> None:
     for paragraph in CONTEST_PARAGRAPHS:
         st.markdown(_(paragraph))
 
@@ -114,7 +114,7 @@ def change_table(changes: pd.DataFrame) -> pd.DataFrame:
         "before": changes["before"].fillna(""), "after": changes["after"].fillna("")})
 
 
-def questionnaire_changes_view() -> None:
+def show_questionnaire_changes() -> None:
     """Per pair of consecutive rounds: what changed in the questionnaire (codebook)."""
     changes = data.query(questionnaire.codebook_changes)
     rounds = data.provenance()["rounds"]

@@ -3,27 +3,17 @@ public viewer: every row is read off the public office x standard matrix, which 
 attack (tests/test_disclosure_attack.py) already proves determines no hidden answer. So the
 twins add nothing a viewer could not see there: no hidden office appears as an office or a twin,
 and no suppressed cell is read."""
+# ruff: noqa: F811 (the fixtures con and withheld come from test_disclosure_attack)
 from __future__ import annotations
 
 import pytest
+from test_disclosure_attack import ROUNDS, con, withheld  # noqa: F401 (con, withheld: fixtures)
 
-from loaders import cursor, open_snapshot
 from queries import release
-from queries.disclosure import consent_by_office
-
-ROUNDS = ("2025", "2026")
-
-
-@pytest.fixture(scope="module")
-def con(bundled_db):
-    connection = open_snapshot(bundled_db)
-    yield cursor(connection)
-    connection.close()
 
 
 @pytest.mark.parametrize("round_", ROUNDS)
-def test_public_twins_are_read_off_the_public_matrix(con, round_):
-    withheld = release.withheld_keys(consent_by_office(con))
+def test_public_twins_are_read_off_the_public_matrix(con, withheld, round_):
     hidden = release.hidden_by_round(withheld).get(round_, frozenset())
     assert hidden, "the bundled data has offices without consent in every round"
     twins = release.public_standard_twins(con, round_, withheld=withheld)

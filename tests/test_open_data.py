@@ -3,6 +3,7 @@ Data Package that the `frictionless` library validates, whose figures are the pu
 figures, in which no office that did not consent can be found (by code, name or by
 subtraction: the attack of tests/test_disclosure_attack.py runs on its tables), versioned with a
 changelog; and the home page's zip of it."""
+# ruff: noqa: F811 (the fixtures con and withheld come from test_disclosure_attack)
 from __future__ import annotations
 
 import io
@@ -19,12 +20,10 @@ import pandas as pd
 import pytest
 from conftest import BUNDLED_AS_OF, FIXTURES, ROOT, load
 from signin import MediaRecorder, open_page
-from test_disclosure_attack import ROUNDS, SECTIONS, Attack
+from test_disclosure_attack import ROUNDS, SECTIONS, Attack, con, withheld  # noqa: F401 (con, withheld: fixtures)
 
-from loaders import cursor, open_snapshot
 from loaders.review import set_round_status
 from queries import delivery, open_data, release, survey
-from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
 from ui import exports
 
@@ -33,18 +32,6 @@ JSON_KEYS = {"outdir", "version", "previous_version", "changed", "first_release"
              "added", "removed", "changed_tables", "rounds_added", "periods_added"}
 DUCK_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
               "datetime": "TIMESTAMP"}
-
-
-@pytest.fixture(scope="module")
-def con(bundled_db):
-    connection = open_snapshot(bundled_db)
-    yield cursor(connection)
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def withheld(con):
-    return release.withheld_keys(consent_by_office(con))
 
 
 @pytest.fixture(scope="module")

@@ -241,8 +241,7 @@ def unscheduled_deliveries(con, as_of=None, where: DeliveryFilter | None = None)
     provider/recipient/dataset, or a scheduled_date that is not on that schedule's calendar.
     They are listed, never dropped, and never counted in reliability. The period and the
     filters apply to the row's own scheduled_date, provider, recipient and dataset."""
-    where = where or EVERYTHING
-    params = outcome_params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
+    params = whole_calendar_params(as_of, where)
     return con.execute(f"""
         WITH o AS ({outcomes_sql(con, params)})
         SELECT d.* EXCLUDE (load_seq),
@@ -278,7 +277,7 @@ def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None)
     occurrence was: module docstring) or not (unannounced), and
     whether it is still going on at as_of (no delivered occurrence after it). Runs are found
     over the whole calendar and kept when they overlap the period."""
-    params = interruption_params(as_of, where)
+    params = whole_calendar_params(as_of, where)
     return con.execute(f"""
         SELECT provider, recipient, dataset, frequency, first_missed, last_missed, missed, announced, unannounced,
                ongoing, notes
@@ -286,9 +285,10 @@ def delivery_interruptions(con, as_of=None, where: DeliveryFilter | None = None)
                        params).df()
 
 
-def interruption_params(as_of=None, where: DeliveryFilter | None = None) -> dict:
-    """Parameters of `interruption_runs_sql`: the outcomes' over the whole calendar, and the
-    period as $period_since/$period_until (the runs kept are those that overlap it)."""
+def whole_calendar_params(as_of=None, where: DeliveryFilter | None = None) -> dict:
+    """Parameters of a metric that reads the outcomes over the whole calendar and applies the
+    period itself, as $period_since/$period_until (`interruption_runs_sql` keeps the runs that
+    overlap it; `unscheduled_deliveries` filters the rows' own dates)."""
     where = where or EVERYTHING
     return outcome_params(as_of, where.without_period()) | {"period_since": where.since, "period_until": where.until}
 

@@ -38,10 +38,10 @@ import pandas as pd
 from .delivery import (
     NOTICES_SQL,
     announced_outcomes_sql,
-    interruption_params,
     interruption_runs_sql,
     outcome_params,
     outcomes_sql,
+    whole_calendar_params,
 )
 from .filters import EVERYTHING, DeliveryFilter
 
@@ -94,7 +94,7 @@ def incidents(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFr
     for the first missed occurrence), notice_id / notice_announced_at / notice_kind / notice_text
     of the earliest notice covering first_missed, notice_lead_days (first_missed - that notice's
     date; negative when it came after; empty with no notice) and the log's notes."""
-    params = interruption_params(as_of, where)
+    params = whole_calendar_params(as_of, where)
     return con.execute(_incidents_sql(con, params) + " ORDER BY r.provider, r.recipient, r.dataset, r.first_missed",
                        params).df()
 
@@ -125,7 +125,7 @@ def schedule_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
                on_time / nullif(scheduled, 0) AS on_time_rate, announced_missed,
                on_time / nullif(scheduled - announced_missed, 0) AS on_time_rate_excluding_announced
         FROM c ORDER BY provider, recipient, dataset""", params).df()
-    incident_params = interruption_params(as_of, where)
+    incident_params = whole_calendar_params(as_of, where)
     recovery = con.execute(f"""
         SELECT provider, recipient, dataset, count(*) AS incidents,
                count(recovered_at) AS recovered_incidents, avg(days_to_recover) AS mttr_days
@@ -152,7 +152,7 @@ def provider_incident_metrics(con, as_of=None, where: DeliveryFilter | None = No
     params = outcome_params(as_of, where)
     providers = con.execute(f"SELECT DISTINCT provider FROM ({outcomes_sql(con, params)}) ORDER BY provider",
                             params).df()
-    incident_params = interruption_params(as_of, where)
+    incident_params = whole_calendar_params(as_of, where)
     summary = con.execute(f"""
         SELECT provider, count(*) AS incidents, count(*) FILTER (WHERE announced) AS announced_incidents,
                count(*) FILTER (WHERE announced) / count(*) AS share_announced,

@@ -23,10 +23,14 @@ def test_incidents_page_renders_with_its_timeline(server, page, lang):
                                " === 'rtl'", timeout=15_000)
     else:
         assert page.locator("h1", has_text="Incidents").first.is_visible()
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    # The first chart is the timeline: bars of both kinds, told apart by their pattern too.
-    patterns = page.evaluate("document.querySelector('.js-plotly-plot').data"
-                             ".filter(t => t.type === 'bar').map(t => t.marker.pattern.shape)")
+    # The timeline is the first chart with bars: wait until Plotly has drawn it (a chart's element
+    # exists a moment before its data is attached, and right-to-left pages re-render once more).
+    timeline = ("[...document.querySelectorAll('.js-plotly-plot')]"
+                ".find(p => (p.data || []).some(t => t.type === 'bar'))")
+    page.wait_for_function(f"{timeline} !== undefined", timeout=60_000)
+    # Bars of both kinds, told apart by their pattern too.
+    patterns = page.evaluate(f"{timeline}.data.filter(t => t.type === 'bar')"
+                             ".map(t => t.marker.pattern.shape)")
     assert sorted(patterns) == ["/", "x"], patterns
     # The sender x receiver matrix is drawn as well.
     assert page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"

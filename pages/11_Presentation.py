@@ -91,6 +91,8 @@ if not present:
     st.subheader(_("Key charts ({count}): preview").format(count=i18n.number(len(charts))))
 st.markdown(f"{'#' if present else '###'} {common.plain(chart.title)}")
 st.markdown(f"**{common.plain(chart.takeaway)}**")
+for notice in context.provisional_notices(chart.rounds, common.plain):
+    st.warning(notice, icon=":material/pending:")
 figure = chart.figure
 if present:
     figure = go.Figure(figure).update_layout(font=dict(size=20), height=640, title_font_size=24,

@@ -380,8 +380,9 @@ METRICS: tuple[Metric, ...] = (
               "whether public views show it."),
     M(review.public_rounds, "review", "", "survey release page", TIMED,
       "The rounds a public view may show: published, or in review and shown provisionally."),
-    M(review.provisional_rounds, "review", "round until", "page",
-      meaning="The public rounds still in review, with the end of their review (the provisional banner)."),
+    M(review.provisional_rounds, "review", "round until", "page key_charts",
+      meaning="The public rounds still in review, with the end of their review (the provisional banner, "
+              "also on the presentation's slides and in the meeting pack)."),
     M(review.office_entries, "review", "office question_id text type answer status", "14_Review ui.review",
       meaning="Per respondent and question of a round: the answer as loaded, for the office's review."),
     M(review.contests, "review",

@@ -41,6 +41,14 @@ ILLUSTRATIVE_TEXT = N_(
 )
 
 
+def provisional_text(round, until, escape=str) -> str:
+    """The notice of a public round still in review (`queries.review.provisional_rounds`): the one
+    text of the pages' banner, the presentation's slides and the meeting pack. `escape` makes the
+    round's name inert for where it is shown (`plain` for Markdown, `html.escape` for HTML)."""
+    return _("Provisional: under review by the offices until {date} (survey round {round}).").format(
+        date=i18n.date(until), round=escape(round))
+
+
 def plain(text) -> str:
     """Untrusted text made inert for Markdown rendering (office names, free text, file names)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", str(text))

@@ -183,8 +183,10 @@ def _plotly_js() -> str:
 
 
 def meeting_pack_html(charts: Sequence, reconciliation: pd.DataFrame, provenance: Sequence[tuple[str, str]],
-                      filters: Sequence[tuple[str, str]], notice: str | None, generated: str) -> bytes:
-    """The meeting pack: a title, the illustrative-data notice (if any), the filters in force and
+                      filters: Sequence[tuple[str, str]], notice: str | None, generated: str,
+                      provisional: Sequence[str] = ()) -> bytes:
+    """The meeting pack: a title, the illustrative-data notice (if any), the provisional notice of
+    each round it shows that is still in review (`provisional`), the filters in force and
     the provenance, then every key chart (interactive, with its takeaway and provenance footer),
     then the reconciliation table. Plotly JS is inlined once in the head; no external file, font
     or link, so it opens offline. `charts` are `ui.key_charts.KeyChart`s."""
@@ -193,6 +195,7 @@ def meeting_pack_html(charts: Sequence, reconciliation: pd.DataFrame, provenance
     parts = [heading(1, _("IP Data Exchange: meeting pack")), f"<p class=\"meta\">{esc(meta)}</p>"]
     if notice:
         parts.append(f"<p class=\"notice\">{esc(notice)}</p>")
+    parts += [f"<p class=\"notice provisional\">{esc(text)}</p>" for text in provisional]
     parts += [heading(2, _("Filters in force")), key_value_html(filters),
               heading(2, _("Provenance")), key_value_html(provenance)]
     for i, chart in enumerate(charts, 1):
@@ -206,12 +209,14 @@ def meeting_pack_html(charts: Sequence, reconciliation: pd.DataFrame, provenance
 
 
 def meeting_pack_xlsx(charts: Sequence, reconciliation: pd.DataFrame, provenance: Sequence[tuple[str, str]],
-                      filters: Sequence[tuple[str, str]]) -> bytes:
-    """The meeting pack's tables as a workbook: filters in force, provenance (with each chart's
-    takeaway), one sheet per key chart with exactly its data, and the reconciliation."""
+                      filters: Sequence[tuple[str, str]], provisional: Sequence[str] = ()) -> bytes:
+    """The meeting pack's tables as a workbook: filters in force, provenance (first the
+    provisional notice of each round in review it shows, then each chart's takeaway), one sheet
+    per key chart with exactly its data, and the reconciliation."""
     tables = {_("Filters"): pd.DataFrame(filters, columns=[_("filter"), _("value")]),
               _("Provenance"): pd.DataFrame(
-                  list(provenance) + [(_("{title}: takeaway").format(title=c.title), c.takeaway) for c in charts]
+                  [(_("Review status"), text) for text in provisional] + list(provenance)
+                  + [(_("{title}: takeaway").format(title=c.title), c.takeaway) for c in charts]
                   + [(_("{title}: provenance").format(title=c.title), c.provenance) for c in charts],
                   columns=[_("item"), _("value")])}
     for chart in charts:

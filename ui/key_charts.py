@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import queries
-from queries import completeness, delivery, reference, release
+from queries import completeness, delivery, reference, release, review
 from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
 
@@ -72,6 +72,24 @@ class Context:
                 else _("real delivery log"))
         return _("Deliveries as of {date} (UTC) · {kind}").format(date=i18n.date(self.as_of), kind=kind)
 
+    def provisional_rounds(self, rounds=None) -> pd.DataFrame:
+        """The public rounds still in review (round, until; `queries.review.provisional_rounds`)
+        among `rounds` (None: every one)."""
+        frame = self.run(review.provisional_rounds)
+        if rounds is not None:
+            frame = frame[frame["round"].astype(str).isin([str(r) for r in rounds])]
+        return frame.reset_index(drop=True)
+
+    def provisional_notices(self, rounds=None, escape=str) -> list[str]:
+        """The provisional notice of each of `rounds` still in review and shown to the public
+        (`common.provisional_text`, the pages' banner): a slide or pack showing it says so."""
+        return provisional_notices(self.provisional_rounds(rounds), escape)
+
+
+def provisional_notices(frame: pd.DataFrame, escape=str) -> list[str]:
+    """The notices of the provisional rounds of `frame` (round, until), in the page's language."""
+    return [common.provisional_text(r, u, escape) for r, u in zip(frame["round"], frame["until"])]
+
 
 def app_context(round: str | None = None, as_of=None) -> Context:
     """The context of a Streamlit page: metrics through `ui.data.query` (cached per snapshot)."""
@@ -94,6 +112,8 @@ class KeyChart:
     frame: pd.DataFrame
     takeaway: str
     provenance: str
+    #: The survey rounds the chart shows (none for delivery charts): a provisional one is noted.
+    rounds: tuple = ()
 
 
 # ------------------------------------------------------------------ figure builders shared with pages
@@ -192,7 +212,8 @@ def standards_by_round(ctx: Context) -> KeyChart:
             takeaway = _("{standard} is the most used standard in {round}, by {share} respondents.").format(
                 standard=top["code"], round=top["round"], share=share)
     return KeyChart("standards", _("Standards used, share of respondents by round"), standards_by_round_figure(frame),
-                    frame, takeaway, ctx.survey_provenance(sorted(frame["round"].unique()) or ctx.rounds))
+                    frame, takeaway, ctx.survey_provenance(sorted(frame["round"].unique()) or ctx.rounds),
+                    tuple(str(r) for r in frame["round"].unique()))
 
 
 def challenge_categories(ctx: Context) -> KeyChart:
@@ -213,7 +234,8 @@ def challenge_categories(ctx: Context) -> KeyChart:
                 if sentences else _("No challenge reported in {round}.").format(round=ctx.round))
     return KeyChart("challenges", _("Challenges per category, {round}").format(round=ctx.round),
                     challenge_categories_figure(frame, True),
-                    frame, takeaway, ctx.survey_provenance([ctx.round] if ctx.round else []))
+                    frame, takeaway, ctx.survey_provenance([ctx.round] if ctx.round else []),
+                    (ctx.round,) if ctx.round else ())
 
 
 def on_time_by_provider(ctx: Context) -> KeyChart:
@@ -319,16 +341,19 @@ def meeting_pack_makers(ctx: Context, charts: list[KeyChart] | None = None) -> d
     reconciliation = ctx.run(release.public_published_vs_computed, withheld=ctx.withheld)
     provenance, filters = provenance_rows(ctx), filters_in_force(ctx)
     illustrative = ctx.provenance["illustrative_survey"] or ctx.provenance["illustrative_deliveries"]
+    provisional = ctx.provisional_rounds({r for chart in charts for r in chart.rounds})
     lang = i18n.language()  # the files are made on click, after the run: in the page's language
 
     def make_html() -> bytes:
         generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
         with i18n.using(lang):
             return exports.meeting_pack_html(charts, reconciliation, provenance, filters,
-                                             _(common.ILLUSTRATIVE_TEXT) if illustrative else None, generated)
+                                             _(common.ILLUSTRATIVE_TEXT) if illustrative else None, generated,
+                                             provisional_notices(provisional))
 
     def make_xlsx() -> bytes:
         with i18n.using(lang):
-            return exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters)
+            return exports.meeting_pack_xlsx(charts, reconciliation, provenance, filters,
+                                             provisional_notices(provisional))
 
     return {"html": make_html, "xlsx": make_xlsx}

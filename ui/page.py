@@ -16,7 +16,7 @@ from queries import review
 
 from . import auth, data, i18n
 from .auth import Viewer
-from .common import illustrative_notice, plain, url_select
+from .common import illustrative_notice, plain, provisional_text, url_select
 from .i18n import N_, _
 
 #: The pages' names (msgids) by file name: the navigation and the home page's links say them in
@@ -208,5 +208,4 @@ def provisional_banner() -> None:
     """On every page that shows survey rounds: each public round still in review is provisional
     (`queries.review.provisional_rounds`), under review by the offices until its end date."""
     for row in data.query(review.provisional_rounds).itertuples():
-        st.warning(_("Provisional: under review by the offices until {date} (survey round {round}).").format(
-            date=i18n.date(row.until), round=plain(row.round)), icon=":material/pending:")
+        st.warning(provisional_text(row.round, row.until, plain), icon=":material/pending:")

@@ -321,7 +321,7 @@ def like_for_like_key_chart(ctx: key_charts.Context, section: str = "standards")
             changes="; ".join(methodology.change_sentences(changes, markdown=False)))
     style_figure(figure)
     return key_charts.KeyChart("like-for-like", title, figure, frame, takeaway,
-                               ctx.survey_provenance([from_round, to_round]))
+                               ctx.survey_provenance([from_round, to_round]), (from_round, to_round))
 
 
 def round_comparison(section: str, rounds: Sequence[str], selection: list[str] | None, key: str,

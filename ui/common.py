@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
 from functools import partial
 from typing import Iterable, Sequence
@@ -64,6 +65,76 @@ def office_label(code: str, names: dict[str, str] | None = None) -> str:
     names = names if names is not None else office_names()
     name = names.get(code)
     return f"{code} - {name}" if name else str(code)
+
+
+#: Characters of an office's name kept on a chart's axis, ellipsis included: the ST.3 code
+#: and a few words read at a glance and leave the plot most of the width; the full name is on hover.
+AXIS_NAME_CHARS = 16
+#: Characters that do not end a shortened name (a cut after them leaves a dangling separator).
+_DANGLING = " ·-–—,;:/(&"
+
+
+def short_name(name, max_chars: int = AXIS_NAME_CHARS) -> str:
+    """`name` within `max_chars` characters: whole, or cut at the last word boundary that fits
+    (a first word longer than that is cut inside it) and ended with an ellipsis."""
+    name = " ".join(str(name).split())
+    if len(name) <= max_chars:
+        return name
+    kept = name[:max_chars - 1]
+    if name[max_chars - 1] != " " and " " in kept:
+        kept = kept.rsplit(" ", 1)[0]
+    return kept.rstrip(_DANGLING) + "…"
+
+
+def office_axis_label(code: str, names: dict[str, str] | None = None, max_chars: int = AXIS_NAME_CHARS) -> str:
+    """'JP · Japan Patent…': the ST.3 code and the office's name shortened (`short_name`), made
+    inert for Plotly (`chart_text`). The code leads, so two offices whose names share a
+    beginning keep distinct labels. The full label, for hover, is `office_label`."""
+    names = names if names is not None else office_names()
+    name = names.get(code)
+    return chart_text(f"{code} · {short_name(name, max_chars)}" if name else code)
+
+
+def office_hover_label(code: str, names: dict[str, str] | None = None) -> str:
+    """`office_label` made inert for Plotly: the full name a chart shows on hover."""
+    return chart_text(office_label(code, names))
+
+
+#: A rate axis is zoomed to its data only when it would then start at this share or above
+#: (lower, zooming hides little and a bar's length from 0 reads better).
+RATE_ZOOM_FROM = 0.3
+#: Tick spacings of a rate axis, widest first: the widest that gives at least RATE_TICKS ticks.
+_RATE_DTICKS = (0.2, 0.1, 0.05, 0.02, 0.01)
+RATE_TICKS = 4
+
+
+def rate_axis(values, title: str, top: float = 1.0) -> dict:
+    """Settings of a rate axis (shares 0..1 shown as %) for `fig.update_xaxes` / `update_yaxes`:
+    from 0 to `top` (above 1 to leave room for markers' text); when every value sits high, zoomed
+    to start below the smallest by at least half a step (rounded down to 5 %, or 10 % below
+    50 %), so that no bar is hidden, and the title says where the axis starts. Ticks close
+    enough that at least RATE_TICKS show."""
+    rates = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").dropna()
+    start, top = 0.0, float(top)
+    if len(rates):
+        top = max(top, float(rates.max()))
+        low = float(rates.min())
+        step = 0.05 if low >= 0.5 else 0.1
+        start = round(math.floor(round((low - step / 2) / step, 9)) * step, 4)
+        if start < RATE_ZOOM_FROM:
+            start = 0.0
+    return dict(range=[start, top], tickmode="array", tickvals=_rate_ticks(start, min(top, 1.0)),
+                tickformat=".0%", title=dict(text=_("{title} (axis from {start})").format(
+                    title=title, start=i18n.percent(start, 0)) if start > 0 else title))
+
+
+def _rate_ticks(start: float, end: float) -> list[float]:
+    """Multiples of the widest spacing of _RATE_DTICKS with at least RATE_TICKS of them from
+    `start` to `end` (ticks stop at 100 %: room above it is for markers' text, not a rate)."""
+    for dtick in _RATE_DTICKS:
+        first, last = math.ceil(round(start / dtick, 9)), math.floor(round(end / dtick, 9))
+        if last - first + 1 >= RATE_TICKS or dtick == _RATE_DTICKS[-1]:
+            return [round(i * dtick, 4) for i in range(first, last + 1)]
 
 
 def office_names() -> dict[str, str]:

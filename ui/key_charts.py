@@ -25,7 +25,17 @@ from queries.disclosure import consent_by_office
 from queries.filters import DeliveryFilter
 
 from . import common, data, disclosure, exports, i18n
-from .common import OUTCOME_COLOURS, SERIES_COLOURS, chart_text, office_label, share_text, style_figure
+from .common import (
+    OUTCOME_COLOURS,
+    SERIES_COLOURS,
+    chart_text,
+    office_axis_label,
+    office_hover_label,
+    office_label,
+    rate_axis,
+    share_text,
+    style_figure,
+)
 from .i18n import N_, _
 
 #: Challenge categories and directions (msgids: shown through `_()`).
@@ -135,12 +145,15 @@ def standards_by_round_figure(standards: pd.DataFrame) -> go.Figure:
 def on_time_by_provider_figure(reliability: pd.DataFrame, names: dict) -> go.Figure:
     """Horizontal bars: on-time rate per provider office (sorted, lowest first)."""
     reliability = reliability.sort_values("on_time_rate")
-    labels = [chart_text(office_label(c, names)) for c in reliability["provider"]]
-    fig = go.Figure(go.Bar(x=reliability["on_time_rate"], y=labels, orientation="h",
+    fig = go.Figure(go.Bar(x=reliability["on_time_rate"],
+                           y=[office_axis_label(c, names) for c in reliability["provider"]], orientation="h",
                            marker_color=OUTCOME_COLOURS["on_time"],
+                           hovertext=[office_hover_label(c, names) for c in reliability["provider"]],
                            customdata=reliability[["on_time", "scheduled"]],
-                           hovertemplate=_("%{y}: %{customdata[0]} of %{customdata[1]} on time") + "<extra></extra>"))
-    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=420, xaxis_title=_("on-time rate"))
+                           hovertemplate=_("%{hovertext}: %{customdata[0]} of %{customdata[1]} on time")
+                           + "<extra></extra>"))
+    fig.update_layout(height=420, yaxis_automargin=True)
+    fig.update_xaxes(**rate_axis(reliability["on_time_rate"], _("on-time rate")))
     return fig
 
 
@@ -183,9 +196,8 @@ def monthly_trend_figure(trend: pd.DataFrame, as_of) -> go.Figure:
                         customdata=unfinished[["on_time", "scheduled", "pending"]],
                         hovertemplate=_("%{x|%Y-%m} (incomplete): %{customdata[0]} of %{customdata[1]} on time, "
                                         "%{customdata[2]} pending") + "<extra></extra>")
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1.05], xaxis_title=_("month of scheduled date"),
-                      xaxis_tickformat="%Y-%m",
-                      yaxis_title=_("on-time rate"))
+    fig.update_layout(xaxis_title=_("month of scheduled date"), xaxis_tickformat="%Y-%m")
+    fig.update_yaxes(**rate_axis(trend["on_time_rate"], _("on-time rate"), top=1.05))
     return fig
 
 
@@ -281,16 +293,19 @@ def weakest_fields(ctx: Context, count: int = 10) -> KeyChart:
     fields = ctx.run(completeness.field_completeness, where=DeliveryFilter(until=ctx.as_of))
     frame = fields.sort_values(["completeness", "provider", "dataset", "field"]).head(count)
     frame = frame.iloc[::-1]
-    labels = [chart_text(f"{office_label(p, ctx.names)} · {d} · {f}")
-              for p, d, f in zip(frame["provider"], frame["dataset"], frame["field"])]
-    fig = go.Figure(go.Bar(x=frame["completeness"], y=labels, orientation="h", marker_color=SERIES_COLOURS[5],
+    rows = list(zip(frame["provider"], frame["dataset"], frame["field"]))
+    fig = go.Figure(go.Bar(x=frame["completeness"], orientation="h", marker_color=SERIES_COLOURS[5],
+                           y=[f"{office_axis_label(p, ctx.names)} · {chart_text(d)} · {chart_text(f)}"
+                              for p, d, f in rows],
+                           hovertext=[chart_text(f"{office_label(p, ctx.names)} · {d} · {f}") for p, d, f in rows],
                            customdata=frame[["populated", "records"]],
-                           hovertemplate=_("%{y}: %{customdata[0]} of %{customdata[1]} populated")
+                           hovertemplate=_("%{hovertext}: %{customdata[0]} of %{customdata[1]} populated")
                            + "<extra></extra>"))
     threshold = i18n.percent(completeness.DEFAULT_THRESHOLD, 0)
     fig.add_vline(x=completeness.DEFAULT_THRESHOLD, line_dash="dash", line_color="#777777",
                   annotation_text=_("threshold {threshold}").format(threshold=threshold))
-    fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=460, xaxis_title=_("completeness"),
+    fig.update_xaxes(**rate_axis([*frame["completeness"], completeness.DEFAULT_THRESHOLD], _("completeness")))
+    fig.update_layout(height=460, yaxis_automargin=True,
                       title=i18n.ngettext("The {count} least complete field (provider · dataset · field)",
                                           "The {count} least complete fields (provider · dataset · field)",
                                           len(frame)).format(count=len(frame)))

@@ -103,8 +103,8 @@ fig = go.Figure(go.Bar(x=measured["completeness"], y=[common.chart_text(f) for f
                        orientation="h", marker_color=common.SERIES_COLOURS[0],
                        customdata=measured[["populated", "records"]],
                        hovertemplate=_("%{y}: %{customdata[0]} of %{customdata[1]} records") + "<extra></extra>"))
-fig.update_layout(title=_("Measured completeness per field (records with the field present and non-empty)"),
-                  xaxis_tickformat=".0%", xaxis_range=[0, 1], xaxis_title=_("share of the batch's records"))
+fig.update_layout(title=_("Measured completeness per field (records with the field present and non-empty)"))
+fig.update_xaxes(**common.rate_axis(measured["completeness"], _("share of the batch's records")))
 common.chart(fig, measured, f"measured-completeness-{batch}", key="measured")
 problems = data.query(coverage.xml_batch_problems, load_seq=int(batch))
 st.markdown(_("**Records or files not well-formed or without a publication number** ({count})").format(

@@ -91,13 +91,15 @@ else:
                  "provider and month, coloured by on-time rate. Narrow the filters (below {limit}) to see every "
                  "delivery.").format(count=i18n.number(occurrences), limit=i18n.number(delivery.TIMELINE_MAX_MARKS)))
     calendar = data.query(delivery.outcomes_by_provider_month, **filters)
-    labels = {c: common.chart_text(common.office_label(c, names)) for c in calendar["provider"].unique()}
     wide = calendar.pivot(index="provider", columns="month", values="on_time_rate")
-    fig = go.Figure(go.Heatmap(z=wide.values, x=list(wide.columns), y=[labels[c] for c in wide.index],
+    fig = go.Figure(go.Heatmap(z=wide.values, x=list(wide.columns),
+                               y=[common.office_axis_label(c, names) for c in wide.index],
+                               hovertext=[[common.office_hover_label(c, names)] * len(wide.columns) for c in wide.index],
                                zmin=0, zmax=1, colorscale="Cividis", colorbar=dict(title=_("on-time rate"),
                                                                                    tickformat=".0%"),
-                               hovertemplate="%{y}<br>%{x|%Y-%m}: %{z:.0%}<extra></extra>"))
-    fig.update_layout(height=max(320, 18 * len(wide) + 160), xaxis_title=_("month of scheduled date (UTC)"))
+                               hovertemplate="%{hovertext}<br>%{x|%Y-%m}: %{z:.0%}<extra></extra>"))
+    fig.update_layout(height=max(320, 18 * len(wide) + 160), xaxis_title=_("month of scheduled date (UTC)"),
+                      yaxis_automargin=True)
     common.chart(fig, calendar, "delivery-outcomes-by-provider-month", "outcome-timeline")
 
 st.subheader(_("On-time rate by month"))

@@ -41,8 +41,10 @@ fields = data.query(completeness.field_completeness, threshold=threshold, **peri
 if fields.empty:
     st.info(_("No completeness figures are loaded for these filters."))
 else:
-    fields["row"] = [common.chart_text(f"{common.office_label(p, names)} · {d}")
+    fields["row"] = [f"{common.office_axis_label(p, names)} · {common.chart_text(d)}"
                      for p, d in zip(fields["provider"], fields["dataset"])]
+    full_rows = {row: common.chart_text(f"{common.office_label(p, names)} · {d}")
+                 for row, p, d in zip(fields["row"], fields["provider"], fields["dataset"])}
     fields["cell"] = [i18n.percent(c) + (" ▼" if b else "") for c, b in zip(fields["completeness"],
                                                                             fields["below_threshold"])]
     columns = list(dict.fromkeys(fields.sort_values(["dataset", "field"])["field"]))
@@ -53,8 +55,9 @@ else:
         z=wide.values, x=[common.chart_text(c) for c in columns], y=list(wide.index), text=text.values,
         texttemplate="%{text}", zmin=min(0.5, float(fields["completeness"].min())), zmax=1,
         colorscale=[[0, "#D55E00"], [0.5, "#F0E442"], [1, "#FFFFFF"]], colorbar=dict(tickformat=".0%"),
-        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>", xgap=1, ygap=1))
-    fig.update_layout(height=max(300, 28 * len(rows) + 160), xaxis=dict(side="top"))
+        hovertext=[[full_rows[row]] * len(columns) for row in rows],
+        hovertemplate="%{hovertext}<br>%{x}: %{text}<extra></extra>", xgap=1, ygap=1))
+    fig.update_layout(height=max(300, 28 * len(rows) + 160), xaxis=dict(side="top"), yaxis_automargin=True)
     common.chart(fig, fields.drop(columns=["row", "cell"]), "field-completeness", "completeness-heatmap")
     st.caption(_("▼ marks a field below {threshold} (the mark, not only the colour). Empty cells: the dataset "
                  "has no such field.").format(threshold=threshold_text))

@@ -151,7 +151,8 @@ def test_incidents_page_on_the_fixture(app, incidents_db):
     assert sorted(marks["notice published"]) == ["2026-01-06", "2026-02-20", "2026-03-03"]
     heat = matrix["data"][0]
     assert heat["type"] == "heatmap"
-    cells = {(y, x): t for y, row in zip(heat["y"], heat["text"]) for x, t in zip(heat["x"], row) if t}
+    # Rows are 'CN · China National…' (code and short name): keyed here by the code.
+    cells = {(y.split(" · ")[0], x): t for y, row in zip(heat["y"], heat["text"]) for x, t in zip(heat["x"], row) if t}
     # CN -> EP: 1 of 5 due on time (03-02), below its 90% target: marked by the symbol, not only colour.
     assert cells[("CN", "EP")] == "▼ 20% (1/5)"
     table = _frame_with(at, "notice_lead_days")

@@ -147,9 +147,10 @@ def show_ongoing_banners(as_of=None, office: str | None = None) -> int:
 
 
 def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
-    """Heatmap of `queries.delivery.delivery_reliability_by_pair`: providers (rows) x recipients
-    (columns), the on-time rate as colour, each cell
-    written '93% (41/44)' and prefixed with BELOW_SLA_SYMBOL when below the SLA."""
+    """Heatmap of `queries.delivery.delivery_reliability_by_pair`: providers (rows, code and
+    short name) x recipients (columns, codes), the on-time rate as colour, each cell
+    written '93% (41/44)' and prefixed with BELOW_SLA_SYMBOL when below the SLA; both offices'
+    full names on hover."""
     providers = sorted(pairs["provider"].unique())
     recipients = sorted(pairs["recipient"].unique())
     z = pd.DataFrame(index=providers, columns=recipients, dtype=float)
@@ -160,13 +161,17 @@ def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
             rate=i18n.percent(row.on_time_rate, 0) if pd.notna(row.on_time_rate) else "-",
             on_time=i18n.number(int(row.on_time)), due=i18n.number(int(row.scheduled)))
         text.loc[row.provider, row.recipient] = f"{BELOW_SLA_SYMBOL} {cell}" if row.below_sla else cell
+    hover = [[common.chart_text(_("{provider} to {recipient}").format(
+                 provider=common.office_label(p, names), recipient=common.office_label(r, names)))
+              for r in recipients] for p in providers]
     fig = go.Figure(go.Heatmap(
-        z=z.values, x=[common.chart_text(c) for c in recipients], y=[common.chart_text(c) for c in providers],
+        z=z.values, x=[common.chart_text(c) for c in recipients],
+        y=[common.office_axis_label(c, names) for c in providers], hovertext=hover,
         text=text.values, texttemplate="%{text}", zmin=0, zmax=1, colorscale="Cividis",
         colorbar=dict(title=_("on-time rate"), tickformat=".0%"),
-        hovertemplate=_("%{y} to %{x}: %{text}") + "<extra></extra>"))
+        hovertemplate="%{hovertext}: %{text}<extra></extra>"))
     fig.update_layout(xaxis_title=_("recipient office"), yaxis_title=_("provider office"),
-                      yaxis=dict(autorange="reversed"), height=max(320, 34 * len(providers) + 160),
+                      yaxis=dict(autorange="reversed", automargin=True), height=max(320, 34 * len(providers) + 160),
                       title=_("On-time rate per provider and recipient ({symbol} = below the SLA)").format(
                           symbol=BELOW_SLA_SYMBOL))
     return fig

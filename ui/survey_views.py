@@ -20,6 +20,8 @@ from .common import (
     SERIES_COLOURS,
     chart,
     chart_text,
+    office_axis_label,
+    office_hover_label,
     office_label,
     office_names,
     plain,
@@ -74,22 +76,26 @@ def office_filter(key_prefix: str = "") -> list[str] | None:
 
 
 def answer_matrix(frame: pd.DataFrame, name: str, key: str, column: str = "code",
-                  row: str = "office_label", state: str = "state", title: str | None = None) -> None:
+                  row: str = "office", state: str = "state", title: str | None = None,
+                  names: dict[str, str] | None = None) -> None:
     """Office x option matrix: one square per cell, coloured by answer state (ANSWER_COLOURS:
-    ticked, not ticked, no answer, not asked), with a legend and a CSV of exactly its cells."""
+    ticked, not ticked, no answer, not asked), with a legend and a CSV of exactly its cells.
+    Rows are the ST.3 codes of `row`: the code and a short name on the axis, the full name on hover."""
     fig = go.Figure()
-    rows = list(dict.fromkeys(frame[row]))
+    names = office_names() if names is None else names
+    axis = {code: office_axis_label(code, names) for code in dict.fromkeys(frame[row])}
     for value, colour in ANSWER_COLOURS.items():
         cells = frame[frame[state] == value]
         if cells.empty:
             continue
-        fig.add_scatter(x=[chart_text(c) for c in cells[column]], y=[chart_text(r) for r in cells[row]],
+        fig.add_scatter(x=[chart_text(c) for c in cells[column]], y=[axis[r] for r in cells[row]],
+                        hovertext=[office_hover_label(r, names) for r in cells[row]],
                         mode="markers", name=_(ANSWER_LABELS[value]),
                         marker=dict(symbol="square", size=16, color=colour,
                                     line=dict(color="#777777", width=1)),
-                        hovertemplate="%{y}<br>%{x}: " + _(ANSWER_LABELS[value]) + "<extra></extra>")
-    fig.update_layout(title=title, height=max(260, 26 * len(rows) + 140),
-                      yaxis=dict(categoryorder="array", categoryarray=[chart_text(r) for r in rows][::-1]),
+                        hovertemplate="%{hovertext}<br>%{x}: " + _(ANSWER_LABELS[value]) + "<extra></extra>")
+    fig.update_layout(title=title, height=max(260, 26 * len(axis) + 140),
+                      yaxis=dict(categoryorder="array", categoryarray=list(axis.values())[::-1], automargin=True),
                       xaxis=dict(categoryorder="array",
                                  categoryarray=[chart_text(c) for c in dict.fromkeys(frame[column])],
                                  side="top"))
@@ -206,7 +212,7 @@ def matrix_view(matrix: pd.DataFrame, round: str, name: str, key: str, column: s
     else:
         names = office_names()
         shown = shown.assign(office_label=[office_label(c, names) for c in shown["office"]])
-        answer_matrix(shown, name, key, column=column)
+        answer_matrix(shown, name, key, column=column, names=names)
         with st.expander(_("The matrix as a table"), icon=":material/table_view:"):
             symbols = {state: _(symbol) for state, symbol in STATE_SYMBOLS.items()}
             wide = shown.assign(answer=shown["state"].map(symbols)).pivot(

@@ -139,19 +139,22 @@ CREATE TABLE notices (
     starts DATE, ends DATE, kind VARCHAR, text VARCHAR, announced_at TIMESTAMP, load_seq INTEGER
 );
 
--- Review of survey rounds before publication (loaders/review_events.py): every status change,
--- confirmation, contest and answer, one row per event, append-only (a later event never edits
--- an earlier one). Who and when: the load's loaded_by and recorded_at. A round without a status
--- event is 'published' when a bundled file loaded it, else 'draft' (queries/review.py).
+-- Review of survey rounds and delivery periods (months) before publication
+-- (loaders/review_events.py): every status change, confirmation, contest and answer, one row per
+-- event, append-only (a later event never edits an earlier one). Who and when: the load's
+-- loaded_by and recorded_at. A round without a status event is 'published' when a bundled file
+-- loaded it, else 'draft'; a month without one is 'published' (db/review.py).
 CREATE TABLE review_events (
     load_seq INTEGER, source_row INTEGER,
     event VARCHAR NOT NULL,         -- 'status', 'confirm', 'contest' or 'answer'
-    round VARCHAR NOT NULL,
+    round VARCHAR,                  -- the survey round reviewed, or NULL for a period ...
+    period VARCHAR,                 -- ... the month 'YYYY-MM' of the scheduled date reviewed
     status VARCHAR,                 -- status: 'draft', 'review' or 'published'
     until DATE,                     -- status review: the end of the review by the offices
     show_provisional BOOLEAN,       -- status review: shown to the public, marked provisional
     office VARCHAR,                 -- confirm, contest: the office whose entries these are
     question_id VARCHAR, option_code VARCHAR,   -- contest: the entry contested
+    recipient VARCHAR, dataset VARCHAR,         -- contest of a period: the schedule (office = its provider)
     comment VARCHAR,                -- contest: the office's comment; answer: the reason
     evidence_url VARCHAR,           -- contest: an http(s) address (shown as text, never fetched)
     contest_id VARCHAR,             -- contest: its id (a hash of its content); answer: the contest answered

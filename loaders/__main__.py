@@ -130,6 +130,27 @@ def cmd_round_status(args) -> int:
     return 0
 
 
+def cmd_period_status(args) -> int:
+    if args.until is not None:
+        try:
+            date.fromisoformat(args.until)
+        except ValueError:
+            return _usage(f"--until must be a date as YYYY-MM-DD (it is {args.until!r})")
+    current = review.period_status(args.period, _db(args))
+    if args.status is None:
+        print(f"period {current.period}: {_status_text(current.status, current.until, current.show_provisional)}"
+              + (" (by default: no status was set)" if current.by_default else ""))
+        return 0
+    result = review.set_period_status(args.period, args.status, until=args.until,
+                                      show_provisional=args.show_provisional, loaded_by="cli", db_path=_db(args))
+    wanted = _status_text(args.status, args.until, args.show_provisional)
+    if result is None:
+        print(f"period {args.period} is already {wanted}; nothing changed")
+        return 0
+    print(f"period {args.period}: {current.status} -> {wanted}, recorded as load #{result.seq}")
+    return 0
+
+
 def _status_text(status: str, until, show_provisional: bool) -> str:
     text = status + (f" until {until}" if until else "")
     return text + (", shown to the public as provisional" if show_provisional else "")
@@ -143,6 +164,8 @@ def cmd_status(args) -> int:
         return 0
     print(f"database: {_db(args)}")
     print(f"rounds: {', '.join(r['round'] + (' (illustrative)' if r['bundled'] else '') + _unless_published(r['status']) for r in summary['rounds']) or 'none'}")
+    if summary["periods"]:
+        print(f"periods: {', '.join(p['period'] + _unless_published(p['status']) for p in summary['periods'])}")
     for table, n in summary["tables"].items():
         print(f"  {table}: {n} rows")
     print("loads:")
@@ -335,6 +358,18 @@ def parser() -> argparse.ArgumentParser:
                     help="review: show the round to the public meanwhile, marked provisional (needs --until)")
     _add_db(rs)
     rs.set_defaults(func=cmd_round_status)
+
+    ps = sub.add_parser("period-status", help="show or set a delivery period's status (a month of the scheduled "
+                                              "date; published unless set): draft (the secretariat only), review "
+                                              "(each provider office checks its figures), published (final)")
+    ps.add_argument("period", metavar="YYYY-MM", help="the month, e.g. 2026-03")
+    ps.add_argument("status", metavar="STATUS", nargs="?", choices=("draft", "review", "published"),
+                    help="draft, review or published (omitted: print the month's status)")
+    ps.add_argument("--until", metavar="YYYY-MM-DD", help="review: the date the review by the offices ends")
+    ps.add_argument("--show-provisional", action="store_true", dest="show_provisional",
+                    help="review: show the month's figures to the public meanwhile, marked provisional (needs --until)")
+    _add_db(ps)
+    ps.set_defaults(func=cmd_period_status)
 
     s = sub.add_parser("status", help="what is loaded: files, rounds, row counts")
     _add_db(s)

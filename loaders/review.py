@@ -1,6 +1,7 @@
-"""Recording review events from the command line and the app: a status change of a round, an
-office's confirmation or contest of its entries, the secretariat's answer to a contest. Each is
-written as a one-row review file (`review_events.review_csv`) and loaded as kind `review` by
+"""Recording review events from the command line and the app: a status change of a round or of
+a delivery period (a month 'YYYY-MM'), an office's confirmation or contest of its entries (its
+answers of a round, its delivery figures as provider of a month), the secretariat's answer to a
+contest. Each is written as a one-row review file (`review_events.review_csv`) and loaded as kind `review` by
 `store.load_file`, with `loaded_by` the user: checked against the loaded state, archived and
 replayed by a rebuild exactly as a file would be. Nothing is ever edited in place.
 """
@@ -13,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from db.paths import Paths
-from db.review import round_status_sql
+from db.review import PERIOD_PATTERN, period_status_sql, round_status_sql
 from db.snapshot import open_snapshot
 
 from .review_events import review_csv
@@ -26,6 +27,15 @@ class RoundStatus:
     status: str
     until: date | None
     show_provisional: bool
+
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    period: str
+    status: str
+    until: date | None
+    show_provisional: bool
+    by_default: bool  # no status event names the month: published by default
 
 
 def _now() -> str:
@@ -59,19 +69,51 @@ def round_status(round: str, db_path: Path | None = None) -> RoundStatus | None:
     return RoundStatus(str(round), row[0][0], row[0][1], bool(row[0][2])) if row else None
 
 
+def period_status(period: str, db_path: Path | None = None) -> PeriodStatus:
+    """The current status of month `period` ('YYYY-MM') in the live database: published by
+    default when no status event names it. Raises ValueError for a text that is not a month."""
+    if not re.fullmatch(PERIOD_PATTERN, str(period)):
+        raise ValueError(f"a period is a month as YYYY-MM (it is {period!r})")
+    db = ensure_database(db_path)
+    con = open_snapshot(Paths.of(db).db)
+    try:
+        row = con.execute(f"SELECT status, until, show_provisional FROM ({period_status_sql()}) WHERE period = $p",
+                          {"p": str(period)}).fetchall()
+    finally:
+        con.close()
+    if not row:
+        return PeriodStatus(str(period), "published", None, False, True)
+    return PeriodStatus(str(period), row[0][0], row[0][1], bool(row[0][2]), False)
+
+
+def _set_status(subject: str, key: str, current, status: str, until, show_provisional: bool, loaded_by: str,
+                db_path: Path | None) -> LoadResult | None:
+    """Record a status event of `subject` ('round' or 'period') `key`, unless `current` already is
+    exactly that status (then None: nothing is recorded)."""
+    wanted_until = date.fromisoformat(str(until)) if until else None
+    if (current is not None and current.status == status and current.until == wanted_until
+            and current.show_provisional == bool(show_provisional)):
+        return None
+    event = {"event": "status", subject: key, "status": status, "until": wanted_until,
+             "show_provisional": "yes" if show_provisional else ("no" if status == "review" else None)}
+    return record_events([event], loaded_by=loaded_by, db_path=db_path, name=f"review-{key}-{status}")
+
+
 def set_round_status(round: str, status: str, *, until: date | str | None = None, show_provisional: bool = False,
                      loaded_by: str = "cli", db_path: Path | None = None) -> LoadResult | None:
     """Move `round` to `status` (draft, review, published), with the review's end date and whether
     the public sees it provisionally. Returns None when the round already has exactly this status
     (nothing is recorded: the same command twice changes nothing), else the load's result."""
-    current = round_status(round, db_path)
-    wanted_until = date.fromisoformat(str(until)) if until else None
-    if (current is not None and current.status == status and current.until == wanted_until
-            and current.show_provisional == bool(show_provisional)):
-        return None
-    event = {"event": "status", "round": round, "status": status, "until": wanted_until,
-             "show_provisional": "yes" if show_provisional else ("no" if status == "review" else None)}
-    return record_events([event], loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-{status}")
+    return _set_status("round", round, round_status(round, db_path), status, until, show_provisional, loaded_by,
+                       db_path)
+
+
+def set_period_status(period: str, status: str, *, until: date | str | None = None, show_provisional: bool = False,
+                      loaded_by: str = "cli", db_path: Path | None = None) -> LoadResult | None:
+    """Move month `period` ('YYYY-MM') to `status`, as `set_round_status` moves a round (a month
+    no event names is published by default and may move to draft or review). None: unchanged."""
+    return _set_status("period", str(period), period_status(period, db_path), status, until, show_provisional,
+                       loaded_by, db_path)
 
 
 def confirm_entries(round: str, office: str, *, loaded_by: str, db_path: Path | None = None) -> LoadResult:
@@ -89,10 +131,27 @@ def contest_entry(round: str, office: str, question_id: str, comment: str, *, op
                          loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-{office}-contest")
 
 
-def answer_contest(round: str, contest_id: str, decision: str, *, correction_seq: int | None = None,
-                   reason: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
-    """The secretariat answers contest `contest_id` of `round`: accepted (with the load that
-    corrected the entry) or rejected (with the reason)."""
-    return record_events([{"event": "answer", "round": round, "contest_id": contest_id, "decision": decision,
-                           "correction_seq": correction_seq, "comment": reason}],
-                         loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-answer")
+def confirm_deliveries(period: str, office: str, *, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+    """Office `office` confirms its delivery figures as provider of month `period` (in review)."""
+    return record_events([{"event": "confirm", "period": period, "office": office}], loaded_by=loaded_by,
+                         db_path=db_path, name=f"review-{period}-{office}-confirm")
+
+
+def contest_deliveries(period: str, office: str, recipient: str, dataset: str, comment: str, *,
+                       evidence_url: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+    """Office `office` contests its delivery figures of month `period` for the schedule to
+    `recipient` of `dataset` (it is the provider), with a comment and an optional evidence address."""
+    return record_events([{"event": "contest", "period": period, "office": office, "recipient": recipient,
+                           "dataset": dataset, "comment": comment, "evidence_url": evidence_url}],
+                         loaded_by=loaded_by, db_path=db_path, name=f"review-{period}-{office}-contest")
+
+
+def answer_contest(round: str | None, contest_id: str, decision: str, *, correction_seq: int | None = None,
+                   reason: str | None = None, period: str | None = None, loaded_by: str,
+                   db_path: Path | None = None) -> LoadResult:
+    """The secretariat answers contest `contest_id` of `round` (or, with round None, of month
+    `period`): accepted (with the load that corrected the entry: of the round, or of the delivery
+    log or schedule) or rejected (with the reason)."""
+    return record_events([{"event": "answer", "round": round, "period": period, "contest_id": contest_id,
+                           "decision": decision, "correction_seq": correction_seq, "comment": reason}],
+                         loaded_by=loaded_by, db_path=db_path, name=f"review-{round or period}-answer")

@@ -1,20 +1,26 @@
-"""Review events: the secretariat's status changes of a survey round, and the offices'
-confirmations and contests of their entries with the secretariat's answers. Each is one row of a
+"""Review events: the secretariat's status changes of a survey round or a delivery period (a
+month), and the offices' confirmations and contests of their entries with the secretariat's answers. Each is one row of a
 small CSV file (written by `loaders.review` for the command line and the app, or by hand), loaded
 as kind `review` like any file: checked, archived, all or nothing, replayed by a rebuild. Rows are
 only ever added (`review_events`): nothing is edited in place.
 
-Columns: `event` (status | confirm | contest | answer), `round` and `recorded_at` (UTC) always;
-then per event
+Columns: `event` (status | confirm | contest | answer) and `recorded_at` (UTC) always; the subject,
+either `round` (a loaded survey round) or `period` (a month, YYYY-MM, of the scheduled date of
+deliveries), never both; then per event
 - status: `status` (draft | review | published), `until` (review: the end of the review, a date)
   and `show_provisional` (yes | no; review only: the public sees the round marked provisional,
   which needs `until`). The moves allowed are in `db.review.MOVES`; published is final.
-- confirm: `office` (its entries of the round, which must be in review, are right).
-- contest: `office`, `question_id`, optional `option_code`, `comment` and optional
-  `evidence_url` (http or https only). The round must be in review; its id is a hash of its
+  A month no status event names is published by default and may first move to draft or review
+  (`db.review.FIRST_PERIOD_MOVES`).
+- confirm: `office` (its entries of the round, or its delivery figures as provider of the
+  month, which must be in review, are right).
+- contest: `office`, `comment`, optional `evidence_url` (http or https only), and the entry: of
+  a round `question_id` and optional `option_code`; of a period the schedule `recipient` and
+  `dataset` (the office is its provider). The subject must be in review; its id is a hash of its
   content, so the same contest loaded again is the same contest.
 - answer: `contest_id`, `decision` (accepted | rejected), `correction_seq` (accepted: the load
-  of the round, after the contest, that corrected the entry) and `comment` (rejected: the reason).
+  after the contest that corrected the entry: of the round, or a delivery log for a period) and
+  `comment` (rejected: the reason).
 Who and when: the load's `loaded_by`, and `recorded_at`.
 """
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 
-from db.review import MOVES, STATUSES, round_status_sql
+from db.review import FIRST_PERIOD_MOVES, MOVES, PERIOD_PATTERN, STATUSES, period_status_sql, round_status_sql
 
 from .checks import Checker
 from .kinds import Prepared, TableHandler
@@ -31,14 +37,15 @@ from .problems import ProblemList
 EVENTS = ("status", "confirm", "contest", "answer")
 DECISIONS = ("accepted", "rejected")
 YES_NO = ["yes", "no"]
-EVENT_COLUMNS = ["event", "round", "status", "until", "show_provisional", "office", "question_id", "option_code",
-                 "comment", "evidence_url", "contest_id", "decision", "correction_seq", "recorded_at"]
+EVENT_COLUMNS = ["event", "round", "period", "status", "until", "show_provisional", "office", "question_id",
+                 "option_code", "recipient", "dataset", "comment", "evidence_url", "contest_id", "decision",
+                 "correction_seq", "recorded_at"]
 #: The columns each event may fill (beside event, round and recorded_at) ...
 USED = {"status": ("status", "until", "show_provisional"), "confirm": ("office",),
-        "contest": ("office", "question_id", "option_code", "comment", "evidence_url"),
+        "contest": ("office", "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url"),
         "answer": ("contest_id", "decision", "correction_seq", "comment")}
 #: ... and those it needs.
-NEEDED = {"status": ("status",), "confirm": ("office",), "contest": ("office", "question_id", "comment"),
+NEEDED = {"status": ("status",), "confirm": ("office",), "contest": ("office", "comment"),
           "answer": ("contest_id", "decision")}
 #: An evidence address: http or https, no spaces, quotes or angle brackets (shown as a link, never fetched).
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s<>\"'`\\]+$"
@@ -46,11 +53,14 @@ MAX_URL_CHARS = 2000
 
 
 class ReviewHandler(TableHandler):
-    required = ["event", "round", "recorded_at"]
-    optional = [c for c in EVENT_COLUMNS if c not in ("event", "round", "recorded_at")]
+    required = ["event", "recorded_at"]
+    optional = [c for c in EVENT_COLUMNS if c not in ("event", "recorded_at")]
+    #: The columns naming the subject of an event (one of them per row), beside those of USED.
+    subjects = ("round", "period")
     key: list[str] = []  # every row is a new event: nothing is replaced
-    columns = ["source_row", "event", "round", "status", "until", "show_provisional", "office", "question_id",
-               "option_code", "comment", "evidence_url", "contest_id", "decision", "correction_seq", "recorded_at"]
+    columns = ["source_row", "event", "round", "period", "status", "until", "show_provisional", "office",
+               "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url", "contest_id",
+               "decision", "correction_seq", "recorded_at"]
     target = "review_events"
 
     def rules(self, ck: Checker) -> None:
@@ -64,10 +74,25 @@ class ReviewHandler(TableHandler):
         ck.iso_timestamp("recorded_at")
         ck.iso_date("until")
         ck.office_code("office")
+        ck.office_code("recipient")
+        ck.rows_where(f"({ck.ref('round')} IS NULL) = ({ck.ref('period')} IS NULL)", "round",
+                      "either a round or a period (a month, YYYY-MM): each event is of one subject")
+        ck.rows_where(f"{ck.ref('period')} IS NOT NULL AND NOT regexp_full_match({ck.ref('period')}, $pattern)",
+                      "period", "a month as YYYY-MM (the scheduled date's month)", params={"pattern": PERIOD_PATTERN})
+        for name, subject in (("question_id", "round"), ("recipient", "period"), ("dataset", "period")):
+            other = "period" if subject == "round" else "round"
+            ck.rows_where(f"lower({ck.ref('event')}) = 'contest' AND {ck.ref(subject)} IS NOT NULL "
+                          f"AND {ck.ref(name)} IS NULL", name,
+                          f"a value: a contest of a {subject} needs its {name}")
+            ck.rows_where(f"{ck.ref(other)} IS NOT NULL AND {ck.ref(name)} IS NOT NULL", name,
+                          f"an empty cell: a {name} names an entry of a {subject}, not of a {other}")
+        ck.rows_where(f"{ck.ref('period')} IS NOT NULL AND {ck.ref('option_code')} IS NOT NULL", "option_code",
+                      "an empty cell: an option_code names an entry of a round, not of a period")
         ck.whole_number("correction_seq")
         ck.rows_where(f"{ck.integer_sql('correction_seq')} > 2147483647", "correction_seq", "a load number")
         event = f"lower({ck.ref('event')})"
-        for name, events in ((c, [e for e in EVENTS if c not in USED[e]]) for c in self.optional):
+        for name, events in ((c, [e for e in EVENTS if c not in USED[e]]) for c in self.optional
+                             if c not in self.subjects):
             if ck.has(name):
                 ck.rows_where(f"{ck.ref(name)} IS NOT NULL AND list_contains($events, {event})", name,
                               "an empty cell: only " + " and ".join(e for e in EVENTS if name in USED[e])
@@ -98,12 +123,17 @@ class ReviewHandler(TableHandler):
         content = ", ".join(f"coalesce(CAST({e} AS VARCHAR), '')" for e in (
             ck.ref("round"), ck.ref("office"), ck.ref("question_id"), ck.ref("option_code"), ck.ref("comment"),
             ck.ref("evidence_url"), ck.timestamp_sql("recorded_at")))
+        # A period's keys follow, NULL for a round's contest: concat_ws skips them, so a round's
+        # contest keeps the id it had before periods (the answers in the archive name it).
+        content += ", " + ", ".join(ck.ref(c) for c in ("period", "recipient", "dataset"))
         return f"""SELECT _row, _row AS source_row, lower({ck.ref('event')}) AS event, {ck.ref('round')} AS round,
+              {ck.ref('period')} AS period,
               lower({ck.ref('status')}) AS status, {ck.date_sql('until')} AS until,
               CASE lower({ck.ref('show_provisional')}) WHEN 'yes' THEN true WHEN 'no' THEN false END
                   AS show_provisional,
               {ck.ref('office')} AS office, {ck.ref('question_id')} AS question_id,
-              {ck.ref('option_code')} AS option_code, {ck.ref('comment')} AS comment,
+              {ck.ref('option_code')} AS option_code, {ck.ref('recipient')} AS recipient,
+              {ck.ref('dataset')} AS dataset, {ck.ref('comment')} AS comment,
               {ck.ref('evidence_url')} AS evidence_url,
               CASE WHEN lower({ck.ref('event')}) = 'contest'
                    THEN left(sha256(concat_ws(chr(31), {content})), 16) ELSE {ck.ref('contest_id')} END AS contest_id,
@@ -133,11 +163,12 @@ class ReviewHandler(TableHandler):
 
 
 _MOVES_SQL = ", ".join(f"'{a}>{b}'" for a, b in MOVES)
+_FIRST_SQL = ", ".join(f"'{s}'" for s in FIRST_PERIOD_MOVES)
 #: The rules against the loaded state, over the typed rows (`clean`) and the snapshot being built
 #: (`nxt`), as of before this file: each query returns (row, column, value, expected).
 _STATE_CHECKS = (
     """SELECT _row, 'round', round, 'a loaded survey round' FROM clean
-       WHERE round NOT IN (SELECT round FROM nxt.survey_rounds) ORDER BY _row""",
+       WHERE round IS NOT NULL AND round NOT IN (SELECT round FROM nxt.survey_rounds) ORDER BY _row""",
     f"""WITH st AS ({round_status_sql('nxt')})
         SELECT c._row, 'status', c.status,
                'a status the round may move to from ' || st.status || ' (' ||
@@ -148,8 +179,42 @@ _STATE_CHECKS = (
         WHERE c.event = 'status' AND NOT list_contains([{_MOVES_SQL}], st.status || '>' || c.status)
         ORDER BY c._row""",
     """SELECT _row, 'round', round, 'one status event per round in a file (row ' || first || ' has one)'
-       FROM (SELECT _row, round, min(_row) OVER (PARTITION BY round) AS first FROM clean WHERE event = 'status')
+       FROM (SELECT _row, round, min(_row) OVER (PARTITION BY round) AS first FROM clean
+             WHERE event = 'status' AND round IS NOT NULL)
        WHERE _row > first ORDER BY _row""",
+    f"""WITH st AS ({period_status_sql('nxt')})
+        SELECT c._row, 'status', c.status,
+               'a status the month may move to from ' || coalesce(st.status, 'published (by default)') || ' (' ||
+               CASE WHEN st.period IS NULL THEN 'a month no status event names may be held back as draft or review'
+                    WHEN st.status = 'published' THEN 'published is final: a correction is a new load of the log'
+                    WHEN st.status = 'draft' THEN 'a draft goes to review first'
+                    ELSE 'draft, review or published' END || ')'
+        FROM clean c LEFT JOIN st ON st.period = c.period
+        WHERE c.event = 'status' AND c.period IS NOT NULL
+          AND NOT CASE WHEN st.period IS NULL THEN list_contains([{_FIRST_SQL}], c.status)
+                       ELSE list_contains([{_MOVES_SQL}], st.status || '>' || c.status) END
+        ORDER BY c._row""",
+    """SELECT _row, 'period', period, 'one status event per period in a file (row ' || first || ' has one)'
+       FROM (SELECT _row, period, min(_row) OVER (PARTITION BY period) AS first FROM clean
+             WHERE event = 'status' AND period IS NOT NULL)
+       WHERE _row > first ORDER BY _row""",
+    f"""WITH st AS ({period_status_sql('nxt')})
+        SELECT c._row, 'period', c.period, 'a period in review (' || c.period || ' is ' ||
+               coalesce(st.status, 'published') || '): offices confirm or contest their delivery figures while '
+               || 'the month is in review'
+        FROM clean c LEFT JOIN st ON st.period = c.period
+        WHERE c.event IN ('confirm', 'contest') AND c.period IS NOT NULL AND coalesce(st.status, 'published') <> 'review'
+        ORDER BY c._row""",
+    """SELECT c._row, 'office', c.office, 'a provider office of a schedule (its delivery figures are reviewed)'
+       FROM clean c WHERE c.event = 'confirm' AND c.period IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM nxt.delivery_schedule s WHERE s.provider = c.office)
+       ORDER BY c._row""",
+    """SELECT c._row, 'dataset', c.dataset, 'a schedule of provider ' || c.office || ' to ' || c.recipient
+              || ' (the delivery figures contested are of a schedule)'
+       FROM clean c WHERE c.event = 'contest' AND c.period IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM nxt.delivery_schedule s WHERE s.provider = c.office
+                         AND s.recipient = c.recipient AND s.dataset = c.dataset)
+       ORDER BY c._row""",
     f"""WITH st AS ({round_status_sql('nxt')})
         SELECT c._row, 'round', c.round, 'a round in review (round ' || c.round || ' is ' || st.status ||
                '): offices confirm or contest their entries while the round is in review'
@@ -172,10 +237,11 @@ _STATE_CHECKS = (
     """SELECT _row, 'contest_id', contest_id, 'a contest not loaded before (this exact contest is already recorded)'
        FROM clean c WHERE event = 'contest'
          AND contest_id IN (SELECT contest_id FROM nxt.review_events WHERE event = 'contest') ORDER BY _row""",
-    """SELECT c._row, 'contest_id', c.contest_id, 'the id of a recorded contest of round ' || c.round
+    """SELECT c._row, 'contest_id', c.contest_id, 'the id of a recorded contest of '
+              || coalesce('round ' || c.round, 'period ' || c.period)
        FROM clean c WHERE c.event = 'answer' AND NOT EXISTS (
            SELECT 1 FROM nxt.review_events k WHERE k.event = 'contest' AND k.contest_id = c.contest_id
-             AND k.round = c.round)
+             AND k.round IS NOT DISTINCT FROM c.round AND k.period IS NOT DISTINCT FROM c.period)
        ORDER BY c._row""",
     """SELECT c._row, 'contest_id', c.contest_id, 'a contest not answered yet (answers are final; it was answered '
                || a.decision || ')'
@@ -186,11 +252,13 @@ _STATE_CHECKS = (
              WHERE event = 'answer')
        WHERE _row > first ORDER BY _row""",
     """SELECT c._row, 'correction_seq', CAST(c.correction_seq AS VARCHAR),
-              'a load of round ' || c.round || ' made after the contest (load #' || k.load_seq || ')'
+              coalesce('a load of round ' || c.round, 'a load of the delivery log or the schedule')
+              || ' made after the contest (load #' || k.load_seq || ')'
        FROM clean c JOIN nxt.review_events k ON k.event = 'contest' AND k.contest_id = c.contest_id
        WHERE c.event = 'answer' AND c.decision = 'accepted' AND NOT EXISTS (
-           SELECT 1 FROM nxt.loads l WHERE l.seq = c.correction_seq AND l.kind = 'survey' AND l.round = c.round
-             AND l.seq > k.load_seq)
+           SELECT 1 FROM nxt.loads l WHERE l.seq = c.correction_seq AND l.seq > k.load_seq
+             AND CASE WHEN c.round IS NOT NULL THEN l.kind = 'survey' AND l.round = c.round
+                      ELSE l.kind IN ('deliveries', 'schedule') END)
        ORDER BY c._row""",
 )
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .filters import EVERYTHING, DeliveryFilter, offices_sql, period_sql, where_sql
+from .filters import EVERYTHING, DeliveryFilter, offices_sql, period_sql, visible_sql, where_sql
 
 DEFAULT_THRESHOLD = 0.95
 #: The volume anomaly rule (see the module docstring).
@@ -54,7 +54,7 @@ def field_completeness(con, where: DeliveryFilter | None = None, threshold=DEFAU
     """Per provider, dataset and field: deliveries reporting the field, source (reported,
     measured, or measured+reported), populated, records, completeness = populated / records,
     and below_threshold = completeness < threshold."""
-    params = (where or EVERYTHING).params() | {"threshold": float(threshold)}
+    params = (where or EVERYTHING).sql_params() | {"threshold": float(threshold)}
     return con.execute(f"""
         WITH c AS ({_COMPLETENESS_SQL})
         SELECT provider, dataset, field, count(*) AS deliveries,
@@ -70,7 +70,7 @@ def field_completeness_trend(con, where: DeliveryFilter | None = None, threshold
     """Per calendar month of scheduled_date, dataset and field, over the filtered providers
     together: deliveries, populated, records, completeness = populated / records, and
     below_threshold = completeness < threshold."""
-    params = (where or EVERYTHING).params() | {"threshold": float(threshold)}
+    params = (where or EVERYTHING).sql_params() | {"threshold": float(threshold)}
     return con.execute(f"""
         WITH c AS ({_COMPLETENESS_SQL})
         SELECT CAST(date_trunc('month', scheduled_date) AS DATE) AS month, dataset, field,
@@ -83,7 +83,7 @@ def field_completeness_trend(con, where: DeliveryFilter | None = None, threshold
 def _volumes(con, where: DeliveryFilter | None, window, min_history, k, anomalies_only: bool) -> pd.DataFrame:
     """The rows of `delivery_volumes`; only the anomalies when `anomalies_only` (filtered in SQL,
     so that a million-row log does not come to pandas to keep a few hundred rows)."""
-    params = (where or EVERYTHING).params()
+    params = (where or EVERYTHING).sql_params()
     params.update(min_history=int(min_history), k=float(k), floor=ANOMALY_MAD_FLOOR, anomalies_only=anomalies_only)
     frame = f"ROWS BETWEEN {int(window)} PRECEDING AND 1 PRECEDING"  # an int, not user text
     return con.execute(f"""
@@ -96,6 +96,7 @@ def _volumes(con, where: DeliveryFilter | None, window, min_history, k, anomalie
             FROM deliveries
             WHERE records IS NOT NULL
               AND {offices_sql()}
+              AND {visible_sql()}
             WINDOW w AS (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date {frame})),
         banded AS (
             SELECT * EXCLUDE (history_median, history_mad),
@@ -138,4 +139,4 @@ def xml_batch_warnings(con, where: DeliveryFilter | None = None) -> pd.DataFrame
         FROM xml_batches b
         WHERE (coalesce(b.incomplete, false) OR b.office_mismatch IS NOT NULL)
           AND {where_sql("b")}
-        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", (where or EVERYTHING).params()).df()
+        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", (where or EVERYTHING).sql_params()).df()

@@ -50,7 +50,8 @@ Definitions (UTC dates throughout; `as_of` is the reference date, default today)
 Filter: every function takes `as_of` and `where`, a `queries.filters.DeliveryFilter` (the
 providers, recipients and datasets, empty = all, and the period `since`/`until`, inclusive, on
 scheduled_date, UTC; None = everything). The functions measured at as_of (freshness, upcoming,
-overdue) use its offices and datasets only.
+overdue) use its offices and datasets only, and every function the months its viewer may see
+(`queries.filters.visible_sql`: a month in draft or in review is left out of public figures).
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ import pandas as pd
 from db.calendar import OCCURRENCES_HORIZON_KEY as OCCURRENCES_HORIZON_KEY  # read by tests that drop the calendar
 from db.calendar import OCCURRENCES_TABLE, calendar_horizon, occurrence_rows_sql
 
-from .filters import EVERYTHING, DeliveryFilter, as_date, offices_sql, period_sql, where_sql
+from .filters import EVERYTHING, DeliveryFilter, as_date, offices_sql, period_sql, visible_sql, where_sql
 
 OUTCOMES = ("on_time", "late", "missed", "pending")
 
@@ -80,7 +81,7 @@ def data_as_of(con) -> dt.date:
 
 def outcome_params(as_of, where: DeliveryFilter | None = None) -> dict:
     """Query parameters of outcomes_sql: the reference date (default today) and the filter's."""
-    return {"as_of": as_date(as_of) or _today(), **(where or EVERYTHING).params()}
+    return {"as_of": as_date(as_of) or _today(), **(where or EVERYTHING).sql_params()}
 
 
 def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
@@ -369,7 +370,7 @@ def delivery_freshness(con, as_of=None, where: DeliveryFilter | None = None) -> 
     return con.execute(f"""
         WITH last AS (
             SELECT provider, recipient, dataset, max(CAST(delivered_at AS DATE)) AS last_delivered
-            FROM deliveries WHERE CAST(delivered_at AS DATE) <= $as_of GROUP BY ALL),
+            FROM deliveries WHERE CAST(delivered_at AS DATE) <= $as_of AND {visible_sql()} GROUP BY ALL),
         f AS (
             SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.starts, s.ends,
                    l.last_delivered, date_diff('day', l.last_delivered, $as_of) AS days_since_last_delivery,

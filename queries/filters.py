@@ -6,13 +6,21 @@ the provider, recipient and dataset choices (empty or None = all). It is frozen 
 `ui.data.query` caches on it. The reference date `as_of` is not part of it: it says when the
 outcomes are judged, not which rows count, and the completeness metrics have none.
 
-The SQL is parameters only (`$since`, `$until`, `$providers`, `$recipients`, `$datasets`, from
-`DeliveryFilter.params`); a column prefix is a table alias the code names, never a value.
+The filter also says who is looking (`viewer_all`: the secretariat; `viewer_office`: an office
+user's office; neither: the public, the default), for the months under review (`db.review`): the
+period filter keeps only the occurrences a viewer may see (`visible_sql`, the one place this is
+decided, inside `period_sql`). With no month in draft or review every viewer sees every row.
+
+The SQL is parameters only (`$since`, `$until`, `$providers`, `$recipients`, `$datasets`,
+`$viewer_all`, `$viewer_office`, from `DeliveryFilter.sql_params`); a column prefix is a table alias
+the code names, never a value.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+
+from db.review import hidden_periods_sql
 
 
 def as_date(value) -> dt.date | None:
@@ -39,6 +47,10 @@ class DeliveryFilter:
     providers: tuple[str, ...] | None = None
     recipients: tuple[str, ...] | None = None
     datasets: tuple[str, ...] | None = None
+    #: Who is looking: the secretariat sees every month; an office user also its own figures as
+    #: provider of a month in review; anyone else (the default) only the public months.
+    viewer_all: bool = False
+    viewer_office: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "since", as_date(self.since))
@@ -50,16 +62,28 @@ class DeliveryFilter:
         """This filter with some fields changed (`where.replace(providers=[office])`)."""
         return replace(self, **changes)
 
+    def seen_by(self, everything: bool = False, office: str | None = None) -> DeliveryFilter:
+        """This filter as viewer `everything` (the secretariat) or office user `office` sees it."""
+        return replace(self, viewer_all=bool(everything), viewer_office=None if everything else office)
+
     def without_period(self) -> DeliveryFilter:
         """The same offices and datasets over the whole calendar."""
         return replace(self, since=None, until=None)
 
     def params(self) -> dict:
-        """The SQL parameters of `where_sql` and `period_sql`."""
+        """The filter's choices as SQL parameters: those of `offices_sql` and of the dates of `period_sql`."""
         return {"since": self.since, "until": self.until,
                 "providers": list(self.providers) if self.providers else None,
                 "recipients": list(self.recipients) if self.recipients else None,
                 "datasets": list(self.datasets) if self.datasets else None}
+
+    def viewer_params(self) -> dict:
+        """The SQL parameters of `visible_sql`: who is looking."""
+        return {"viewer_all": self.viewer_all, "viewer_office": self.viewer_office}
+
+    def sql_params(self) -> dict:
+        """Every SQL parameter of `where_sql` and `period_sql`: the choices and the viewer."""
+        return self.params() | self.viewer_params()
 
 
 #: Everything: no period, every office and dataset.
@@ -84,12 +108,28 @@ def offices_sql(alias: str | None = None) -> str:
 
 def period_sql(alias: str | None = None, since: str = "$since", until: str = "$until") -> str:
     """The period filter on the scheduled date of table `alias` (parameters `since`/`until`: the
-    names of the parameters, for a metric that keeps the period apart from the calendar)."""
+    names of the parameters, for a metric that keeps the period apart from the calendar), within
+    the months the viewer may see (`visible_sql`)."""
     p = _prefix(alias)
     for name in (since, until):
         if not (name.startswith("$") and name[1:].isidentifier()):
             raise ValueError(f"not a parameter: {name!r}")
-    return f"({since} IS NULL OR {p}scheduled_date >= {since}) AND ({until} IS NULL OR {p}scheduled_date <= {until})"
+    return (f"({since} IS NULL OR {p}scheduled_date >= {since}) AND ({until} IS NULL OR {p}scheduled_date <= {until})"
+            f"\n      AND {visible_sql(alias)}")
+
+
+def visible_sql(alias: str | None = None) -> str:
+    """The rows of table `alias` (provider, scheduled_date) the viewer may see: every row for the
+    secretariat ($viewer_all); else none of a month in draft, and of a month in review that the
+    public does not see provisionally only the rows whose provider is the viewer's office
+    ($viewer_office). The hidden months are read from the snapshot's review events
+    (`db.review.hidden_periods_sql`), none when no month has a status event."""
+    p = _prefix(alias)
+    month = f"strftime({p}scheduled_date, '%Y-%m')"
+    hidden = hidden_periods_sql()
+    return (f"($viewer_all OR ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'draft')"
+            f" AND ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'review')"
+            f" OR {p}provider IS NOT DISTINCT FROM $viewer_office)))")
 
 
 def where_sql(alias: str | None = None) -> str:

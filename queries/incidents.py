@@ -171,6 +171,7 @@ def notices(con, as_of=None, where: DeliveryFilter | None = None) -> pd.DataFram
     notice is listed whatever the reference date), newest first: notice_id (a hash of its
     content, stable across loads), provider, recipient and dataset (empty = all), starts, ends,
     kind, text, announced_at (UTC; the load time when the file left it empty), load_seq."""
+    # A notice is a provider's own public word, listed whatever the status of the months it covers.
     params = (where or EVERYTHING).params()
     return con.execute(f"""
         SELECT * FROM ({NOTICES_SQL}) n

@@ -92,14 +92,18 @@ def published_scope(con) -> Published:
     """Which survey rounds and delivery periods are public: the survey rounds whose review status
     is published (`review.round_status`; a round in review, even one the pages show
     provisionally, waits for its publication), and every month that has a scheduled occurrence
-    (up to the data's as-of date) or a completeness figure. The one place that narrows what the
-    open data release holds: every table of the package follows it."""
+    (up to the data's as-of date) or a completeness figure and is published (a month no status
+    event names is; one in review waits for its publication as a round does, and the public
+    figures never hold a draft's, `queries.filters.visible_sql`). The one place that narrows what
+    the open data release holds: every table of the package follows it."""
     status = review.round_status(con)
     rounds = tuple(str(r) for r in status.loc[status["status"] == "published", "round"])
     as_of = delivery.data_as_of(con)
     months = _month_starts(delivery.monthly_on_time_trend(con, as_of=as_of), "month")
     months |= _month_starts(completeness.field_completeness_trend(con), "month")
-    return Published(rounds, tuple(sorted(months)))
+    periods = review.period_status(con)
+    held_back = {as_date(f"{p}-01") for p in periods.loc[periods["status"] != "published", "period"]}
+    return Published(rounds, tuple(sorted(months - held_back)))
 
 
 @dataclass

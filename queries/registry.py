@@ -383,20 +383,32 @@ METRICS: tuple[Metric, ...] = (
     M(review.provisional_rounds, "review", "round until", "page key_charts",
       meaning="The public rounds still in review, with the end of their review (the provisional banner, "
               "also on the presentation's slides and in the meeting pack)."),
+    M(review.period_status, "review",
+      "period status until show_provisional status_since status_set_by public", "9_Manage_data ui.review",
+      meaning="Per month a status event names (every other month is published): its status, since when, set by "
+              "whom, and whether public views show its delivery figures."),
+    M(review.provisional_periods, "review", "period until", "page",
+      meaning="The months in review whose delivery figures the public sees marked provisional, with the end of "
+              "their review."),
+    M(review.period_deliveries, "review", "period provider recipient dataset due on_time late missed pending",
+      "14_Review ui.review",
+      meaning="Per month in review and schedule of a provider office: its delivery figures, for its review."),
     M(review.office_entries, "review", "office question_id text type answer status", "14_Review ui.review",
       meaning="Per respondent and question of a round: the answer as loaded, for the office's review."),
     M(review.contests, "review",
-      "contest_id round office question_id option_code comment evidence_url contested_at contested_by decision "
-      "reason correction_seq answered_at answered_by contest_seq", "14_Review 9_Manage_data ui.review",
+      "contest_id round office question_id option_code period recipient dataset comment evidence_url contested_at "
+      "contested_by decision "
+      "reason correction_seq answered_at answered_by contest_seq",
+      "14_Review 9_Manage_data ui.review",
       meaning="Every contest of an entry, with the office's comment and evidence, and its answer."),
-    M(review.confirmations, "review", "round office confirmed_at confirmed_by", "14_Review ui.review",
+    M(review.confirmations, "review", "round office confirmed_at confirmed_by period", "14_Review ui.review",
       meaning="The offices that confirmed their entries of a round, when and by whom."),
-    M(review.review_audit, "review", "at by load_seq event round office what", "9_Manage_data ui.review",
+    M(review.review_audit, "review", "at by load_seq event round office what period", "9_Manage_data ui.review",
       meaning="Every status change, confirmation, contest, answer and load of a round: who, when, what."),
     # status
     M(provenance, "status", "rounds illustrative_survey illustrative_deliveries deliveries_as_of", "data", TIMED,
       "Where the shown data comes from: rounds, whether it is the bundled illustrative data, as-of dates."),
-    M(status_summary, "status", "rounds tables loads", "loaders.status",
+    M(status_summary, "status", "rounds periods tables loads", "loaders.status",
       meaning="What is loaded: rounds, row counts per table, and every load in the manifest."),
     M(metrics_summary, "status",
       "rounds respondents standards challenges reliability_as_of reliability", "loaders.metrics",

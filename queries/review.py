@@ -1,5 +1,6 @@
-"""The review of survey rounds before publication: each round's status, which rounds are public,
-an office's entries, the contests and their answers, and the audit of every review event.
+"""The review of survey rounds and delivery periods (months) before publication: each round's and
+month's status, which rounds are public, an office's entries, the contests and their answers,
+and the audit of every review event.
 
 A round is **public** (`public_rounds`, the one rule every public view, export and the command
 line's headline metrics apply) when it is published, or in review and the secretariat chose to
@@ -8,12 +9,21 @@ until DATE"). A draft round is never public; a round in review is seen by the of
 own entries, on the Review page. The status itself is derived in `db/review.py` from the
 append-only `review_events` (the loader checks the moves: draft -> review -> published, and back
 from review to draft; published is final).
+
+A delivery period (a month 'YYYY-MM' of the scheduled date) has a status too, by the same rules,
+except that a month no status event names is published. Public delivery figures leave out the
+occurrences of a month in draft, or in review and not shown provisionally
+(`queries.filters.visible_sql`); in review, each provider office sees its own figures of the
+month (`period_deliveries`) and confirms or contests them per schedule.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from db.review import round_status_sql
+from db.review import period_status_sql, round_status_sql
+
+from . import delivery
+from .filters import DeliveryFilter
 
 #: The snapshot's public rounds, worked out once per snapshot: every public figure asks.
 _PUBLIC: dict[str, list[str]] = {}
@@ -55,6 +65,47 @@ def provisional_rounds(con) -> pd.DataFrame:
     return status.loc[status["public"] & (status["status"] == "review"), ["round", "until"]].reset_index(drop=True)
 
 
+def period_status(con) -> pd.DataFrame:
+    """One row per month a status event names (every other month is published): `period`
+    ('YYYY-MM'), `status`, `until`, `show_provisional`, `status_since`, `status_set_by`, as
+    `round_status`; `public` as there."""
+    frame = con.execute(f"SELECT * FROM ({period_status_sql()}) ORDER BY period").df()
+    frame["public"] = (frame["status"] == "published") | ((frame["status"] == "review") & frame["show_provisional"])
+    return frame
+
+
+def provisional_periods(con) -> pd.DataFrame:
+    """The months in review that the public sees marked provisional (period, until): the delivery
+    pages say they are under review by the offices until `until`."""
+    status = period_status(con)
+    return status.loc[status["public"] & (status["status"] == "review"), ["period", "until"]].reset_index(drop=True)
+
+
+def period_deliveries(con, period: str | None = None, office: str | None = None, as_of=None) -> pd.DataFrame:
+    """The delivery figures of month `period` ('YYYY-MM'; None = every month in review), per
+    month (`period`) and schedule (provider, recipient, dataset) of provider `office` (None =
+    every provider): due (on time + late + missed), on_time, late, missed and pending, judged at
+    `as_of` (default: the latest delivery in the log), as `queries.delivery` counts them,
+    whatever the month's status."""
+    if period is None:
+        status = period_status(con)
+        months = [str(m) for m in status.loc[status["status"] == "review", "period"]]
+    else:
+        months = [str(period)]
+    as_of = as_of or delivery.data_as_of(con)
+    frames = []
+    for month in months:
+        start = pd.Timestamp(f"{month}-01")
+        where = DeliveryFilter(since=start.date(), until=(start + pd.offsets.MonthEnd(0)).date(),
+                               providers=[office] if office else None).seen_by(everything=True)
+        frame = delivery.delivery_reliability_by_schedule(con, as_of, where)
+        frames.append(frame.assign(period=month))
+    columns = ["period", "provider", "recipient", "dataset", "scheduled", "on_time", "late", "missed", "pending"]
+    if not frames:
+        return pd.DataFrame(columns=columns).rename(columns={"scheduled": "due"})
+    return pd.concat(frames, ignore_index=True)[columns].rename(columns={"scheduled": "due"})
+
+
 def office_entries(con, round: str, office: str | None = None) -> pd.DataFrame:
     """The entries of `round` under review, per respondent (`office`; None = every respondent)
     and question of the codebook, in codebook order: `question_id`, `text`, `type`, `answer` (the
@@ -84,14 +135,16 @@ def office_entries(con, round: str, office: str | None = None) -> pd.DataFrame:
         {"round": str(round), "office": office}).df()
 
 
-def contests(con, round: str | None = None, office: str | None = None) -> pd.DataFrame:
-    """Every contest (of `round` and `office`; None = all), oldest first: `contest_id`, round,
-    office, `question_id`, `option_code`, the office's `comment`, `evidence_url`, `contested_at`
+def contests(con, round: str | None = None, office: str | None = None, period: str | None = None) -> pd.DataFrame:
+    """Every contest (of `round`, `period` and `office`; None = all), oldest first: `contest_id`,
+    round, office, `question_id`, `option_code` (a round's entry), `period`, `recipient`, `dataset`
+    (a month's figures of a schedule), the office's `comment`, `evidence_url`, `contested_at`
     (UTC) and `contested_by`; and its answer, if any: `decision` ('accepted' or 'rejected';
     NULL while open), `reason`, `correction_seq` (the load that corrected the entry),
     `answered_at`, `answered_by`; `contest_seq` is the load that recorded the contest."""
     return con.execute("""
-        SELECT k.contest_id, k.round, k.office, k.question_id, k.option_code, k.comment, k.evidence_url,
+        SELECT k.contest_id, k.round, k.office, k.question_id, k.option_code, k.period, k.recipient, k.dataset,
+               k.comment, k.evidence_url,
                k.recorded_at AS contested_at, lk.loaded_by AS contested_by,
                a.decision, a.comment AS reason, a.correction_seq, a.recorded_at AS answered_at,
                la.loaded_by AS answered_by, k.load_seq AS contest_seq
@@ -99,25 +152,29 @@ def contests(con, round: str | None = None, office: str | None = None) -> pd.Dat
         LEFT JOIN review_events a ON a.event = 'answer' AND a.contest_id = k.contest_id
         LEFT JOIN loads la ON la.seq = a.load_seq
         WHERE k.event = 'contest' AND ($round IS NULL OR k.round = $round) AND ($office IS NULL OR k.office = $office)
-        ORDER BY k.load_seq, k.source_row""", {"round": None if round is None else str(round), "office": office}).df()
+          AND ($period IS NULL OR k.period = $period)
+        ORDER BY k.load_seq, k.source_row""",
+        {"round": None if round is None else str(round), "office": office, "period": period}).df()
 
 
-def confirmations(con, round: str | None = None) -> pd.DataFrame:
-    """Offices that confirmed their entries (of `round`; None = all): round, office, `confirmed_at`
-    (UTC) and `confirmed_by`, oldest first."""
+def confirmations(con, round: str | None = None, period: str | None = None) -> pd.DataFrame:
+    """Offices that confirmed their entries (of `round`, or of month `period`; None = all): round,
+    office, `confirmed_at` (UTC) and `confirmed_by`, oldest first; `period` the month confirmed."""
     return con.execute("""
-        SELECT e.round, e.office, e.recorded_at AS confirmed_at, l.loaded_by AS confirmed_by
+        SELECT e.round, e.office, e.recorded_at AS confirmed_at, l.loaded_by AS confirmed_by, e.period
         FROM review_events e JOIN loads l ON l.seq = e.load_seq
-        WHERE e.event = 'confirm' AND ($round IS NULL OR e.round = $round)
-        ORDER BY e.load_seq, e.source_row""", {"round": None if round is None else str(round)}).df()
+        WHERE e.event = 'confirm' AND ($round IS NULL OR e.round = $round) AND ($period IS NULL OR e.period = $period)
+        ORDER BY e.load_seq, e.source_row""",
+        {"round": None if round is None else str(round), "period": period}).df()
 
 
 def review_audit(con) -> pd.DataFrame:
     """The audit of the review, oldest first: every status change, confirmation, contest and
-    answer (`review_events`), and every load of a survey round (a correction when the round was
-    already loaded), with `at` (UTC), `by`, `load_seq`, `event` ('status', 'confirm', 'contest',
-    'answer' or 'load'), `round`, `office` and `what` (status moved to, entry contested and the
-    comment, decision and reason or correcting load, file loaded)."""
+    answer (`review_events`), of a round or of a month, and every load of a survey round (a
+    correction when the round was already loaded), with `at` (UTC), `by`, `load_seq`, `event`
+    ('status', 'confirm', 'contest', 'answer' or 'load'), `round`, `office`, `what` (status moved
+    to, entry contested and the comment, decision and reason or correcting load, file loaded)
+    and `period` (the month of a period's event)."""
     return con.execute("""
         SELECT e.recorded_at AS "at", l.loaded_by AS "by", e.load_seq, e.event, e.round, e.office,
                CASE e.event
@@ -125,17 +182,18 @@ def review_audit(con) -> pd.DataFrame:
                       || CASE WHEN e.until IS NOT NULL THEN ' until ' || CAST(e.until AS VARCHAR) ELSE '' END
                       || CASE WHEN e.show_provisional THEN ', shown provisionally' ELSE '' END
                  WHEN 'confirm' THEN 'entries confirmed'
-                 WHEN 'contest' THEN 'contest ' || e.contest_id || ' of ' || e.question_id
-                      || coalesce('/' || e.option_code, '') || ': ' || e.comment
+                 WHEN 'contest' THEN 'contest ' || e.contest_id || ' of '
+                      || coalesce(e.question_id || coalesce('/' || e.option_code, ''),
+                                  'the deliveries to ' || e.recipient || ' of ' || e.dataset) || ': ' || e.comment
                       || coalesce(' (evidence: ' || e.evidence_url || ')', '')
                  ELSE 'contest ' || e.contest_id || ' ' || e.decision
                       || coalesce(' by load #' || CAST(e.correction_seq AS VARCHAR), '')
-                      || coalesce(': ' || e.comment, '') END AS what
+                      || coalesce(': ' || e.comment, '') END AS what, e.period
         FROM review_events e JOIN loads l ON l.seq = e.load_seq
         UNION ALL
         SELECT l.loaded_at, l.loaded_by, l.seq, 'load', l.round, NULL,
                CASE WHEN l.seq > (SELECT min(seq) FROM loads f WHERE f.kind = 'survey' AND f.round = l.round)
-                    THEN 'correction: ' ELSE 'first load: ' END || l.original_name
+                    THEN 'correction: ' ELSE 'first load: ' END || l.original_name, NULL
         FROM loads l WHERE l.kind = 'survey'
         ORDER BY load_seq, "at"
         """).df()

@@ -4,9 +4,15 @@ The connection is keyed on the database file's identity (inode and mtime): a loa
 a new file, so the next rerun opens a connection on the new snapshot while sessions that are
 mid-query finish on the old one. Query results are cached with `st.cache_data` keyed on the
 snapshot id stored in the database, so a new load shows at once and nothing stale is served.
+
+Every metric that takes a delivery filter (`where`) is run as the session's viewer sees it
+(`viewer_filter`): the months under review (`db.review`) are left out of delivery figures for
+whoever may not see them, on every page, without each page having to ask.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -18,7 +24,9 @@ import streamlit as st
 import loaders
 import queries
 from queries import reference, registry
+from queries.filters import EVERYTHING, DeliveryFilter
 
+from .auth import current_viewer
 from .i18n import _
 
 
@@ -102,10 +110,32 @@ def _metric_name(fn: Callable) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
+@functools.cache
+def _takes_where(fn: Callable) -> bool:
+    return "where" in inspect.signature(fn).parameters
+
+
+def viewer_filter(where: DeliveryFilter | None = None) -> DeliveryFilter:
+    """`where` (None: everything) as the session's viewer sees it: the secretariat every month,
+    an office user also its own figures as provider of a month in review, anyone else the
+    public months only (`queries.filters.visible_sql`)."""
+    who = current_viewer()
+    return (where or EVERYTHING).seen_by(everything=who.sees_everything,
+                                         office=who.office if who.role == "office" else None)
+
+
+def _as_viewer(fn: Callable, kwargs: dict) -> dict:
+    """The keyword arguments of metric `fn` with its delivery filter set to the viewer's."""
+    if not _takes_where(fn):
+        return kwargs
+    return {**kwargs, "where": viewer_filter(kwargs.get("where"))}
+
+
 def query(fn: Callable, **kwargs) -> Any:
     """Run metric `fn` (registered in `queries.registry.METRICS`) on the live snapshot, cached
-    per snapshot under the metric's registry name."""
+    per snapshot under the metric's registry name (a delivery filter as the viewer sees it)."""
     name = _metric_name(fn)
+    kwargs = _as_viewer(fn, kwargs)
     con, snap = snapshot()
     frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
     result = _cached(name, snap, frozen, con, fn)
@@ -117,6 +147,7 @@ def deferred(fn: Callable, **kwargs) -> Callable[[], Any]:
     downloads that are expensive to build and only wanted on click (st.download_button accepts
     a callable). Not cached: a click builds the file once."""
     _metric_name(fn)
+    kwargs = _as_viewer(fn, kwargs)
     con, _snap = snapshot()
 
     def run():

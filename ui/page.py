@@ -201,6 +201,8 @@ def page_header(title: str, icon: str, caption: str | None, data_kind: str | Non
         illustrative_notice(any(provenance[flag] for flag in flags), what)
     if data_kind in ("survey", "all"):
         provisional_banner()
+    if data_kind in ("deliveries", "all"):
+        provisional_period_banner()
     return who
 
 
@@ -209,3 +211,17 @@ def provisional_banner() -> None:
     (`queries.review.provisional_rounds`), under review by the offices until its end date."""
     for row in data.query(review.provisional_rounds).itertuples():
         st.warning(provisional_text(row.round, row.until, plain), icon=":material/pending:")
+
+
+def provisional_period_text(period, until, escape=str) -> str:
+    """The notice of a month in review whose delivery figures the public sees
+    (`queries.review.provisional_periods`), as `provisional_text` says it of a round."""
+    return _("Provisional: under review by the offices until {date} (deliveries scheduled in {month}).").format(
+        date=i18n.date(until), month=escape(period))
+
+
+def provisional_period_banner() -> None:
+    """On every page that shows delivery figures: each month in review shown to the public is
+    provisional, under review by its provider offices until its end date."""
+    for row in data.query(review.provisional_periods).itertuples():
+        st.warning(provisional_period_text(row.period, row.until, plain), icon=":material/pending:")

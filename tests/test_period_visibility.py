@@ -1,0 +1,152 @@
+"""Who sees the delivery figures of a month under review (`queries.filters.visible_sql`, applied
+in the period filter every delivery and completeness metric uses): a month in draft is absent
+from every public delivery metric and from the open data package, and present for the
+secretariat; a month in review not shown provisionally is seen, of its figures, by its provider
+office only; shown provisionally, by everyone; with no status event, nothing changes."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from conftest import BUNDLED_AS_OF
+
+import loaders
+from loaders import review as review_events
+from queries import completeness, delivery, incidents, open_data, review, update_calendar
+from queries.filters import EVERYTHING, DeliveryFilter
+
+MONTH = "2026-10"
+START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+AS_OF = dt.date.fromisoformat(BUNDLED_AS_OF)
+PUBLIC = EVERYTHING
+SECRETARIAT = EVERYTHING.seen_by(everything=True)
+
+
+def _in_month(values) -> list:
+    return [v for v in pd.to_datetime(pd.Series(list(values)), errors="coerce").dropna()
+            if START <= v.date() <= END]
+
+
+def _figures(con, where: DeliveryFilter) -> dict[str, pd.DataFrame]:
+    """Every delivery figure a public page or export builds, for `where`'s viewer."""
+    early = dt.date(2026, 9, 20)  # the calendar ahead of this date reaches into the month
+    return {
+        "outcomes": delivery.delivery_outcomes(con, AS_OF, where),
+        "by_office": delivery.delivery_reliability_by_office(con, AS_OF, where),
+        "by_schedule": delivery.delivery_reliability_by_schedule(con, AS_OF, where),
+        "by_pair": delivery.delivery_reliability_by_pair(con, AS_OF, where),
+        "trend": delivery.monthly_on_time_trend(con, AS_OF, where),
+        "calendar": delivery.outcomes_by_provider_month(con, AS_OF, where),
+        "delay": delivery.delivery_delay_by_office(con, AS_OF, where),
+        "irregularity": delivery.delivery_irregularity(con, AS_OF, where),
+        "interruptions": delivery.delivery_interruptions(con, AS_OF, where),
+        "unscheduled": delivery.unscheduled_deliveries(con, AS_OF, where),
+        "freshness": delivery.delivery_freshness(con, dt.date(2026, 10, 31), where),
+        "upcoming": delivery.upcoming_deliveries(con, early, 60, where),
+        "scorecard": delivery.provider_scorecard(con, AS_OF, where),
+        "incidents": incidents.incidents(con, AS_OF, where),
+        "schedule_incidents": incidents.schedule_incident_metrics(con, AS_OF, where),
+        "completeness": completeness.field_completeness(con, where),
+        "completeness_trend": completeness.field_completeness_trend(con, where),
+        "volumes": completeness.delivery_volumes(con, where),
+        "calendar_ics": pd.DataFrame({"ics": [update_calendar.calendar_ics(con, early, 60, where).decode()]}),
+    }
+
+
+def _dates_in_month(figures: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Per figure, how many of its date cells fall in MONTH."""
+    found = {}
+    for name, frame in figures.items():
+        for column in ("scheduled_date", "month", "first_missed", "last_missed"):  # a scheduled date
+            if column in frame.columns:
+                found[f"{name}.{column}"] = len(_in_month(frame[column]))
+    found["calendar_ics"] = figures["calendar_ics"]["ics"].iloc[0].count("DTSTART;VALUE=DATE:202610")
+    return found
+
+
+@pytest.fixture(scope="module")
+def baseline(bundled_db):
+    con = loaders.open_snapshot(bundled_db)
+    try:
+        yield _figures(con, PUBLIC)
+    finally:
+        con.close()
+
+
+def test_with_no_period_event_every_viewer_sees_the_same_figures(bundled_db, baseline):
+    con = loaders.open_snapshot(bundled_db)
+    try:
+        for where in (SECRETARIAT, EVERYTHING.seen_by(office="JP")):
+            for name, frame in _figures(con, where).items():
+                pd.testing.assert_frame_equal(frame, baseline[name], obj=name)
+    finally:
+        con.close()
+    assert sum(_dates_in_month(baseline).values()) > 0  # the month has figures to hide
+
+
+def test_a_draft_month_is_absent_from_every_public_figure_and_present_for_the_secretariat(fresh_bundled_db,
+                                                                                         baseline):
+    review_events.set_period_status(MONTH, "draft", loaded_by="sec", db_path=fresh_bundled_db)
+    con = loaders.open_snapshot(fresh_bundled_db)
+    try:
+        public = _figures(con, PUBLIC)
+        secretariat = _figures(con, SECRETARIAT)
+        office = _figures(con, EVERYTHING.seen_by(office="JP"))
+        tables = open_data.public_tables(con)
+        scope = open_data.published_scope(con)
+    finally:
+        con.close()
+    in_month = _dates_in_month(baseline)
+    for name, count in _dates_in_month(public).items():
+        assert count == 0, f"{name}: {count} cells of the draft month shown to the public"
+    assert all(v == 0 for v in _dates_in_month(office).values())  # a draft is the secretariat's only
+    for name, frame in secretariat.items():
+        pd.testing.assert_frame_equal(frame, baseline[name], obj=name)
+    # The totals drop by exactly the month's occurrences.
+    month_due = baseline["outcomes"][[START <= d.date() <= END for d in baseline["outcomes"]["scheduled_date"]]]
+    month_due = month_due[month_due["outcome"].isin(["on_time", "late", "missed"])]
+    assert len(month_due) > 0
+    assert public["by_office"]["scheduled"].sum() == baseline["by_office"]["scheduled"].sum() - len(month_due)
+    assert in_month["completeness_trend.month"] > 0
+    assert dt.date(2026, 10, 1) not in scope.months and dt.date(2026, 9, 1) in scope.months
+    for key, frame in tables.items():
+        for column in frame.columns:
+            if column in ("month", "scheduled_date", "first_missed", "last_missed"):
+                assert not _in_month(frame[column]), f"open data {key}.{column} holds the draft month"
+
+
+def test_a_month_in_review_is_seen_by_its_provider_office_only_unless_shown_provisionally(fresh_bundled_db,
+                                                                                          baseline):
+    review_events.set_period_status(MONTH, "draft", loaded_by="sec", db_path=fresh_bundled_db)
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=fresh_bundled_db)
+    con = loaders.open_snapshot(fresh_bundled_db)
+    try:
+        public = delivery.delivery_outcomes(con, AS_OF, PUBLIC)
+        jp = delivery.delivery_outcomes(con, AS_OF, EVERYTHING.seen_by(office="JP"))
+        figures = review.period_deliveries(con, office="JP", as_of=AS_OF)
+        assert list(review.provisional_periods(con)["period"]) == []
+    finally:
+        con.close()
+    everything = baseline["outcomes"]
+    in_month = [START <= d.date() <= END for d in everything["scheduled_date"]]
+    assert not _in_month(public["scheduled_date"])
+    jp_month = jp[[START <= d.date() <= END for d in jp["scheduled_date"]]]
+    assert set(jp_month["provider"]) == {"JP"}
+    assert len(jp_month) == int((everything[in_month]["provider"] == "JP").sum()) > 0
+    # Outside the month JP sees what the public sees.
+    pd.testing.assert_frame_equal(jp[[not (START <= d.date() <= END) for d in jp["scheduled_date"]]]
+                                  .reset_index(drop=True), public.reset_index(drop=True))
+    # The Review page's figures of the month: JP's schedules, counted as the outcomes are.
+    assert set(figures["period"]) == {MONTH} and set(figures["provider"]) == {"JP"}
+    assert figures["due"].sum() == int(jp_month["outcome"].isin(["on_time", "late", "missed"]).sum())
+
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", show_provisional=True, loaded_by="sec",
+                                    db_path=fresh_bundled_db)
+    con = loaders.open_snapshot(fresh_bundled_db)
+    try:
+        pd.testing.assert_frame_equal(delivery.delivery_outcomes(con, AS_OF, PUBLIC), everything)
+        provisional = review.provisional_periods(con)
+    finally:
+        con.close()
+    assert list(provisional["period"]) == [MONTH] and str(provisional["until"].iloc[0].date()) == "2026-12-15"

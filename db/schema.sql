@@ -157,6 +157,8 @@ CREATE TABLE review_events (
     recipient VARCHAR, dataset VARCHAR,         -- contest of a period: the schedule (office = its provider)
     comment VARCHAR,                -- contest: the office's comment; answer: the reason
     evidence_url VARCHAR,           -- contest: an http(s) address (shown as text, never fetched)
+    evidence_file VARCHAR,          -- contest: the evidence file attached, archived as <sha256><ext>
+    evidence_name VARCHAR,          -- contest: the name the evidence file was uploaded under (text only)
     contest_id VARCHAR,             -- contest: its id (a hash of its content); answer: the contest answered
     decision VARCHAR,               -- answer: 'accepted' or 'rejected'
     correction_seq INTEGER,         -- answer accepted: the load that corrected the entry

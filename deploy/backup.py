@@ -61,6 +61,8 @@ def _referenced(entries: list[dict]) -> dict[str, str]:
         out[e["archived_as"]] = e["sha256"]
         if e.get("codebook_archived_as"):
             out[e["codebook_archived_as"]] = e["codebook_sha256"]
+        for name in store.attachments_of(e):  # named by their hash: <sha256><ext>
+            out[name] = name.split(".", 1)[0]
     return out
 
 

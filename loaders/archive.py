@@ -4,12 +4,17 @@ Raw files are the source of truth. Every accepted file is copied into `archive/`
 database file) under its SHA-256, and listed in `archive/manifest.jsonl`. The `loads` table
 inside each snapshot is the manifest of that snapshot; `manifest.jsonl` is rewritten from it
 after every swap. `removed.jsonl` lists the loads removed since, which rebuilds leave out.
+
+A load may carry attachments (the evidence file of a contest): archived beside its file under
+their own SHA-256 (`<sha256><ext>`) and named in the load's options (`attachments_of`), so that
+the manifest, a rebuild, a backup and the clean-up of leftovers know them as they know its file.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +31,28 @@ def sha256_of(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+#: The load option naming a load's attachments, and the form of an attachment's archived name.
+ATTACHMENTS_OPTION = "attachments"
+ATTACHMENT_NAME = re.compile(r"[0-9a-f]{64}\.[a-z0-9]{1,8}")
+
+
+def attachment_name(path: str | Path, ext: str) -> str:
+    """The archived name of a file attached to a load: its SHA-256 and `ext` ('.pdf')."""
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
+        raise ValueError(f"not an attachment's extension: {ext!r}")
+    return f"{sha256_of(path)}{ext}"
+
+
+def attachments_of(entry: dict) -> list[str]:
+    """The archived names of the files attached to a load (a manifest or removal row, its
+    `options` JSON text or a dict): only names of the archive's form."""
+    options = entry.get("options")
+    if isinstance(options, str):
+        options = json.loads(options)
+    names = (options or {}).get(ATTACHMENTS_OPTION) or []
+    return [n for n in names if isinstance(n, str) and ATTACHMENT_NAME.fullmatch(n)]
 
 
 def archive_file(paths: Paths, source: Path, sha: str, ext: str) -> str:
@@ -104,6 +131,7 @@ def leftovers(paths: Paths, rows: list[dict]) -> list[Path]:
     half-written archive copies, and unswapped snapshot copies."""
     kept = rows + read_removed(paths)  # a removed load's raw bytes stay in the archive
     referenced = {r["archived_as"] for r in kept} | {r["codebook_archived_as"] for r in kept if r.get("codebook_archived_as")}
+    referenced |= {name for r in kept for name in attachments_of(r)}
     out = []
     if paths.archive.exists():
         for f in paths.archive.iterdir():

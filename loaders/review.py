@@ -4,11 +4,17 @@ answers of a round, its delivery figures as provider of a month), the secretaria
 contest. Each is written as a one-row review file (`review_events.review_csv`) and loaded as kind `review` by
 `store.load_file`, with `loaded_by` the user: checked against the loaded state, archived and
 replayed by a rebuild exactly as a file would be. Nothing is ever edited in place.
+
+A contest's evidence may be a file (PDF, PNG, JPEG, CSV, XLSX or TXT, at most
+`MAX_EVIDENCE_BYTES`): archived with the contest's load under its SHA-256, like any upload
+(`store.LoadRequest.attachments`), and named in the event by its archived name and the name it
+was uploaded under (`evidence_file`, `evidence_name`); `evidence_bytes` reads it back.
 """
 from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -17,8 +23,23 @@ from db.paths import Paths
 from db.review import PERIOD_PATTERN, period_status_sql, round_status_sql
 from db.snapshot import open_snapshot
 
+from .archive import ATTACHMENT_NAME, attachment_name
+from .problems import LoadRejected, Problem
 from .review_events import review_csv
 from .store import LoadRequest, LoadResult, ensure_database, load_file
+
+#: The evidence files a contest may attach: the extension uploaded -> the extension archived.
+EVIDENCE_TYPES = {".pdf": ".pdf", ".png": ".png", ".jpg": ".jpg", ".jpeg": ".jpg", ".csv": ".csv",
+                  ".xlsx": ".xlsx", ".txt": ".txt"}
+#: The media type each archived evidence file is downloaded as.
+EVIDENCE_MIMES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".csv": "text/csv",
+                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  ".txt": "text/plain"}
+#: The first bytes a binary evidence file of each kind starts with (a text file must be UTF-8).
+_SIGNATURES = {".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",),
+               ".xlsx": (b"PK\x03\x04",)}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -45,7 +66,7 @@ def _now() -> str:
 
 
 def record_events(events: list[dict], *, loaded_by: str, db_path: Path | None = None,
-                  name: str = "review") -> LoadResult:
+                  name: str = "review", attachments: dict[str, Path] | None = None) -> LoadResult:
     """Load review events (dicts of `review_events.EVENT_COLUMNS`; `recorded_at` now when not
     given) as one review file, all or nothing. Raises LoadRejected naming the row and column of
     a bad value (an unknown round, a move that is not allowed, a contest of a round not in review)."""
@@ -54,7 +75,8 @@ def record_events(events: list[dict], *, loaded_by: str, db_path: Path | None = 
         path = Path(folder) / "review.csv"
         path.write_bytes(review_csv(stamped))
         display = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] + ".csv"
-        return load_file(LoadRequest("review", path, display, loaded_by=loaded_by), db_path)
+        return load_file(LoadRequest("review", path, display, loaded_by=loaded_by,
+                                     attachments=dict(attachments or {})), db_path)
 
 
 def round_status(round: str, db_path: Path | None = None) -> RoundStatus | None:
@@ -123,12 +145,24 @@ def confirm_entries(round: str, office: str, *, loaded_by: str, db_path: Path | 
 
 
 def contest_entry(round: str, office: str, question_id: str, comment: str, *, option_code: str | None = None,
-                  evidence_url: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+                  evidence_url: str | None = None, evidence: bytes | None = None, evidence_name: str | None = None,
+                  loaded_by: str, db_path: Path | None = None) -> LoadResult:
     """Office `office` contests its entry for `question_id` (and `option_code`) of `round`, with
-    a comment and an optional evidence address (http or https)."""
-    return record_events([{"event": "contest", "round": round, "office": office, "question_id": question_id,
-                           "option_code": option_code, "comment": comment, "evidence_url": evidence_url}],
-                         loaded_by=loaded_by, db_path=db_path, name=f"review-{round}-{office}-contest")
+    a comment, an optional evidence address (http or https) and an optional evidence file (its
+    bytes `evidence`, uploaded as `evidence_name`; `check_evidence`), archived with the contest.
+    Raises LoadRejected naming the file when it is refused (too big, not of a kind accepted)."""
+    event = {"event": "contest", "round": round, "office": office, "question_id": question_id,
+             "option_code": option_code, "comment": comment, "evidence_url": evidence_url}
+    name = f"review-{round}-{office}-contest"
+    if evidence is None:
+        return record_events([event], loaded_by=loaded_by, db_path=db_path, name=name)
+    shown, ext = check_evidence(evidence_name or "", evidence)
+    with tempfile.TemporaryDirectory(prefix="ipdx-evidence-") as folder:
+        path = Path(folder) / f"evidence{ext}"
+        path.write_bytes(evidence)
+        archived = attachment_name(path, ext)
+        return record_events([{**event, "evidence_file": archived, "evidence_name": shown}], loaded_by=loaded_by,
+                             db_path=db_path, name=name, attachments={archived: path})
 
 
 def confirm_deliveries(period: str, office: str, *, loaded_by: str, db_path: Path | None = None) -> LoadResult:
@@ -155,3 +189,53 @@ def answer_contest(round: str | None, contest_id: str, decision: str, *, correct
     return record_events([{"event": "answer", "round": round, "period": period, "contest_id": contest_id,
                            "decision": decision, "correction_seq": correction_seq, "comment": reason}],
                          loaded_by=loaded_by, db_path=db_path, name=f"review-{round or period}-answer")
+
+
+# --------------------------------------------------------------------------- evidence files
+
+def evidence_display_name(name: str) -> str:
+    """The name an evidence file was uploaded under, kept as text: its last path part, without
+    control characters, at most MAX_EVIDENCE_NAME_CHARS characters (its extension kept)."""
+    name = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join("".join(c for c in name if not unicodedata.category(c).startswith("C")).split())
+    if len(name) > MAX_EVIDENCE_NAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        ext = dot + ext if dot and len(ext) <= 8 else ""
+        name = (stem if ext else name)[:MAX_EVIDENCE_NAME_CHARS - len(ext)] + ext
+    return name or "evidence"
+
+
+def check_evidence(name: str, content: bytes) -> tuple[str, str]:
+    """(The name to record, the extension to archive) of an evidence file uploaded as `name`;
+    raises LoadRejected naming the file when it is empty, larger than MAX_EVIDENCE_BYTES, not of
+    a kind of EVIDENCE_TYPES, or its bytes are not what its extension says."""
+    shown = evidence_display_name(name)
+    ext = EVIDENCE_TYPES.get(Path(shown).suffix.lower())
+    cap = f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
+
+    def refuse(value: str, expected: str):
+        raise LoadRejected([Problem(shown, None, "evidence_file", value, expected)])
+
+    if ext is None:
+        refuse(Path(shown).suffix or shown, "an evidence file of one of the kinds "
+               + ", ".join(sorted({e.lstrip(".").upper() for e in EVIDENCE_TYPES.values()})))
+    if len(content) > MAX_EVIDENCE_BYTES:
+        refuse(f"{len(content)} bytes", f"an evidence file of at most {cap} ({MAX_EVIDENCE_BYTES} bytes)")
+    if not content:
+        refuse("0 bytes", "an evidence file with content")
+    if ext in _SIGNATURES and not content.startswith(_SIGNATURES[ext]):
+        refuse(ext, f"the content of a {ext.lstrip('.').upper()} file (its first bytes are not)")
+    if ext not in _SIGNATURES:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            refuse(ext, f"a {ext.lstrip('.').upper()} file as UTF-8 text")
+    return shown, ext
+
+
+def evidence_bytes(evidence_file: str, db_path: Path | None = None) -> bytes:
+    """The bytes of an archived evidence file, by the archived name a contest records (only a
+    name of the archive's form: `<sha256><ext>`, never a path)."""
+    if not ATTACHMENT_NAME.fullmatch(str(evidence_file)):
+        raise ValueError(f"not an archived evidence file: {evidence_file!r}")
+    return (Paths.of(db_path).archive / evidence_file).read_bytes()

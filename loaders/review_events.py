@@ -22,6 +22,9 @@ deliveries), never both; then per event
   after the contest that corrected the entry: of the round, or a delivery log for a period) and
   `comment` (rejected: the reason).
 Who and when: the load's `loaded_by`, and `recorded_at`.
+A contest's evidence file (`evidence_file`, its archived name `<sha256><ext>`, and
+`evidence_name`, the name it was uploaded under) is one the load attaches (`loaders.review`):
+a file can name only the attachments of its own load.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ import io
 
 from db.review import FIRST_PERIOD_MOVES, MOVES, PERIOD_PATTERN, STATUSES, period_status_sql, round_status_sql
 
+from .archive import ATTACHMENT_NAME, attachments_of
 from .checks import Checker
 from .kinds import Prepared, TableHandler
 from .problems import ProblemList
@@ -38,11 +42,12 @@ EVENTS = ("status", "confirm", "contest", "answer")
 DECISIONS = ("accepted", "rejected")
 YES_NO = ["yes", "no"]
 EVENT_COLUMNS = ["event", "round", "period", "status", "until", "show_provisional", "office", "question_id",
-                 "option_code", "recipient", "dataset", "comment", "evidence_url", "contest_id", "decision",
-                 "correction_seq", "recorded_at"]
+                 "option_code", "recipient", "dataset", "comment", "evidence_url", "evidence_file", "evidence_name",
+                 "contest_id", "decision", "correction_seq", "recorded_at"]
 #: The columns each event may fill (beside event, round and recorded_at) ...
 USED = {"status": ("status", "until", "show_provisional"), "confirm": ("office",),
-        "contest": ("office", "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url"),
+        "contest": ("office", "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url",
+                    "evidence_file", "evidence_name"),
         "answer": ("contest_id", "decision", "correction_seq", "comment")}
 #: ... and those it needs.
 NEEDED = {"status": ("status",), "confirm": ("office",), "contest": ("office", "comment"),
@@ -59,8 +64,8 @@ class ReviewHandler(TableHandler):
     subjects = ("round", "period")
     key: list[str] = []  # every row is a new event: nothing is replaced
     columns = ["source_row", "event", "round", "period", "status", "until", "show_provisional", "office",
-               "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url", "contest_id",
-               "decision", "correction_seq", "recorded_at"]
+               "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url", "evidence_file",
+               "evidence_name", "contest_id", "decision", "correction_seq", "recorded_at"]
     target = "review_events"
 
     def rules(self, ck: Checker) -> None:
@@ -105,6 +110,11 @@ class ReviewHandler(TableHandler):
                       f"OR NOT regexp_full_match({ck.ref('evidence_url')}, $pattern))", "evidence_url",
                       f"an http:// or https:// address of at most {MAX_URL_CHARS} characters, without spaces, "
                       "quotes or angle brackets", params={"pattern": URL_PATTERN})
+        ck.rows_where(f"{ck.ref('evidence_file')} IS NOT NULL AND NOT regexp_full_match({ck.ref('evidence_file')}, "
+                      "$pattern)", "evidence_file", "the archived name of the evidence file the load attaches "
+                      "(its SHA-256 and extension)", params={"pattern": ATTACHMENT_NAME.pattern})
+        ck.rows_where(f"({ck.ref('evidence_file')} IS NULL) <> ({ck.ref('evidence_name')} IS NULL)", "evidence_name",
+                      "the name the evidence file was uploaded under, with an evidence_file (and only then)")
         ck.rows_where(f"lower({ck.ref('show_provisional')}) = 'yes' AND lower({ck.ref('status')}) IS DISTINCT FROM "
                       "'review'", "show_provisional", "'yes' only with status review (a draft is never public)")
         ck.rows_where(f"lower({ck.ref('show_provisional')}) = 'yes' AND {ck.ref('until')} IS NULL", "until",
@@ -126,6 +136,7 @@ class ReviewHandler(TableHandler):
         # A period's keys follow, NULL for a round's contest: concat_ws skips them, so a round's
         # contest keeps the id it had before periods (the answers in the archive name it).
         content += ", " + ", ".join(ck.ref(c) for c in ("period", "recipient", "dataset"))
+        content += ", " + ck.ref("evidence_file")  # NULL (skipped) without a file: ids stay as they were
         return f"""SELECT _row, _row AS source_row, lower({ck.ref('event')}) AS event, {ck.ref('round')} AS round,
               {ck.ref('period')} AS period,
               lower({ck.ref('status')}) AS status, {ck.date_sql('until')} AS until,
@@ -134,7 +145,8 @@ class ReviewHandler(TableHandler):
               {ck.ref('office')} AS office, {ck.ref('question_id')} AS question_id,
               {ck.ref('option_code')} AS option_code, {ck.ref('recipient')} AS recipient,
               {ck.ref('dataset')} AS dataset, {ck.ref('comment')} AS comment,
-              {ck.ref('evidence_url')} AS evidence_url,
+              {ck.ref('evidence_url')} AS evidence_url, {ck.ref('evidence_file')} AS evidence_file,
+              {ck.ref('evidence_name')} AS evidence_name,
               CASE WHEN lower({ck.ref('event')}) = 'contest'
                    THEN left(sha256(concat_ws(chr(31), {content})), 16) ELSE {ck.ref('contest_id')} END AS contest_id,
               lower({ck.ref('decision')}) AS decision,
@@ -149,6 +161,12 @@ class ReviewHandler(TableHandler):
     def validate(self, scratch, request) -> Prepared:
         prepared = super().validate(scratch, request)
         found = ProblemList()
+        attached = attachments_of({"options": request.options})
+        for row, name in scratch.execute("SELECT _row, evidence_file FROM clean WHERE evidence_file IS NOT NULL "
+                                         "ORDER BY _row").fetchall():
+            if name not in attached:
+                found.add(request.display, row, "evidence_file", name,
+                          "an evidence file attached to this load (a file names only its own attachments)")
         for check in _STATE_CHECKS:
             for row, column, value, expected in scratch.execute(check).fetchall():
                 found.add(request.display, row, column, value, expected)

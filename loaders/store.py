@@ -32,7 +32,10 @@ from db.schema import SCHEMA_VERSION, schema_version
 from db.snapshot import DatabaseBusy, discard, new_snapshot_file, open_snapshot, swap_in, writer_lock
 
 from .archive import (
+    ATTACHMENT_NAME,
+    ATTACHMENTS_OPTION,
     archive_file,
+    attachments_of,
     leftovers,
     manifest_rows,
     read_loads,
@@ -102,6 +105,9 @@ class LoadRequest:
     #: The file's bytes, read once by load_file for the kinds staged from CSV/XLSX text (hashed,
     #: then validated from memory); None elsewhere: the readers then read `path`.
     content: bytes | None = field(default=None, repr=False, compare=False)
+    #: Files archived with the load (a contest's evidence file): archived name (`<sha256><ext>`,
+    #: `archive.attachment_name`) -> where the bytes are now. Named in `options` (attachments).
+    attachments: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -301,6 +307,7 @@ def load_file(request: LoadRequest, db_path: Path | None = None, *, dry_run: boo
     date_bounds()  # a malformed IPDX_DATE_MIN / IPDX_DATE_MAX is a usage error, even for a file loaded before
     progress(0.05, "hashing")
     request, sha_pending = _read_request(request)
+    request = _with_attachments(request)
     ensure_database(paths.db, progress=progress)
     codebook_sha = sha256_of(request.codebook) if request.codebook else None
     with writer_lock(paths):
@@ -335,10 +342,25 @@ def load_file(request: LoadRequest, db_path: Path | None = None, *, dry_run: boo
         return result
 
 
+def _with_attachments(request: LoadRequest) -> LoadRequest:
+    """The request with its attachments named in its options (the manifest then lists them);
+    each archived name must be its file's hash and extension."""
+    if not request.attachments:
+        return request
+    for name, source in request.attachments.items():
+        sha, ext = name.split(".", 1) if ATTACHMENT_NAME.fullmatch(name) else ("", "")
+        if not sha or sha256_of(source) != sha:
+            raise ValueError(f"attachment {name!r} is not named by the SHA-256 and extension of {source}")
+    return dataclasses.replace(request, options={**request.options, ATTACHMENTS_OPTION: sorted(request.attachments)})
+
+
 def _archive_request(paths: Paths, request: LoadRequest, stored: Stored) -> None:
     archive_file(paths, request.path, stored.sha, stored.ext)
     if stored.codebook_sha:
         archive_file(paths, request.codebook, stored.codebook_sha, ".toml")
+    for name, source in request.attachments.items():
+        sha, ext = name.split(".", 1)
+        archive_file(paths, source, sha, "." + ext)
 
 
 # --------------------------------------------------------------------------- rebuilding
@@ -348,7 +370,8 @@ def _requests_from_manifest(paths: Paths, entries: list[dict]) -> list[tuple[Loa
     for e in entries:
         path = paths.archive / e["archived_as"]
         codebook = paths.archive / e["codebook_archived_as"] if e.get("codebook_archived_as") else None
-        for needed in filter(None, (path, codebook)):
+        attached = [paths.archive / name for name in attachments_of(e)]
+        for needed in filter(None, (path, codebook, *attached)):
             if not needed.exists():
                 raise LoadRejected([Problem(str(paths.manifest), None, None, e["archived_as"],
                                             f"archived file {needed.name} to exist (the archive is incomplete)")])
@@ -463,7 +486,8 @@ def remove_load(seq: int, db_path: Path | None = None, *, removed_by: str = "cli
             raise ValueError(f"there is no load #{seq} in {paths.db}")
         record = {k: entry.get(k) for k in ("seq", "sha256", "kind", "round", "codebook_sha256",
                                             "loaded_at", "original_name", "archived_as",
-                                            "codebook_archived_as", "rows", "loaded_by", "bundled")}
+                                            "codebook_archived_as", "rows", "loaded_by", "bundled",
+                                            "options")}
         record.update(removed_at=datetime.now(timezone.utc).isoformat(), removed_by=removed_by)
         records = [*read_removed(paths), record]
         _rebuild(paths, exclude_seqs=frozenset({seq}), progress=progress, on_stage=on_stage,

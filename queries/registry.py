@@ -398,7 +398,7 @@ METRICS: tuple[Metric, ...] = (
     M(review.contests, "review",
       "contest_id round office question_id option_code period recipient dataset comment evidence_url contested_at "
       "contested_by decision "
-      "reason correction_seq answered_at answered_by contest_seq",
+      "reason correction_seq answered_at answered_by contest_seq evidence_file evidence_name",
       "14_Review 9_Manage_data ui.review",
       meaning="Every contest of an entry, with the office's comment and evidence, and its answer."),
     M(review.confirmations, "review", "round office confirmed_at confirmed_by period", "14_Review ui.review",

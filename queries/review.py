@@ -141,13 +141,15 @@ def contests(con, round: str | None = None, office: str | None = None, period: s
     (a month's figures of a schedule), the office's `comment`, `evidence_url`, `contested_at`
     (UTC) and `contested_by`; and its answer, if any: `decision` ('accepted' or 'rejected';
     NULL while open), `reason`, `correction_seq` (the load that corrected the entry),
-    `answered_at`, `answered_by`; `contest_seq` is the load that recorded the contest."""
+    `answered_at`, `answered_by`; `contest_seq` is the load that recorded the contest;
+    `evidence_file` the evidence file attached (its archived name) and `evidence_name` the name
+    it was uploaded under (`loaders.review.evidence_bytes` reads it)."""
     return con.execute("""
         SELECT k.contest_id, k.round, k.office, k.question_id, k.option_code, k.period, k.recipient, k.dataset,
                k.comment, k.evidence_url,
                k.recorded_at AS contested_at, lk.loaded_by AS contested_by,
                a.decision, a.comment AS reason, a.correction_seq, a.recorded_at AS answered_at,
-               la.loaded_by AS answered_by, k.load_seq AS contest_seq
+               la.loaded_by AS answered_by, k.load_seq AS contest_seq, k.evidence_file, k.evidence_name
         FROM review_events k JOIN loads lk ON lk.seq = k.load_seq
         LEFT JOIN review_events a ON a.event = 'answer' AND a.contest_id = k.contest_id
         LEFT JOIN loads la ON la.seq = a.load_seq
@@ -186,6 +188,7 @@ def review_audit(con) -> pd.DataFrame:
                       || coalesce(e.question_id || coalesce('/' || e.option_code, ''),
                                   'the deliveries to ' || e.recipient || ' of ' || e.dataset) || ': ' || e.comment
                       || coalesce(' (evidence: ' || e.evidence_url || ')', '')
+                      || coalesce(' (evidence file: ' || e.evidence_name || ')', '')
                  ELSE 'contest ' || e.contest_id || ' ' || e.decision
                       || coalesce(' by load #' || CAST(e.correction_seq AS VARCHAR), '')
                       || coalesce(': ' || e.comment, '') END AS what, e.period

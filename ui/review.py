@@ -1,8 +1,8 @@
 """The review of a survey round before publication: what each role sees and may do.
 
 - An office user sees its own office's entries (its answers per question) of a round in review,
-  confirms them or contests one with a comment and an optional evidence address, and sees the
-  secretariat's answer to each of its contests. It never sees another office's entries here.
+  confirms them or contests one with a comment and optional evidence (an address, a file), and
+  sees the secretariat's answer to each of its contests. It never sees another office's entries here.
 - The secretariat sees every round (draft, in review, published), every office's entries, every
   contest with the entry, comment and evidence, and answers each: accepted (with the load that
   corrected it) or rejected (with the reason). It sets a round's status on the Manage data page.
@@ -10,9 +10,14 @@
 Every action is a review event recorded through `loaders.review` (a one-row file loaded like any
 file: archived, rebuilt, append-only). Comments, addresses and names are shown in table cells or
 through `ui.common.plain`, never as HTML; an address is one the loader accepted (http or https).
+An evidence file is archived with its contest (`loaders.review.check_evidence`: its kind and
+size) and offered for download, on click, under its uploaded name made safe (`download_name`).
 """
 from __future__ import annotations
 
+import re
+from functools import partial
+from pathlib import PurePosixPath
 from typing import Callable
 
 import pandas as pd
@@ -32,6 +37,9 @@ STATUS_LABELS = {"draft": N_("draft (the secretariat only)"), "review": N_("in r
                  "published": N_("published")}
 DECISION_LABELS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
 FLASH_KEY = "review-flash"
+#: The kinds of evidence file the contest form accepts (the loader's EVIDENCE_TYPES, without dots).
+EVIDENCE_UPLOAD_TYPES = sorted(ext.lstrip(".") for ext in review_events.EVIDENCE_TYPES)
+MEGABYTE = 1024 * 1024
 
 
 def statuses() -> pd.DataFrame:
@@ -132,28 +140,86 @@ def office_actions(round: str, who: Viewer, frame: pd.DataFrame) -> None:
                                max_chars=2000)
         evidence = st.text_input(_("Evidence: an address (http or https), optional"), key="review-contest-url",
                                  max_chars=2000)
+        upload = st.file_uploader(
+            _("Evidence: a file, optional (PDF, PNG, JPEG, CSV, XLSX or TXT, at most {size})").format(
+                size=_cap_text()), type=EVIDENCE_UPLOAD_TYPES, key="review-contest-file",
+            max_upload_size=review_events.MAX_EVIDENCE_BYTES // MEGABYTE)
         submitted = st.form_submit_button(_("Contest this entry"), key="review-contest-submit")
     if submitted:
         if not comment.strip():
             st.error(_("Say what is wrong with the entry: a contest needs a comment."))
             return
+        file = evidence_upload(upload)
+        if file is False:
+            return
+        content, name = file or (None, None)
         record(lambda: review_events.contest_entry(round, who.office, question, comment.strip(),
-                                                   evidence_url=evidence.strip() or None, loaded_by=who.username,
-                                                   db_path=db),
+                                                   evidence_url=evidence.strip() or None, evidence=content,
+                                                   evidence_name=name, loaded_by=who.username, db_path=db),
                _("Your contest of {question} is recorded; the secretariat will answer it.").format(
                    question=plain(question)), "contest")
 
 
+def _cap_text() -> str:
+    return _("{count} MB").format(count=i18n.number(review_events.MAX_EVIDENCE_BYTES // MEGABYTE))
+
+
+def evidence_upload(upload) -> tuple[bytes, str] | None | bool:
+    """The bytes and uploaded name of the contest form's evidence file (None: no file); False,
+    with the reason shown, when it is refused before anything is recorded: larger than the cap
+    (named with the file), or not of a kind accepted (`loaders.review.check_evidence`)."""
+    if upload is None:
+        return None
+    content = upload.getvalue()
+    if len(content) > review_events.MAX_EVIDENCE_BYTES:
+        st.error(_("The file {name} is {size}: an evidence file may be at most {cap}. Nothing was recorded.").format(
+            name=plain(upload.name), size=_("{count} MB").format(count=i18n.number(len(content) / MEGABYTE, 1)),
+            cap=_cap_text()), icon=":material/error:")
+        return False
+    try:
+        review_events.check_evidence(upload.name, content)
+    except LoadRejected as err:
+        show_rejection(err, _("Not recorded"), "evidence")
+        return False
+    return content, upload.name
+
+
+def download_name(name, evidence_file: str) -> str:
+    """The uploaded name of an evidence file made safe to offer as a download's file name: its
+    last path part, letters, digits, spaces and . _ - ( ) only, no leading dot, at most 100
+    characters, ending in the extension it was archived with."""
+    ext = PurePosixPath(evidence_file).suffix
+    last = PurePosixPath(str(name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem = last.stem if review_events.EVIDENCE_TYPES.get(last.suffix.lower()) == ext else last.name
+    safe = re.sub(r"[^\w .()-]", "_", stem).strip(" .")[:100]
+    return (safe or "evidence") + ext
+
+
+def evidence_downloads(frame: pd.DataFrame, key: str) -> None:
+    """A download of each contest's evidence file, read from the archive only on click."""
+    db = data.database_path()
+    for contest, stored, name in zip(frame["contest_id"], frame["evidence_file"], frame["evidence_name"]):
+        if pd.isna(stored):
+            continue
+        st.download_button(
+            _("Evidence of contest {contest}: {name}").format(contest=plain(contest), name=plain(name)),
+            data=partial(review_events.evidence_bytes, stored, db), file_name=download_name(name, stored),
+            mime=review_events.EVIDENCE_MIMES.get(PurePosixPath(stored).suffix, "application/octet-stream"),
+            key=f"{key}-evidence-{contest}", on_click="ignore", icon=":material/attach_file:")
+
+
 def contests_table(frame: pd.DataFrame, key: str) -> None:
-    """Contests with the office's comment and evidence, and the answer: every text in a table cell."""
+    """Contests with the office's comment and evidence, and the answer: every text in a table
+    cell; then a download of each evidence file."""
     if frame.empty:
         st.caption(_("No contest."))
         return
     names = office_names()
     shown = frame.assign(office=[office_label(c, names) for c in frame["office"]],
                          decision=[_("open") if pd.isna(d) else _(DECISION_LABELS[d]) for d in frame["decision"]])
-    show_table(shown.drop(columns=["contest_seq"]), key=key, width="stretch",
+    show_table(shown.drop(columns=["contest_seq", "evidence_file"]), key=key, width="stretch",
                column_config={"evidence_url": st.column_config.LinkColumn()})
+    evidence_downloads(frame, key)
 
 
 def own_contests(round: str, who: Viewer) -> None:

@@ -1,5 +1,5 @@
 """Manage data (secretariat only): upload a file, dry run, confirm, history of loads, remove; the
-survey rounds' status (draft, review, published) and the audit of their review.
+survey rounds' and delivery periods' status (draft, review, published) and the audit of their review.
 
 Layout only. Loading goes through `loaders.load_file`, the same code path as
 `python -m loaders load`; removal through `loaders.remove_load`; the checks of an upload, the
@@ -14,7 +14,7 @@ import streamlit as st
 
 import loaders
 from loaders import LoadRejected, LoadRequest
-from ui import common, data, i18n, manage, page
+from ui import common, data, i18n, manage, page, period_review
 from ui import review as review_ui
 from ui.i18n import _
 
@@ -199,3 +199,12 @@ st.markdown("**" + _("Audit of the review") + "**")
 st.caption(_("Every status change, confirmation, contest, answer and load of a round, oldest first (append-only: "
              "nothing is edited in place)."))
 review_ui.show_audit()
+
+# ------------------------------------------------------------------ delivery periods: review and publication
+
+st.subheader(_("Delivery periods: review and publication"))
+st.caption(_("A month of the scheduled date is published unless you hold it back: as a draft only the secretariat "
+             "sees its delivery figures; in review each provider office sees its own on the Review page and "
+             "confirms or contests them, the public only if the month is shown as provisional. Published is final. "
+             "The audit above lists the months' events too."))
+period_review.status_controls(who)

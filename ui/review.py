@@ -222,14 +222,23 @@ def contests_table(frame: pd.DataFrame, key: str) -> None:
     evidence_downloads(frame, key)
 
 
+#: The columns of a contest of a delivery period's figures (`ui.period_review`), empty for a round's.
+PERIOD_ONLY = ["period", "recipient", "dataset"]
+
+
+def round_contests(round: str, office: str | None = None) -> pd.DataFrame:
+    """The contests of `round` (of `office`; None = all), without the columns of a period's."""
+    return data.query(review.contests, round=str(round), office=office).drop(columns=PERIOD_ONLY)
+
+
 def own_contests(round: str, who: Viewer) -> None:
     st.markdown("**" + _("Your office's contests and the secretariat's answers") + "**")
-    contests_table(data.query(review.contests, round=str(round), office=who.office), "review-own-contests")
+    contests_table(round_contests(round, who.office), "review-own-contests")
 
 
 def secretariat_contests(round: str, who: Viewer) -> None:
     """Every contest of `round`, and the answer form for the open ones."""
-    frame = data.query(review.contests, round=str(round))
+    frame = round_contests(round)
     st.markdown("**" + _("Contests") + "**")
     contests_table(frame, "review-all-contests")
     open_ = frame[frame["decision"].isna()]

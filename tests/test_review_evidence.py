@@ -93,6 +93,16 @@ def test_a_rebuild_a_restart_and_a_backup_keep_the_evidence_file(review_db, tmp_
     assert review_events.evidence_bytes(archived.name, restored) == PDF
 
 
+def test_a_removed_contest_keeps_its_file_in_the_archive(review_db):
+    result = _contest(review_db)
+    archived = Paths.of(review_db).archive / _contests(review_db)[0]["evidence_file"]
+    record = store.remove_load(result.seq, review_db)
+    assert _contests(review_db) == []
+    assert json.loads(record["options"])["attachments"] == [archived.name]
+    store.recover(Paths.of(review_db))  # the raw bytes of a removed load stay, as its file's do
+    assert archived.read_bytes() == PDF
+
+
 def test_a_rebuild_without_the_archived_file_is_refused(review_db):
     _contest(review_db)
     (Paths.of(review_db).archive / _contests(review_db)[0]["evidence_file"]).unlink()

@@ -218,6 +218,9 @@ def status_controls(who: Viewer) -> None:
         show_table(frame.assign(status=[_(STATUS_LABELS[s]) for s in frame["status"]]),
                    key="manage-period-status", width="stretch")
     movable = [m for m in month_choices() if status_of(m) != "published"]
+    if not movable:
+        st.caption(_("Every month is published (final: a correction is a new load of the log)."))
+        return
     cols = st.columns([1, 1, 1, 2])
     period = cols[0].selectbox(_("Month"), movable, index=len(movable) - 1, key="manage-period-month")
     targets = TARGETS[status_of(period)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import rows
+from conftest import load, rows
 
 import loaders
 from loaders import LoadRejected
@@ -160,3 +160,26 @@ def test_a_provider_confirms_and_contests_its_figures_and_a_rebuild_reproduces_t
     finally:
         con.close()
     assert after == before
+
+
+
+def test_a_round_contest_keeps_the_id_it_had_before_periods(fresh_bundled_db):
+    """The answers in an archive name contests by id: a round's contest hashes the same content
+    as before periods had keys (period, recipient and dataset are NULL, left out of the hash)."""
+    db = fresh_bundled_db
+    survey = Path(__file__).resolve().parent / "data" / "survey"
+    load(db, "survey", survey / "survey-r1.csv", "2030", survey / "codebook-r1.toml")
+    review_events.set_round_status("2030", "review", until="2026-12-31", loaded_by="sec", db_path=db)
+    review_events.contest_entry("2030", "JP", "formats", "We deliver JSON too", option_code="JSON",
+                                evidence_url="https://example.org/a", loaded_by="jp", db_path=db)
+    stored, before_periods = rows(db, """
+        SELECT contest_id, left(sha256(concat_ws(chr(31), coalesce(round, ''), coalesce(office, ''),
+               coalesce(question_id, ''), coalesce(option_code, ''), coalesce(comment, ''),
+               coalesce(evidence_url, ''), coalesce(CAST(recorded_at AS VARCHAR), ''))), 16)
+        FROM review_events WHERE event = 'contest'""")[0]
+    assert stored == before_periods
+    review_events.set_period_status(MONTH, "review", loaded_by="sec", db_path=db)
+    review_events.contest_deliveries(MONTH, "JP", "US", "patent-bibliographic", "We deliver JSON too",
+                                     loaded_by="jp", db_path=db)
+    ids = [r[0] for r in rows(db, "SELECT contest_id FROM review_events WHERE event = 'contest' ORDER BY load_seq")]
+    assert len(set(ids)) == 2  # a month's contest hashes its own keys

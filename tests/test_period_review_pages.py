@@ -56,7 +56,11 @@ def test_a_month_reviewed_through_the_pages(fresh_bundled_db, monkeypatch):
     public = _page(db, monkeypatch, "pages/5_Delivery_reliability.py")
     hidden = _scheduled_total(public)
     assert hidden < before
-    assert _scheduled_total(_page(db, monkeypatch, "pages/5_Delivery_reliability.py", "secretariat-1")) == before
+    secretariat = _page(db, monkeypatch, "pages/5_Delivery_reliability.py", "secretariat-1")
+    assert _scheduled_total(secretariat) == before
+    assert ("Held back from the public: deliveries scheduled in 2026\\-10. You see them as the secretariat."
+            in [i.value for i in secretariat.info])
+    assert not [i for i in public.info if "2026\\-10" in i.value]
 
     manage = _page(db, monkeypatch, "pages/9_Manage_data.py", "secretariat-1")
     manage.selectbox(key="manage-period-month").set_value(MONTH).run()
@@ -81,7 +85,10 @@ def test_a_month_reviewed_through_the_pages(fresh_bundled_db, monkeypatch):
     assert all("<b>" not in m.value for m in jp.markdown)
     # The public still does not see the month; JP sees its own figures of it on the delivery page.
     assert _scheduled_total(_page(db, monkeypatch, "pages/5_Delivery_reliability.py")) == hidden
-    assert hidden < _scheduled_total(_page(db, monkeypatch, "pages/5_Delivery_reliability.py", "jp-office")) < before
+    jp_delivery = _page(db, monkeypatch, "pages/5_Delivery_reliability.py", "jp-office")
+    assert hidden < _scheduled_total(jp_delivery) < before
+    assert ("Under review: your office's figures of deliveries scheduled in 2026\\-10. The public does not see "
+            "them yet." in [i.value for i in jp_delivery.info])
 
     uy = _page(db, monkeypatch, "pages/14_Review.py", "uy-office")
     # UY provides no schedule: it sees no figures of the month, nor JP's contest.

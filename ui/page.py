@@ -202,7 +202,7 @@ def page_header(title: str, icon: str, caption: str | None, data_kind: str | Non
     if data_kind in ("survey", "all"):
         provisional_banner()
     if data_kind in ("deliveries", "all"):
-        provisional_period_banner()
+        provisional_period_banner(who)
     return who
 
 
@@ -220,8 +220,24 @@ def provisional_period_text(period, until, escape=str) -> str:
         date=i18n.date(until), month=escape(period))
 
 
-def provisional_period_banner() -> None:
+def provisional_period_banner(who: Viewer | None = None) -> None:
     """On every page that shows delivery figures: each month in review shown to the public is
-    provisional, under review by its provider offices until its end date."""
+    provisional, under review by its provider offices until its end date. A viewer who sees more
+    than the public is told which months it sees that the public does not: the secretariat every
+    month held back, an office user its own figures of the months in review."""
     for row in data.query(review.provisional_periods).itertuples():
         st.warning(provisional_period_text(row.period, row.until, plain), icon=":material/pending:")
+    if who is None or not (who.sees_everything or who.role == "office"):
+        return
+    status = data.query(review.period_status)
+    held = status[~status["public"].astype(bool)]
+    if who.role == "office":
+        held = held[held["status"] == "review"]
+    if held.empty:
+        return
+    months = ", ".join(plain(p) for p in held["period"])
+    text = (_("Held back from the public: deliveries scheduled in {months}. You see them as the secretariat.")
+            if who.sees_everything else
+            _("Under review: your office's figures of deliveries scheduled in {months}. The public does not see "
+              "them yet."))
+    st.info(text.format(months=months), icon=":material/visibility_off:")

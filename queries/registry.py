@@ -57,7 +57,7 @@ SECTIONS = (
     ("coverage", N_("Document coverage and XML batches"), "queries.coverage"),
     ("survey", N_("Survey answers (row level: never shown directly on a public page)"), "queries.survey"),
     ("release", N_("Survey figures as a viewer may see them"), "queries.release"),
-    ("review", N_("Review of survey rounds before publication"), "queries.review"),
+    ("review", N_("Review of survey rounds and delivery periods before publication"), "queries.review"),
     ("comparison", N_("Like-for-like round comparison"), "queries.comparison"),
     ("questionnaire", N_("Changes between rounds' questionnaires"), "queries.questionnaire"),
     ("consistency", N_("Consistency of survey answers"), "queries.consistency"),

@@ -313,7 +313,9 @@ def interruption_runs_sql(con, params: dict) -> str:
         runs AS (
             SELECT provider, recipient, dataset, any_value(frequency) AS frequency,
                    min(scheduled_date) AS scheduled_date, max(scheduled_date) AS last_missed,
-                   count(*) AS missed, arg_min(notice_given, scheduled_date) AS notice_given,
+                   -- the first missed occurrence's own notice_given, empty included (arg_min would
+                   -- skip an empty one and take a later occurrence's)
+                   count(*) AS missed, arg_min_null(notice_given, scheduled_date) AS notice_given,
                    coalesce(any_value(last_delivered_occurrence) < min(scheduled_date), true) AS ongoing,
                    string_agg(notes, '; ' ORDER BY scheduled_date) AS notes
             FROM missed

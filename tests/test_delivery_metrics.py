@@ -144,6 +144,25 @@ def test_interruptions_with_and_without_notice(con):
     assert feb.empty
 
 
+def test_a_run_is_announced_as_its_first_missed_occurrence_even_when_that_has_no_notice_given(delivery_db, tmp_path):
+    """The UA run misses 2025-12-30 and 2026-01-13. With the log saying nothing of notice for
+    2025-12-30 (notice_given empty) and notice_given = yes for 2026-01-13, the run is NOT
+    announced: its first missed occurrence had no notice. (A notice on a later occurrence of the
+    run does not reach back to the first one: the metric must not take the first non-empty value.)"""
+    db = copy_database(delivery_db, (tmp_path / "db").mkdir() or tmp_path / "db")
+    correction = tmp_path / "correction.csv"
+    correction.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
+                          "notice_given,notes\n"
+                          "UA,EP,patent-fulltext,PDF,,2025-12-30,,,,\n"
+                          "UA,EP,patent-fulltext,PDF,,2026-01-13,,,yes,told late\n")
+    load(db, "deliveries", correction)
+    with connect_read_only(db) as c:
+        runs = delivery.delivery_interruptions(c, as_of=AS_OF).set_index("provider")
+    ua = runs.loc["UA"]
+    assert (str(ua["first_missed"])[:10], int(ua["missed"])) == ("2025-12-30", 2)
+    assert not ua["announced"] and ua["unannounced"]
+
+
 def test_irregularity(con):
     irr = delivery.delivery_irregularity(con, as_of=AS_OF).set_index("provider")
     # JP: delivered 01-07, 01-15, 01-19, 02-01 for 01-05, 01-12, 01-19, 01-26: actual intervals

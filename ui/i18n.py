@@ -83,6 +83,16 @@ def using(lang: str):
         _OVERRIDE.reset(token)
 
 
+def language_fixed(function):
+    """`function` run with the language looked up once (`using`): for figures that format
+    thousands of values, each lookup reading the session and the URL again."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with using(language()):
+            return function(*args, **kwargs)
+    return run
+
+
 def language() -> str:
     """The language of this run: the session's choice (set by the picker), else `?lang=` (a shared
     link, the first run), else English. Callable before the picker is drawn."""

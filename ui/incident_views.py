@@ -58,20 +58,25 @@ def incident_timeline_frame(incidents: pd.DataFrame, as_of) -> pd.DataFrame:
     return frame
 
 
+@i18n.language_fixed
 def incident_timeline_figure(frame: pd.DataFrame) -> go.Figure:
     """Bars per schedule from the first missed date to recovery (open-ended with an arrow at the
     as-of date while ongoing); announced or not by colour and pattern; the notice's date marked."""
     fig = go.Figure()
     day_ms = 24 * 3600 * 1000
+    # Texts and formatted values looked up once, not per bar: thousands of incidents at scale.
+    hover_text = _("{schedule}: {missed} missed from {first}, {state}")
+    ongoing_text, recovered_text = _("ongoing"), _("recovered {date}")
+    date, number = i18n.date, i18n.number
     for announced, (colour, pattern, label) in ANNOUNCED_STYLE.items():
         rows = frame[frame["announced"].fillna(False).astype(bool) == announced]
         if rows.empty:
             continue
         starts = [_day(d) for d in rows["first_missed"]]
         widths = [max((end - start).days, 1) * day_ms for start, end in zip(starts, rows["bar_end"])]
-        hover = [common.chart_text(_("{schedule}: {missed} missed from {first}, {state}").format(
-                     schedule=s, missed=i18n.number(int(m)), first=i18n.date(f),
-                     state=_("ongoing") if o else _("recovered {date}").format(date=i18n.date(_day(r)))))
+        hover = [common.chart_text(hover_text.format(
+                     schedule=s, missed=number(int(m)), first=date(f),
+                     state=ongoing_text if o else recovered_text.format(date=date(_day(r)))))
                  for s, m, f, o, r in zip(rows["schedule"], rows["missed_occurrences"], starts,
                                           rows["ongoing"], rows["recovered_at"])]
         fig.add_bar(y=[common.chart_text(s) for s in rows["schedule"]], x=widths,
@@ -85,11 +90,12 @@ def incident_timeline_figure(frame: pd.DataFrame) -> go.Figure:
                         name=_("ongoing at the as-of date"), marker=ONGOING_MARK, hoverinfo="skip")
     noticed = frame[frame["notice_date"].notna()]
     if len(noticed):
+        notice_text = _("notice {lead} days before the first missed date")
         fig.add_scatter(x=[d.isoformat() for d in noticed["notice_date"]],
                         y=[common.chart_text(s) for s in noticed["schedule"]], mode="markers",
                         name=_("notice published"), marker=NOTICE_MARK,
-                        hovertext=[common.chart_text(_("notice {lead} days before the first missed date").format(
-                            lead=i18n.number(int(lead)))) for lead in noticed["notice_lead_days"]],
+                        hovertext=[common.chart_text(notice_text.format(lead=number(int(lead))))
+                                   for lead in noticed["notice_lead_days"]],
                         hovertemplate="%{hovertext}<extra></extra>")
     fig.update_layout(barmode="overlay", xaxis=dict(type="date", title=_("date (UTC)")),
                       yaxis=dict(categoryorder="category descending", title=None),
@@ -146,6 +152,7 @@ def show_ongoing_banners(as_of=None, office: str | None = None) -> int:
     return len(found)
 
 
+@i18n.language_fixed
 def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     """Heatmap of `queries.delivery.delivery_reliability_by_pair`: providers (rows, code and
     short name) x recipients (columns, codes), the on-time rate as colour, each cell
@@ -153,17 +160,22 @@ def pair_matrix_figure(pairs: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     full names on hover."""
     providers = sorted(pairs["provider"].unique())
     recipients = sorted(pairs["recipient"].unique())
-    z = pd.DataFrame(index=providers, columns=recipients, dtype=float)
-    text = pd.DataFrame("", index=providers, columns=recipients)
-    for row in pairs.itertuples():
-        z.loc[row.provider, row.recipient] = row.on_time_rate
-        cell = _("{rate} ({on_time}/{due})").format(
-            rate=i18n.percent(row.on_time_rate, 0) if pd.notna(row.on_time_rate) else "-",
-            on_time=i18n.number(int(row.on_time)), due=i18n.number(int(row.scheduled)))
-        text.loc[row.provider, row.recipient] = f"{BELOW_SLA_SYMBOL} {cell}" if row.below_sla else cell
-    hover = [[common.chart_text(_("{provider} to {recipient}").format(
-                 provider=common.office_label(p, names), recipient=common.office_label(r, names)))
-              for r in recipients] for p in providers]
+    # Texts, labels and formatted counts looked up once: a matrix of 100+ offices has 10 000+ cells.
+    cell_text, pair_text = _("{rate} ({on_time}/{due})"), _("{provider} to {recipient}")
+    number, percent = i18n.number, (lambda rate: i18n.percent(rate, 0))
+    cells = [f"{BELOW_SLA_SYMBOL} {cell}" if below else cell for cell, below in zip(
+        (cell_text.format(rate=percent(rate) if pd.notna(rate) else "-", on_time=number(int(on_time)),
+                          due=number(int(due)))
+         for rate, on_time, due in zip(pairs["on_time_rate"], pairs["on_time"], pairs["scheduled"])),
+        pairs["below_sla"].astype(bool))]
+    grid = pairs.assign(cell=cells)
+    z = grid.pivot(index="provider", columns="recipient", values="on_time_rate").reindex(
+        index=providers, columns=recipients).astype(float)
+    text = grid.pivot(index="provider", columns="recipient", values="cell").reindex(
+        index=providers, columns=recipients).fillna("")
+    full = {code: common.office_label(code, names) for code in set(providers) | set(recipients)}
+    hover = [[common.chart_text(pair_text.format(provider=full[p], recipient=full[r])) for r in recipients]
+             for p in providers]
     fig = go.Figure(go.Heatmap(
         z=z.values, x=[common.chart_text(c) for c in recipients],
         y=[common.office_axis_label(c, names) for c in providers], hovertext=hover,

@@ -161,6 +161,7 @@ CREATE TABLE review_events (
     evidence_name VARCHAR,          -- contest: the name the evidence file was uploaded under (text only)
     contest_id VARCHAR,             -- contest: its id (a hash of its content); answer: the contest answered
     decision VARCHAR,               -- answer: 'accepted' or 'rejected'
-    correction_seq INTEGER,         -- answer accepted: the load that corrected the entry
+    correction_seq INTEGER,         -- answer accepted: the load that corrected the entry, its number here ...
+    correction_file VARCHAR,        -- ... found by its archived name (loads.archived_as) when the answer gives it
     recorded_at TIMESTAMP NOT NULL  -- UTC, when the event was recorded
 );

@@ -185,10 +185,26 @@ def answer_contest(round: str | None, contest_id: str, decision: str, *, correct
                    db_path: Path | None = None) -> LoadResult:
     """The secretariat answers contest `contest_id` of `round` (or, with round None, of month
     `period`): accepted (with the load that corrected the entry: of the round, or of the delivery
-    log or schedule) or rejected (with the reason)."""
+    log or schedule) or rejected (with the reason). The answer names the correcting load by its
+    number and its archived name (`correction_file`): a rebuild finds it by the name, so a removal
+    of an earlier load, which renumbers the loads, leaves the answer naming the same load."""
     return record_events([{"event": "answer", "round": round, "period": period, "contest_id": contest_id,
-                           "decision": decision, "correction_seq": correction_seq, "comment": reason}],
+                           "decision": decision, "correction_seq": correction_seq,
+                           "correction_file": _archived_as(correction_seq, db_path), "comment": reason}],
                          loaded_by=loaded_by, db_path=db_path, name=f"review-{round or period}-answer")
+
+
+def _archived_as(seq: int | None, db_path: Path | None) -> str | None:
+    """The archived name of load #`seq` in the live database (None: no such load, and the review
+    file's check then names the number)."""
+    if seq is None:
+        return None
+    con = open_snapshot(Paths.of(ensure_database(db_path)).db)
+    try:
+        row = con.execute("SELECT archived_as FROM loads WHERE seq = $s", {"s": int(seq)}).fetchall()
+    finally:
+        con.close()
+    return row[0][0] if row else None
 
 
 # --------------------------------------------------------------------------- evidence files

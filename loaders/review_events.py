@@ -18,9 +18,14 @@ deliveries), never both; then per event
   a round `question_id` and optional `option_code`; of a period the schedule `recipient` and
   `dataset` (the office is its provider). The subject must be in review; its id is a hash of its
   content, so the same contest loaded again is the same contest.
-- answer: `contest_id`, `decision` (accepted | rejected), `correction_seq` (accepted: the load
-  after the contest that corrected the entry: of the round, or a delivery log for a period) and
-  `comment` (rejected: the reason).
+- answer: `contest_id`, `decision` (accepted | rejected), `correction_file` and/or
+  `correction_seq` (accepted: the load after the contest that corrected the entry: of the round,
+  or of the delivery log or schedule for a period) and `comment` (rejected: the reason).
+  `correction_file` is the correcting load's archived name (`loads.archived_as`): the load is
+  found by it each time the file is loaded, a rebuild included, and `correction_seq` is set to
+  that load's number then, so the answer keeps naming the same load when an earlier removal
+  renumbers the loads (a removal of the correcting load itself is refused: the answer would name
+  none). A `correction_seq` alone is a number as of the time the file was written.
 Who and when: the load's `loaded_by`, and `recorded_at`.
 A contest's evidence file (`evidence_file`, its archived name `<sha256><ext>`, and
 `evidence_name`, the name it was uploaded under) is one the load attaches (`loaders.review`):
@@ -43,12 +48,12 @@ DECISIONS = ("accepted", "rejected")
 YES_NO = ["yes", "no"]
 EVENT_COLUMNS = ["event", "round", "period", "status", "until", "show_provisional", "office", "question_id",
                  "option_code", "recipient", "dataset", "comment", "evidence_url", "evidence_file", "evidence_name",
-                 "contest_id", "decision", "correction_seq", "recorded_at"]
+                 "contest_id", "decision", "correction_seq", "correction_file", "recorded_at"]
 #: The columns each event may fill (beside event, round and recorded_at) ...
 USED = {"status": ("status", "until", "show_provisional"), "confirm": ("office",),
         "contest": ("office", "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url",
                     "evidence_file", "evidence_name"),
-        "answer": ("contest_id", "decision", "correction_seq", "comment")}
+        "answer": ("contest_id", "decision", "correction_seq", "correction_file", "comment")}
 #: ... and those it needs.
 NEEDED = {"status": ("status",), "confirm": ("office",), "contest": ("office", "comment"),
           "answer": ("contest_id", "decision")}
@@ -65,7 +70,7 @@ class ReviewHandler(TableHandler):
     key: list[str] = []  # every row is a new event: nothing is replaced
     columns = ["source_row", "event", "round", "period", "status", "until", "show_provisional", "office",
                "question_id", "option_code", "recipient", "dataset", "comment", "evidence_url", "evidence_file",
-               "evidence_name", "contest_id", "decision", "correction_seq", "recorded_at"]
+               "evidence_name", "contest_id", "decision", "correction_seq", "correction_file", "recorded_at"]
     target = "review_events"
 
     def rules(self, ck: Checker) -> None:
@@ -121,11 +126,17 @@ class ReviewHandler(TableHandler):
                       "the date the review ends: a provisional round's banner says until when")
         ck.rows_where(f"{ck.ref('until')} IS NOT NULL AND lower({ck.ref('status')}) IS DISTINCT FROM 'review'",
                       "until", "an empty cell: only status review has an end date")
-        ck.rows_where(f"lower({ck.ref('decision')}) = 'accepted' AND {ck.ref('correction_seq')} IS NULL",
+        ck.rows_where(f"{ck.ref('correction_file')} IS NOT NULL AND NOT regexp_full_match("
+                      f"{ck.ref('correction_file')}, $pattern)", "correction_file",
+                      "the archived name of the load that corrected the entry (its SHA-256 and extension)",
+                      params={"pattern": ATTACHMENT_NAME.pattern})
+        ck.rows_where(f"lower({ck.ref('decision')}) = 'accepted' AND {ck.ref('correction_seq')} IS NULL "
+                      f"AND {ck.ref('correction_file')} IS NULL",
                       "correction_seq", "the number of the load that corrected the entry (an accepted contest "
-                      "is corrected by a new load of the round)")
-        ck.rows_where(f"lower({ck.ref('decision')}) = 'rejected' AND {ck.ref('correction_seq')} IS NOT NULL",
-                      "correction_seq", "an empty cell: a rejected contest corrects nothing")
+                      "is corrected by a new load of the round), or its correction_file")
+        for name in ("correction_seq", "correction_file"):
+            ck.rows_where(f"lower({ck.ref('decision')}) = 'rejected' AND {ck.ref(name)} IS NOT NULL",
+                          name, "an empty cell: a rejected contest corrects nothing")
         ck.rows_where(f"lower({ck.ref('decision')}) = 'rejected' AND {ck.ref('comment')} IS NULL", "comment",
                       "the reason a contest is rejected")
 
@@ -151,6 +162,7 @@ class ReviewHandler(TableHandler):
                    THEN left(sha256(concat_ws(chr(31), {content})), 16) ELSE {ck.ref('contest_id')} END AS contest_id,
               lower({ck.ref('decision')}) AS decision,
               CAST({ck.integer_sql('correction_seq')} AS INTEGER) AS correction_seq,
+              {ck.ref('correction_file')} AS correction_file,
               {ck.timestamp_sql('recorded_at')} AS recorded_at
             FROM {ck.typed_source()}"""
 
@@ -167,6 +179,9 @@ class ReviewHandler(TableHandler):
             if name not in attached:
                 found.add(request.display, row, "evidence_file", name,
                           "an evidence file attached to this load (a file names only its own attachments)")
+        # The correcting load is found by its archived name, so its number is the one it has in
+        # this snapshot (an earlier load's removal renumbers the loads after it).
+        scratch.execute(_RESOLVE_CORRECTION)
         for check in _STATE_CHECKS:
             for row, column, value, expected in scratch.execute(check).fetchall():
                 found.add(request.display, row, column, value, expected)
@@ -180,6 +195,17 @@ class ReviewHandler(TableHandler):
         return {"rows": n, "new": n, "corrected": 0, "unchanged": 0}
 
 
+#: An accepted answer's correcting load, named by `correction_file`: the first load archived
+#: under that name after the contest, of the contest's subject (a round's survey loads, or the
+#: delivery log or schedule for a period); NULL when none is (then _STATE_CHECKS names the row).
+_RESOLVE_CORRECTION = """
+    UPDATE clean SET correction_seq = (
+        SELECT min(l.seq) FROM nxt.loads l JOIN nxt.review_events k
+          ON k.event = 'contest' AND k.contest_id = clean.contest_id
+        WHERE l.archived_as = clean.correction_file AND l.seq > k.load_seq
+          AND CASE WHEN clean.round IS NOT NULL THEN l.kind = 'survey' AND l.round = clean.round
+                   ELSE l.kind IN ('deliveries', 'schedule') END)
+    WHERE event = 'answer' AND decision = 'accepted' AND correction_file IS NOT NULL"""
 _MOVES_SQL = ", ".join(f"'{a}>{b}'" for a, b in MOVES)
 _FIRST_SQL = ", ".join(f"'{s}'" for s in FIRST_PERIOD_MOVES)
 #: The rules against the loaded state, over the typed rows (`clean`) and the snapshot being built
@@ -269,11 +295,18 @@ _STATE_CHECKS = (
        FROM (SELECT _row, contest_id, min(_row) OVER (PARTITION BY contest_id) AS first FROM clean
              WHERE event = 'answer')
        WHERE _row > first ORDER BY _row""",
+    """SELECT c._row, 'correction_file', c.correction_file,
+              'the archived name of a load of ' || coalesce('round ' || c.round, 'the delivery log or the schedule')
+              || ' made after the contest (load #' || k.load_seq || '); no load here is (was it removed?)'
+       FROM clean c JOIN nxt.review_events k ON k.event = 'contest' AND k.contest_id = c.contest_id
+       WHERE c.event = 'answer' AND c.decision = 'accepted' AND c.correction_file IS NOT NULL
+         AND c.correction_seq IS NULL
+       ORDER BY c._row""",
     """SELECT c._row, 'correction_seq', CAST(c.correction_seq AS VARCHAR),
               coalesce('a load of round ' || c.round, 'a load of the delivery log or the schedule')
               || ' made after the contest (load #' || k.load_seq || ')'
        FROM clean c JOIN nxt.review_events k ON k.event = 'contest' AND k.contest_id = c.contest_id
-       WHERE c.event = 'answer' AND c.decision = 'accepted' AND NOT EXISTS (
+       WHERE c.event = 'answer' AND c.decision = 'accepted' AND c.correction_file IS NULL AND NOT EXISTS (
            SELECT 1 FROM nxt.loads l WHERE l.seq = c.correction_seq AND l.seq > k.load_seq
              AND CASE WHEN c.round IS NOT NULL THEN l.kind = 'survey' AND l.round = c.round
                       ELSE l.kind IN ('deliveries', 'schedule') END)

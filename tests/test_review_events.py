@@ -195,3 +195,65 @@ def test_a_correction_of_a_published_round_is_public_at_once(draft_db):
 def test_a_bundled_round_loaded_again_stays_published(fresh_bundled_db):
     load(fresh_bundled_db, "survey", BUNDLED / "survey-2026.xlsx", "2025", BUNDLED / "codebook-2026.toml")
     assert _status(fresh_bundled_db, "2025") == ("published", True)
+
+
+def test_an_accepted_answer_names_its_correcting_load_after_an_earlier_load_is_removed(draft_db):
+    """The answer names the correcting load by its archived name too, so that removing an
+    earlier load (which renumbers every later load) leaves it naming the same load, rebuild
+    after rebuild; removing the correcting load itself is refused."""
+    earlier = load(draft_db, "survey", FIXTURE / "survey-r1.csv", "2029", FIXTURE / "codebook-r1.toml")
+    review_events.set_round_status(ROUND, "review", db_path=draft_db)
+    review_events.contest_entry(ROUND, "JP", "formats", "We deliver JSON too", loaded_by="jp-office",
+                                db_path=draft_db)
+    contest_id = rows(draft_db, "SELECT contest_id FROM review_events WHERE event = 'contest'")[0][0]
+    corrected = load(draft_db, "survey", FIXTURE / "survey-r2.csv", ROUND, FIXTURE / "codebook-r2.toml")
+    review_events.answer_contest(ROUND, contest_id, "accepted", correction_seq=corrected.seq,
+                                 loaded_by="secretariat-1", db_path=draft_db)
+    archived = rows(draft_db, "SELECT archived_as FROM loads WHERE seq = $s", {"s": corrected.seq})[0][0]
+    assert rows(draft_db, "SELECT correction_seq, correction_file FROM review_events WHERE event = 'answer'") == [
+        (corrected.seq, archived)]
+
+    loaders.remove_load(earlier.seq, draft_db)
+    for _ in range(2):  # the removal's rebuild, then another
+        renumbered = rows(draft_db, "SELECT seq FROM loads WHERE archived_as = $a AND round = $r",
+                          {"a": archived, "r": ROUND})[0][0]
+        assert renumbered == corrected.seq - 1
+        con = loaders.open_snapshot(draft_db)
+        try:
+            contests = review.contests(con, ROUND)
+            audit = review.review_audit(con)
+        finally:
+            con.close()
+        assert list(contests["correction_seq"]) == [renumbered]
+        answer = audit[(audit["round"] == ROUND) & (audit["event"] == "answer")]["what"]
+        assert list(answer) == [f"contest {contest_id} accepted by load #{renumbered}"]
+        loaders.build(draft_db)
+
+    with pytest.raises(LoadRejected, match="correction_file"):
+        loaders.remove_load(renumbered, draft_db)
+    assert rows(draft_db, "SELECT count(*) FROM loads WHERE archived_as = $a AND round = $r",
+                {"a": archived, "r": ROUND}) == [(1,)]
+
+
+def test_a_hand_written_answer_may_name_its_correcting_load_by_number_or_by_file(draft_db, tmp_path):
+    review_events.set_round_status(ROUND, "review", db_path=draft_db)
+    review_events.contest_entry(ROUND, "JP", "formats", "JSON too", loaded_by="jp-office", db_path=draft_db)
+    review_events.contest_entry(ROUND, "JP", "standards", "ST.96 too", loaded_by="jp-office", db_path=draft_db)
+    first, second = (r[0] for r in rows(draft_db, "SELECT contest_id FROM review_events WHERE event = 'contest' "
+                                                  "ORDER BY load_seq"))
+    corrected = load(draft_db, "survey", FIXTURE / "survey-r2.csv", ROUND, FIXTURE / "codebook-r2.toml")
+    archived = rows(draft_db, "SELECT archived_as FROM loads WHERE seq = $s", {"s": corrected.seq})[0][0]
+    unknown = "0" * 64 + ".csv"
+    with pytest.raises(LoadRejected, match="no load here is") as refused:
+        load(draft_db, "review", _file(tmp_path, [
+            _row(event="answer", round=ROUND, contest_id=first, decision="accepted", correction_file=unknown,
+                 recorded_at="2026-10-01T10:00:00Z")], "unknown.csv"))
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "correction_file")]
+    load(draft_db, "review", _file(tmp_path, [
+        _row(event="answer", round=ROUND, contest_id=first, decision="accepted", correction_seq=str(corrected.seq),
+             recorded_at="2026-10-01T10:00:00Z"),
+        _row(event="answer", round=ROUND, contest_id=second, decision="accepted", correction_file=archived,
+             recorded_at="2026-10-01T10:00:00Z")]))
+    assert rows(draft_db, "SELECT contest_id, correction_seq, correction_file FROM review_events "
+                          "WHERE event = 'answer' ORDER BY source_row") == [
+        (first, corrected.seq, None), (second, corrected.seq, archived)]

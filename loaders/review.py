@@ -153,7 +153,14 @@ def contest_entry(round: str, office: str, question_id: str, comment: str, *, op
     Raises LoadRejected naming the file when it is refused (too big, not of a kind accepted)."""
     event = {"event": "contest", "round": round, "office": office, "question_id": question_id,
              "option_code": option_code, "comment": comment, "evidence_url": evidence_url}
-    name = f"review-{round}-{office}-contest"
+    return _record_contest(event, evidence, evidence_name, loaded_by=loaded_by, db_path=db_path,
+                           name=f"review-{round}-{office}-contest")
+
+
+def _record_contest(event: dict, evidence: bytes | None, evidence_name: str | None, *, loaded_by: str,
+                    db_path: Path | None, name: str) -> LoadResult:
+    """Record contest `event`, with its evidence file (bytes `evidence` uploaded as
+    `evidence_name`) checked, attached to the load and named in the event when there is one."""
     if evidence is None:
         return record_events([event], loaded_by=loaded_by, db_path=db_path, name=name)
     shown, ext = check_evidence(evidence_name or "", evidence)
@@ -172,12 +179,15 @@ def confirm_deliveries(period: str, office: str, *, loaded_by: str, db_path: Pat
 
 
 def contest_deliveries(period: str, office: str, recipient: str, dataset: str, comment: str, *,
-                       evidence_url: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
+                       evidence_url: str | None = None, evidence: bytes | None = None,
+                       evidence_name: str | None = None, loaded_by: str, db_path: Path | None = None) -> LoadResult:
     """Office `office` contests its delivery figures of month `period` for the schedule to
-    `recipient` of `dataset` (it is the provider), with a comment and an optional evidence address."""
-    return record_events([{"event": "contest", "period": period, "office": office, "recipient": recipient,
-                           "dataset": dataset, "comment": comment, "evidence_url": evidence_url}],
-                         loaded_by=loaded_by, db_path=db_path, name=f"review-{period}-{office}-contest")
+    `recipient` of `dataset` (it is the provider), with a comment, an optional evidence address
+    and an optional evidence file, as `contest_entry` takes them."""
+    event = {"event": "contest", "period": period, "office": office, "recipient": recipient, "dataset": dataset,
+             "comment": comment, "evidence_url": evidence_url}
+    return _record_contest(event, evidence, evidence_name, loaded_by=loaded_by, db_path=db_path,
+                           name=f"review-{period}-{office}-contest")
 
 
 def answer_contest(round: str | None, contest_id: str, decision: str, *, correction_seq: int | None = None,

@@ -229,3 +229,48 @@ def test_the_form_without_a_file_records_no_evidence_file(review_db, monkeypatch
     assert contest["evidence_file"] is None and contest["evidence_name"] is None
     assert not _evidence_buttons(jp)
     assert rows(review_db, "SELECT count(*) FROM review_events WHERE evidence_file IS NOT NULL")[0][0] == 0
+
+
+# ------------------------------------------------------------------ a delivery period's contest
+
+MONTH = "2026-10"
+CSV_EVIDENCE = b"scheduled_date,delivered_at\n2026-10-12,2026-10-12T09:00:00Z\n"
+
+
+def test_a_month_contest_takes_an_evidence_file_kept_by_a_rebuild(fresh_bundled_db, monkeypatch):
+    db = fresh_bundled_db
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", db_path=db)
+    media = MediaRecorder(monkeypatch)
+    jp = _review_page(db, monkeypatch, "jp-office")
+    jp.selectbox(key="review-period-contest-schedule").set_value("US|patent-bibliographic")
+    jp.text_area(key="review-period-contest-comment").input("The batch to US arrived on time")
+    jp.file_uploader(key="review-period-contest-file").set_value(("us-log <b>.csv", CSV_EVIDENCE, "text/csv"))
+    jp.button(key="review-period-contest-submit").click().run()
+    assert not jp.exception, jp.exception
+    assert not jp.error, [e.value for e in jp.error]
+    (contest,) = _contests(db)
+    assert contest["period"] == MONTH and contest["recipient"] == "US"
+    assert (contest["evidence_file"], contest["evidence_name"]) == (
+        hashlib.sha256(CSV_EVIDENCE).hexdigest() + ".csv", "us-log <b>.csv")
+    for username in ("jp-office", "secretariat-1"):
+        at = _review_page(db, monkeypatch, username)
+        (button,) = _evidence_buttons(at)
+        assert "\\<b\\>" in button.proto.label  # escaped: shown as text
+        assert media.bytes_of(button) == CSV_EVIDENCE
+    assert not _evidence_buttons(_review_page(db, monkeypatch, "uy-office"))
+    before = _contests(db)
+    loaders.build(db)
+    assert _contests(db) == before
+    assert review_events.evidence_bytes(contest["evidence_file"], db) == CSV_EVIDENCE
+
+
+def test_a_month_contest_refuses_a_file_of_another_kind_and_records_nothing(fresh_bundled_db):
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", db_path=fresh_bundled_db)
+    before = table_checksums(fresh_bundled_db)
+    with pytest.raises(LoadRejected) as rejected:
+        review_events.contest_deliveries(MONTH, "JP", "US", "patent-bibliographic", "see the page",
+                                         evidence=b"<html></html>", evidence_name="log.html", loaded_by="jp-office",
+                                         db_path=fresh_bundled_db)
+    (problem,) = rejected.value.problems
+    assert problem.file == "log.html" and problem.column == "evidence_file"
+    assert table_checksums(fresh_bundled_db) == before

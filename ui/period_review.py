@@ -3,7 +3,8 @@ what each role sees and may do, as for a survey round (`ui.review`).
 
 - An office user sees, for each month in review, its own delivery figures as provider (per
   schedule: due, on time, late, missed), confirms them or contests one schedule's figures with a
-  comment and an optional evidence address, and reads the secretariat's answers.
+  comment and optional evidence (an address, a file), and reads the secretariat's answers; the
+  office and the secretariat download a contest's evidence file (`ui.review.contests_table`).
 - The secretariat sees every month with a status, every provider's figures of a month in review
   and every contest, and answers each: accepted (with the load of the delivery log or schedule
   that corrected the figures) or rejected (with the reason). It sets a month's status on the
@@ -26,7 +27,7 @@ from . import data, i18n
 from .auth import Viewer
 from .common import office_label, office_names, plain, show_table
 from .i18n import _
-from .review import DECISION_LABELS, STATUS_LABELS, contests_table, record
+from .review import DECISION_LABELS, STATUS_LABELS, contests_table, evidence_upload, evidence_uploader, record
 
 #: The statuses a month may move to from its current one ('default': no status event names it).
 TARGETS = {"default": ["draft", "review"], "draft": ["review"], "review": ["review", "published", "draft"]}
@@ -117,15 +118,20 @@ def office_actions(period: str, who: Viewer, frame: pd.DataFrame) -> None:
                                key="review-period-contest-comment", max_chars=2000)
         evidence = st.text_input(_("Evidence: an address (http or https), optional"),
                                  key="review-period-contest-url", max_chars=2000)
+        upload = evidence_uploader("review-period-contest-file")
         submitted = st.form_submit_button(_("Contest these figures"), key="review-period-contest-submit")
     if submitted:
         if not comment.strip():
             st.error(_("Say what is wrong with the figures: a contest needs a comment."))
             return
+        file = evidence_upload(upload)
+        if file is False:
+            return
+        content, name = file or (None, None)
         recipient, dataset = schedule.split("|", 1)
         record(lambda: review_events.contest_deliveries(period, who.office, recipient, dataset, comment.strip(),
-                                                        evidence_url=evidence.strip() or None,
-                                                        loaded_by=who.username, db_path=db),
+                                                        evidence_url=evidence.strip() or None, evidence=content,
+                                                        evidence_name=name, loaded_by=who.username, db_path=db),
                _("Your contest of the figures of {schedule} is recorded; the secretariat will answer it.").format(
                    schedule=plain(schedules[schedule])), "period-contest")
 

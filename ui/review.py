@@ -140,10 +140,7 @@ def office_actions(round: str, who: Viewer, frame: pd.DataFrame) -> None:
                                max_chars=2000)
         evidence = st.text_input(_("Evidence: an address (http or https), optional"), key="review-contest-url",
                                  max_chars=2000)
-        upload = st.file_uploader(
-            _("Evidence: a file, optional (PDF, PNG, JPEG, CSV, XLSX or TXT, at most {size})").format(
-                size=_cap_text()), type=EVIDENCE_UPLOAD_TYPES, key="review-contest-file",
-            max_upload_size=review_events.MAX_EVIDENCE_BYTES // MEGABYTE)
+        upload = evidence_uploader("review-contest-file")
         submitted = st.form_submit_button(_("Contest this entry"), key="review-contest-submit")
     if submitted:
         if not comment.strip():
@@ -162,6 +159,13 @@ def office_actions(round: str, who: Viewer, frame: pd.DataFrame) -> None:
 
 def _cap_text() -> str:
     return _("{count} MB").format(count=i18n.number(review_events.MAX_EVIDENCE_BYTES // MEGABYTE))
+
+
+def evidence_uploader(key: str):
+    """A contest form's optional evidence file input (the kinds and cap the loader accepts)."""
+    return st.file_uploader(
+        _("Evidence: a file, optional (PDF, PNG, JPEG, CSV, XLSX or TXT, at most {size})").format(size=_cap_text()),
+        type=EVIDENCE_UPLOAD_TYPES, key=key, max_upload_size=review_events.MAX_EVIDENCE_BYTES // MEGABYTE)
 
 
 def evidence_upload(upload) -> tuple[bytes, str] | None | bool:

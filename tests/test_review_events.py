@@ -257,3 +257,26 @@ def test_a_hand_written_answer_may_name_its_correcting_load_by_number_or_by_file
     assert rows(draft_db, "SELECT contest_id, correction_seq, correction_file FROM review_events "
                           "WHERE event = 'answer' ORDER BY source_row") == [
         (first, corrected.seq, None), (second, corrected.seq, archived)]
+
+
+def test_a_month_answer_names_its_correcting_log_after_an_earlier_load_is_removed(fresh_bundled_db, tmp_path):
+    db, month = fresh_bundled_db, "2026-10"
+    earlier = load(db, "survey", FIXTURE / "survey-r1.csv", "2029", FIXTURE / "codebook-r1.toml")
+    review_events.set_period_status(month, "review", until="2026-12-15", db_path=db)
+    review_events.contest_deliveries(month, "JP", "US", "patent-bibliographic", "12 October was on time",
+                                     loaded_by="jp-office", db_path=db)
+    contest_id = rows(db, "SELECT contest_id FROM review_events WHERE event = 'contest'")[0][0]
+    log = tmp_path / "log-correction.csv"
+    log.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,"
+                   "notes\nJP,US,patent-bibliographic,XML,ST.96,2026-10-12,2026-10-12,10929,,\n", encoding="utf-8")
+    corrected = load(db, "deliveries", log)
+    review_events.answer_contest(None, contest_id, "accepted", correction_seq=corrected.seq, period=month,
+                                 loaded_by="secretariat-1", db_path=db)
+    loaders.remove_load(earlier.seq, db)
+    con = loaders.open_snapshot(db)
+    try:
+        assert list(review.contests(con, period=month)["correction_seq"]) == [corrected.seq - 1]
+        assert con.execute("SELECT original_name FROM loads WHERE seq = $s",
+                           {"s": corrected.seq - 1}).fetchall() == [("log-correction.csv",)]
+    finally:
+        con.close()

@@ -127,7 +127,9 @@ def visible_sql(alias: str | None = None) -> str:
     p = _prefix(alias)
     month = f"strftime({p}scheduled_date, '%Y-%m')"
     hidden = hidden_periods_sql()
-    return (f"($viewer_all OR ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'draft')"
+    # "no month is hidden" first: the usual case, decided once, so that no row's month is computed
+    return (f"($viewer_all OR NOT EXISTS ({hidden})"
+            f" OR ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'draft')"
             f" AND ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'review')"
             f" OR {p}provider IS NOT DISTINCT FROM $viewer_office)))")
 

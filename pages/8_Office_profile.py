@@ -11,12 +11,14 @@ import streamlit as st
 from queries import completeness, delivery, peers, release
 from queries.filters import DeliveryFilter
 from ui import common, data, disclosure, exports, i18n, incident_views, key_charts, office_profile, page, survey_views
+from ui import review as review_ui
 from ui.i18n import _
 
-page.page_header(_("Office profile"), ":material/badge:",
-                 _("One office's answers and delivery record, each metric next to its peers: the peer median and "
-                   "the office's percentile, with the peer group stated and how many peers the comparison rests on."),
-                 "all")
+who = page.page_header(_("Office profile"), ":material/badge:",
+                       _("One office's answers and delivery record, each metric next to its peers: the peer median "
+                         "and the office's percentile, with the peer group stated and how many peers the comparison "
+                         "rests on."),
+                       "all")
 provenance = data.provenance()
 illustrative = provenance["illustrative_survey"] or provenance["illustrative_deliveries"]
 
@@ -108,6 +110,8 @@ else:
         common.download_csv(twins, f"standards-twins-{office}", "office-twins")
 
 # ------------------------------------------------------------------ survey answers per round
+
+review_ui.office_contests(office, who)
 
 st.subheader(_("Survey answers per round"))
 answers = pd.DataFrame()

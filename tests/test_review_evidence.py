@@ -274,3 +274,31 @@ def test_a_month_contest_refuses_a_file_of_another_kind_and_records_nothing(fres
     (problem,) = rejected.value.problems
     assert problem.file == "log.html" and problem.column == "evidence_file"
     assert table_checksums(fresh_bundled_db) == before
+
+
+def _profile(db, monkeypatch, username, office="JP"):
+    at = open_page(db, "pages/8_Office_profile.py", monkeypatch, users_secrets(), username)
+    at.selectbox(key="office").set_value(office).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_office_profile_lists_the_office_s_contests_to_it_and_the_secretariat_only(review_db, monkeypatch):
+    """'Show the contested entries': JP's profile lists JP's contest with its comment and its
+    evidence for JP's user and the secretariat; the public and another office see no such
+    section (a contest's comment may tell an answer the office did not consent to show)."""
+    _contest(review_db, comment="We deliver JSON too, since March")
+    for username in ("jp-office", "secretariat-1"):
+        at = _profile(review_db, monkeypatch, username)
+        assert "Contested entries" in [h.value for h in at.subheader], username
+        (table,) = [t for t in at.dataframe if "comment" in t.value.columns]
+        assert list(table.value["comment"]) == ["We deliver JSON too, since March"]
+        assert list(table.value["question_id"]) == ["formats"]
+        assert len(_evidence_buttons(at)) == 1
+    for username in (None, "uy-office"):
+        at = _profile(review_db, monkeypatch, username)
+        assert "Contested entries" not in [h.value for h in at.subheader], username
+        assert not _evidence_buttons(at)
+    # UY's own profile shows UY's (no) contests to UY, not JP's.
+    at = _profile(review_db, monkeypatch, "uy-office", office="UY")
+    assert not any("comment" in t.value.columns and len(t.value) for t in at.dataframe)

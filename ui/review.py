@@ -230,6 +230,23 @@ def contests_table(frame: pd.DataFrame, key: str) -> None:
 PERIOD_ONLY = ["period", "recipient", "dataset"]
 
 
+def may_see_contests(who: Viewer, office: str) -> bool:
+    """Contests are seen by the secretariat and by the contesting office itself, never by the
+    public: a contest's comment may tell an answer that the office did not consent to show."""
+    return who.role == "secretariat" or (who.role == "office" and who.office == office)
+
+
+def office_contests(office: str, who: Viewer) -> None:
+    """The office profile's contested entries: every contest of `office` (survey entries and
+    delivery figures, every round and month) with its answer, for a viewer who may see them."""
+    if not may_see_contests(who, office):
+        return
+    st.subheader(_("Contested entries"))
+    st.caption(_("Shown to the office and the secretariat only. An open contest is under review; an accepted one "
+                 "names the load that corrected the entry."))
+    contests_table(data.query(review.contests, office=office), "profile-contests")
+
+
 def round_contests(round: str, office: str | None = None) -> pd.DataFrame:
     """The contests of `round` (of `office`; None = all), without the columns of a period's."""
     return data.query(review.contests, round=str(round), office=office).drop(columns=PERIOD_ONLY)

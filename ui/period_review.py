@@ -27,7 +27,7 @@ from . import data, i18n
 from .auth import Viewer
 from .common import office_label, office_names, plain, show_table
 from .i18n import _
-from .review import DECISION_LABELS, STATUS_LABELS, contests_table, evidence_upload, evidence_uploader, record
+from .review import STATUS_LABELS, answer_form, contests_table, evidence_upload, evidence_uploader, record
 
 #: The statuses a month may move to from its current one ('default': no status event names it).
 TARGETS = {"default": ["draft", "review"], "draft": ["review"], "review": ["review", "published", "draft"]}
@@ -151,36 +151,17 @@ def secretariat_contests(period: str, who: Viewer) -> None:
         return
     labels = {c: f"{c} · {o} → {r} · {d}" for c, o, r, d in
               zip(open_["contest_id"], open_["office"], open_["recipient"], open_["dataset"])}
-    seq_of = dict(zip(open_["contest_id"], open_["contest_seq"]))
     history = data.query(manage.load_history)
-    st.markdown("**" + _("Answer a contest") + "**")
-    contest = st.selectbox(_("Contest"), list(labels), format_func=labels.get, key="review-period-answer-contest")
-    decision = st.radio(_("Answer"), list(DECISION_LABELS), format_func=lambda d: _(DECISION_LABELS[d]),
-                        key="review-period-answer-decision", horizontal=True)
-    correction, reason = None, ""
-    if decision == "accepted":
-        corrections = history[history["kind"].isin(["deliveries", "schedule"])
-                              & (history["seq"] > int(seq_of[contest]))]
-        if corrections.empty:
-            st.info(_("Load the corrected delivery log or schedule first (Manage data): an accepted contest links "
-                      "the load that corrected the figures."))
-            return
-        files = dict(zip(corrections["seq"].astype(int), corrections["original_name"]))
-        correction = st.selectbox(_("The load that corrected the figures"), list(files),
-                                  format_func=lambda s: f"#{s} {files[s]}", key="review-period-answer-seq")
-    else:
-        reason = st.text_area(_("Reason for rejecting the contest"), key="review-period-answer-reason",
-                              max_chars=2000)
-    if st.button(_("Record the answer"), key="review-period-answer-submit", icon=":material/gavel:"):
-        if decision == "rejected" and not reason.strip():
-            st.error(_("Give the reason: the office reads it."))
-            return
-        record(lambda: review_events.answer_contest(None, contest, decision, correction_seq=correction,
-                                                    reason=reason.strip() or None, period=period,
-                                                    loaded_by=who.username, db_path=data.database_path()),
-               _("Contest {contest} answered: {decision}.").format(contest=contest,
-                                                                  decision=_(DECISION_LABELS[decision])),
-               "period-answer")
+    answer_form(
+        open_, labels, "review-period-answer", "period-answer",
+        corrections=lambda after: history[history["kind"].isin(["deliveries", "schedule"])
+                                          & (history["seq"] > after)],
+        missing_correction=_("Load the corrected delivery log or schedule first (Manage data): an accepted contest "
+                             "links the load that corrected the figures."),
+        correction_label=_("The load that corrected the figures"),
+        answer=lambda contest, decision, correction, reason: review_events.answer_contest(
+            None, contest, decision, correction_seq=correction, reason=reason, period=period,
+            loaded_by=who.username, db_path=data.database_path()))
 
 
 def show_review(who: Viewer) -> None:

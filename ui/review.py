@@ -266,35 +266,50 @@ def secretariat_contests(round: str, who: Viewer) -> None:
     if open_.empty:
         return
     labels = {c: f"{c} · {o} · {q}" for c, o, q in zip(open_["contest_id"], open_["office"], open_["question_id"])}
-    seq_of = dict(zip(open_["contest_id"], open_["contest_seq"]))
     history = data.query(manage.load_history)
+    answer_form(
+        open_, labels, "review-answer", "answer",
+        corrections=lambda after: history[(history["kind"] == "survey") & (history["round"] == str(round))
+                                          & (history["seq"] > after)],
+        missing_correction=_("Load the corrected export of round {round} first (Manage data): an accepted contest "
+                             "links the load that corrected the entry.").format(round=plain(round)),
+        correction_label=_("The load that corrected the entry"),
+        answer=lambda contest, decision, correction, reason: review_events.answer_contest(
+            round, contest, decision, correction_seq=correction, reason=reason, loaded_by=who.username,
+            db_path=data.database_path()))
+
+
+def answer_form(open_: pd.DataFrame, labels: dict, key: str, done_key: str, *,
+                corrections: Callable[[int], pd.DataFrame], missing_correction: str, correction_label: str,
+                answer: Callable[[str, str, int | None, str | None], object]) -> None:
+    """The secretariat's answer to one of the open contests `open_` (shown as `labels`), for a
+    round's entries and a month's figures alike: accepted, naming one of the loads after the
+    contest that corrected it (`corrections(contest_seq)`), or rejected with a reason the office
+    reads. `answer(contest, decision, correction_seq, reason)` records it."""
+    seq_of = dict(zip(open_["contest_id"], open_["contest_seq"]))
     st.markdown("**" + _("Answer a contest") + "**")
-    contest = st.selectbox(_("Contest"), list(labels), format_func=labels.get, key="review-answer-contest")
+    contest = st.selectbox(_("Contest"), list(labels), format_func=labels.get, key=f"{key}-contest")
     decision = st.radio(_("Answer"), list(DECISION_LABELS), format_func=lambda d: _(DECISION_LABELS[d]),
-                        key="review-answer-decision", horizontal=True)
+                        key=f"{key}-decision", horizontal=True)
     correction, reason = None, ""
     if decision == "accepted":
-        corrections = history[(history["kind"] == "survey") & (history["round"] == str(round))
-                              & (history["seq"] > int(seq_of[contest]))]
-        if corrections.empty:
-            st.info(_("Load the corrected export of round {round} first (Manage data): an accepted contest links "
-                      "the load that corrected the entry.").format(round=plain(round)))
+        found = corrections(int(seq_of[contest]))
+        if found.empty:
+            st.info(missing_correction)
             return
-        files = dict(zip(corrections["seq"].astype(int), corrections["original_name"]))
-        correction = st.selectbox(_("The load that corrected the entry"), list(files),
-                                  format_func=lambda s: f"#{s} {files[s]}", key="review-answer-seq")
+        files = dict(zip(found["seq"].astype(int), found["original_name"]))
+        correction = st.selectbox(correction_label, list(files), format_func=lambda s: f"#{s} {files[s]}",
+                                  key=f"{key}-seq")
     else:
-        reason = st.text_area(_("Reason for rejecting the contest"), key="review-answer-reason", max_chars=2000)
-    if st.button(_("Record the answer"), key="review-answer-submit", icon=":material/gavel:"):
+        reason = st.text_area(_("Reason for rejecting the contest"), key=f"{key}-reason", max_chars=2000)
+    if st.button(_("Record the answer"), key=f"{key}-submit", icon=":material/gavel:"):
         if decision == "rejected" and not reason.strip():
             st.error(_("Give the reason: the office reads it."))
             return
-        record(lambda: review_events.answer_contest(round, contest, decision, correction_seq=correction,
-                                                    reason=reason.strip() or None, loaded_by=who.username,
-                                                    db_path=data.database_path()),
+        record(lambda: answer(contest, decision, correction, reason.strip() or None),
                _("Contest {contest} answered: {decision}.").format(contest=contest,
                                                                   decision=_(DECISION_LABELS[decision])),
-               "answer")
+               done_key)
 
 
 # ------------------------------------------------------------------ Manage data: status and audit

@@ -77,9 +77,21 @@ def period_status_sql(schema: str = "") -> str:
         FROM latest"""
 
 
+#: Whether public views show a round or month, over the columns `status` and `show_provisional`
+#: of `round_status_sql` / `period_status_sql`: published, or in review and shown provisionally.
+PUBLIC_SQL = "(status = 'published' OR (status = 'review' AND show_provisional))"
+
+
 def hidden_periods_sql(schema: str = "") -> str:
-    """SELECT of the months public views leave out (`period`, `status`): drafts, and months in
-    review that the secretariat does not show provisionally (their provider offices see their
-    own figures of such a month; `queries.filters.visible_sql`)."""
-    return f"""SELECT period, status FROM ({period_status_sql(schema)})
-               WHERE status = 'draft' OR (status = 'review' AND NOT show_provisional)"""
+    """SELECT of the months public views leave out (`period`, `status`): those not PUBLIC_SQL,
+    i.e. drafts and months in review that the secretariat does not show provisionally (their
+    provider offices see their own figures of such a month; `queries.filters.visible_sql`)."""
+    return f"""SELECT period, status FROM ({period_status_sql(schema)}) WHERE NOT {PUBLIC_SQL}"""
+
+
+def corrects_sql(load: str, contest_round: str) -> str:
+    """Whether load `load` (an alias of `loads`) is of a kind that corrects a contest of round
+    `contest_round` (an SQL expression; NULL for a month's contest): a load of that survey round,
+    or, for a month, a load of the delivery log or the schedule."""
+    return (f"CASE WHEN {contest_round} IS NOT NULL THEN {load}.kind = 'survey' AND {load}.round = {contest_round}"
+            f" ELSE {load}.kind IN ('deliveries', 'schedule') END")

@@ -36,7 +36,15 @@ from __future__ import annotations
 import csv
 import io
 
-from db.review import FIRST_PERIOD_MOVES, MOVES, PERIOD_PATTERN, STATUSES, period_status_sql, round_status_sql
+from db.review import (
+    FIRST_PERIOD_MOVES,
+    MOVES,
+    PERIOD_PATTERN,
+    STATUSES,
+    corrects_sql,
+    period_status_sql,
+    round_status_sql,
+)
 
 from .archive import ATTACHMENT_NAME, attachments_of
 from .checks import Checker
@@ -198,13 +206,11 @@ class ReviewHandler(TableHandler):
 #: An accepted answer's correcting load, named by `correction_file`: the first load archived
 #: under that name after the contest, of the contest's subject (a round's survey loads, or the
 #: delivery log or schedule for a period); NULL when none is (then _STATE_CHECKS names the row).
-_RESOLVE_CORRECTION = """
+_RESOLVE_CORRECTION = f"""
     UPDATE clean SET correction_seq = (
         SELECT min(l.seq) FROM nxt.loads l JOIN nxt.review_events k
           ON k.event = 'contest' AND k.contest_id = clean.contest_id
-        WHERE l.archived_as = clean.correction_file AND l.seq > k.load_seq
-          AND CASE WHEN clean.round IS NOT NULL THEN l.kind = 'survey' AND l.round = clean.round
-                   ELSE l.kind IN ('deliveries', 'schedule') END)
+        WHERE l.archived_as = clean.correction_file AND l.seq > k.load_seq AND {corrects_sql('l', 'clean.round')})
     WHERE event = 'answer' AND decision = 'accepted' AND correction_file IS NOT NULL"""
 _MOVES_SQL = ", ".join(f"'{a}>{b}'" for a, b in MOVES)
 _FIRST_SQL = ", ".join(f"'{s}'" for s in FIRST_PERIOD_MOVES)
@@ -302,14 +308,13 @@ _STATE_CHECKS = (
        WHERE c.event = 'answer' AND c.decision = 'accepted' AND c.correction_file IS NOT NULL
          AND c.correction_seq IS NULL
        ORDER BY c._row""",
-    """SELECT c._row, 'correction_seq', CAST(c.correction_seq AS VARCHAR),
+    f"""SELECT c._row, 'correction_seq', CAST(c.correction_seq AS VARCHAR),
               coalesce('a load of round ' || c.round, 'a load of the delivery log or the schedule')
               || ' made after the contest (load #' || k.load_seq || ')'
        FROM clean c JOIN nxt.review_events k ON k.event = 'contest' AND k.contest_id = c.contest_id
        WHERE c.event = 'answer' AND c.decision = 'accepted' AND c.correction_file IS NULL AND NOT EXISTS (
            SELECT 1 FROM nxt.loads l WHERE l.seq = c.correction_seq AND l.seq > k.load_seq
-             AND CASE WHEN c.round IS NOT NULL THEN l.kind = 'survey' AND l.round = c.round
-                      ELSE l.kind IN ('deliveries', 'schedule') END)
+             AND {corrects_sql('l', 'c.round')})
        ORDER BY c._row""",
 )
 

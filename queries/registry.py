@@ -390,6 +390,9 @@ METRICS: tuple[Metric, ...] = (
     M(review.provisional_periods, "review", "period until", "page",
       meaning="The months in review whose delivery figures the public sees marked provisional, with the end of "
               "their review."),
+    M(review.correcting_loads, "review", "seq original_name", "ui.review",
+      meaning="The loads that may correct a contest: made after it, of its round, or of the delivery log or "
+              "schedule for a month's."),
     M(review.period_deliveries, "review", "period provider recipient dataset due on_time late missed pending",
       "14_Review ui.review",
       meaning="Per month in review and schedule of a provider office: its delivery figures, for its review."),

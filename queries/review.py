@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from db.review import period_status_sql, round_status_sql
+from db.review import PUBLIC_SQL, corrects_sql, period_status_sql, round_status_sql
 
 from . import delivery
 from .filters import DeliveryFilter
@@ -35,9 +35,7 @@ def round_status(con) -> pd.DataFrame:
     public, marked provisional), `status_since` (UTC time of its status event; NULL for a round
     published by default, i.e. bundled), `status_set_by` and `bundled`; `public` says whether
     public views show it (`public_rounds`)."""
-    frame = con.execute(f"SELECT * FROM ({round_status_sql()}) ORDER BY round").df()
-    frame["public"] = (frame["status"] == "published") | ((frame["status"] == "review") & frame["show_provisional"])
-    return frame
+    return con.execute(f"SELECT *, {PUBLIC_SQL} AS public FROM ({round_status_sql()}) ORDER BY round").df()
 
 
 def _snapshot(con) -> str | None:
@@ -61,24 +59,26 @@ def public_rounds(con) -> list[str]:
 def provisional_rounds(con) -> pd.DataFrame:
     """The public rounds still in review (round, until): the pages showing them say they are
     provisional, under review by the offices until `until`."""
-    status = round_status(con)
-    return status.loc[status["public"] & (status["status"] == "review"), ["round", "until"]].reset_index(drop=True)
+    return _provisional(round_status(con), "round")
 
 
 def period_status(con) -> pd.DataFrame:
     """One row per month a status event names (every other month is published): `period`
     ('YYYY-MM'), `status`, `until`, `show_provisional`, `status_since`, `status_set_by`, as
     `round_status`; `public` as there."""
-    frame = con.execute(f"SELECT * FROM ({period_status_sql()}) ORDER BY period").df()
-    frame["public"] = (frame["status"] == "published") | ((frame["status"] == "review") & frame["show_provisional"])
-    return frame
+    return con.execute(f"SELECT *, {PUBLIC_SQL} AS public FROM ({period_status_sql()}) ORDER BY period").df()
 
 
 def provisional_periods(con) -> pd.DataFrame:
     """The months in review that the public sees marked provisional (period, until): the delivery
     pages say they are under review by the offices until `until`."""
-    status = period_status(con)
-    return status.loc[status["public"] & (status["status"] == "review"), ["period", "until"]].reset_index(drop=True)
+    return _provisional(period_status(con), "period")
+
+
+def _provisional(status: pd.DataFrame, subject: str) -> pd.DataFrame:
+    """The rows of a status table (`round_status`, `period_status`) public while in review:
+    `subject` ('round' or 'period') and `until`."""
+    return status.loc[status["public"] & (status["status"] == "review"), [subject, "until"]].reset_index(drop=True)
 
 
 def period_deliveries(con, period: str | None = None, office: str | None = None, as_of=None) -> pd.DataFrame:
@@ -157,6 +157,17 @@ def contests(con, round: str | None = None, office: str | None = None, period: s
           AND ($period IS NULL OR k.period = $period)
         ORDER BY k.load_seq, k.source_row""",
         {"round": None if round is None else str(round), "office": office, "period": period}).df()
+
+
+def correcting_loads(con, contest_id: str) -> pd.DataFrame:
+    """The loads that may correct contest `contest_id`, oldest first (`seq`, `original_name`):
+    those made after the contest, of its round's survey, or for a month's contest of the delivery
+    log or the schedule (`db.review.corrects_sql`, the rule the review loader checks an answer by)."""
+    return con.execute(f"""
+        SELECT l.seq, l.original_name
+        FROM review_events k JOIN loads l ON l.seq > k.load_seq AND {corrects_sql('l', 'k.round')}
+        WHERE k.event = 'contest' AND k.contest_id = $contest
+        ORDER BY l.seq""", {"contest": str(contest_id)}).df()
 
 
 def confirmations(con, round: str | None = None, period: str | None = None) -> pd.DataFrame:

@@ -79,7 +79,7 @@ def test_registered_columns_are_the_columns_returned(bundled_db):
     con = connect_read_only(bundled_db)
     rounds = [r[0] for r in con.execute("SELECT round FROM survey_rounds ORDER BY round").fetchall()]
     context = {"as_of": queries.data_as_of(con), "section": "standards", "round": rounds[-1],
-               "from_round": rounds[0], "to_round": rounds[-1]}
+               "from_round": rounds[0], "to_round": rounds[-1], "contest_id": "no-such-contest"}
     wrong = {}
     for metric in registry.METRICS:
         value = metric.function(con, **_arguments(metric, context))

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders import review as review_events
-from queries import delivery, manage, review
+from queries import delivery, review
 
 from . import data, i18n
 from .auth import Viewer
@@ -151,11 +151,8 @@ def secretariat_contests(period: str, who: Viewer) -> None:
         return
     labels = {c: f"{c} · {o} → {r} · {d}" for c, o, r, d in
               zip(open_["contest_id"], open_["office"], open_["recipient"], open_["dataset"])}
-    history = data.query(manage.load_history)
     answer_form(
         open_, labels, "review-period-answer", "period-answer",
-        corrections=lambda after: history[history["kind"].isin(["deliveries", "schedule"])
-                                          & (history["seq"] > after)],
         missing_correction=_("Load the corrected delivery log or schedule first (Manage data): an accepted contest "
                              "links the load that corrected the figures."),
         correction_label=_("The load that corrected the figures"),

@@ -25,7 +25,7 @@ import streamlit as st
 
 from loaders import LoadRejected
 from loaders import review as review_events
-from queries import manage, review
+from queries import review
 
 from . import data, i18n
 from .auth import Viewer
@@ -266,11 +266,8 @@ def secretariat_contests(round: str, who: Viewer) -> None:
     if open_.empty:
         return
     labels = {c: f"{c} · {o} · {q}" for c, o, q in zip(open_["contest_id"], open_["office"], open_["question_id"])}
-    history = data.query(manage.load_history)
     answer_form(
         open_, labels, "review-answer", "answer",
-        corrections=lambda after: history[(history["kind"] == "survey") & (history["round"] == str(round))
-                                          & (history["seq"] > after)],
         missing_correction=_("Load the corrected export of round {round} first (Manage data): an accepted contest "
                              "links the load that corrected the entry.").format(round=plain(round)),
         correction_label=_("The load that corrected the entry"),
@@ -279,21 +276,19 @@ def secretariat_contests(round: str, who: Viewer) -> None:
             db_path=data.database_path()))
 
 
-def answer_form(open_: pd.DataFrame, labels: dict, key: str, done_key: str, *,
-                corrections: Callable[[int], pd.DataFrame], missing_correction: str, correction_label: str,
-                answer: Callable[[str, str, int | None, str | None], object]) -> None:
+def answer_form(open_: pd.DataFrame, labels: dict, key: str, done_key: str, *, missing_correction: str,
+                correction_label: str, answer: Callable[[str, str, int | None, str | None], object]) -> None:
     """The secretariat's answer to one of the open contests `open_` (shown as `labels`), for a
-    round's entries and a month's figures alike: accepted, naming one of the loads after the
-    contest that corrected it (`corrections(contest_seq)`), or rejected with a reason the office
-    reads. `answer(contest, decision, correction_seq, reason)` records it."""
-    seq_of = dict(zip(open_["contest_id"], open_["contest_seq"]))
+    round's entries and a month's figures alike: accepted, naming one of the loads that may
+    correct it (`queries.review.correcting_loads`), or rejected with a reason the office reads.
+    `answer(contest, decision, correction_seq, reason)` records it."""
     st.markdown("**" + _("Answer a contest") + "**")
     contest = st.selectbox(_("Contest"), list(labels), format_func=labels.get, key=f"{key}-contest")
     decision = st.radio(_("Answer"), list(DECISION_LABELS), format_func=lambda d: _(DECISION_LABELS[d]),
                         key=f"{key}-decision", horizontal=True)
     correction, reason = None, ""
     if decision == "accepted":
-        found = corrections(int(seq_of[contest]))
+        found = data.query(review.correcting_loads, contest_id=contest)
         if found.empty:
             st.info(missing_correction)
             return

@@ -21,12 +21,11 @@ from pathlib import Path
 
 from db.paths import Paths
 from db.review import PERIOD_PATTERN, period_status_sql, round_status_sql
-from db.snapshot import open_snapshot
 
 from .archive import ATTACHMENT_NAME, attachment_name
 from .problems import LoadRejected, Problem
 from .review_events import review_csv
-from .store import LoadRequest, LoadResult, ensure_database, load_file
+from .store import LoadRequest, LoadResult, connect_read_only, load_file
 
 #: The evidence files a contest may attach: the extension uploaded -> the extension archived.
 EVIDENCE_TYPES = {".pdf": ".pdf", ".png": ".png", ".jpg": ".jpg", ".jpeg": ".jpg", ".csv": ".csv",
@@ -79,15 +78,19 @@ def record_events(events: list[dict], *, loaded_by: str, db_path: Path | None = 
                                      attachments=dict(attachments or {})), db_path)
 
 
-def round_status(round: str, db_path: Path | None = None) -> RoundStatus | None:
-    """The current status of `round` in the live database (None: no such round)."""
-    db = ensure_database(db_path)
-    con = open_snapshot(Paths.of(db).db)
+def _live_rows(sql: str, params: dict, db_path: Path | None) -> list[tuple]:
+    """The rows of `sql` on the live database (made first when there is none yet)."""
+    con = connect_read_only(db_path)
     try:
-        row = con.execute(f"SELECT status, until, show_provisional FROM ({round_status_sql()}) WHERE round = $r",
-                          {"r": str(round)}).fetchall()
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def round_status(round: str, db_path: Path | None = None) -> RoundStatus | None:
+    """The current status of `round` in the live database (None: no such round)."""
+    row = _live_rows(f"SELECT status, until, show_provisional FROM ({round_status_sql()}) WHERE round = $r",
+                     {"r": str(round)}, db_path)
     return RoundStatus(str(round), row[0][0], row[0][1], bool(row[0][2])) if row else None
 
 
@@ -96,13 +99,8 @@ def period_status(period: str, db_path: Path | None = None) -> PeriodStatus:
     default when no status event names it. Raises ValueError for a text that is not a month."""
     if not re.fullmatch(PERIOD_PATTERN, str(period)):
         raise ValueError(f"a period is a month as YYYY-MM (it is {period!r})")
-    db = ensure_database(db_path)
-    con = open_snapshot(Paths.of(db).db)
-    try:
-        row = con.execute(f"SELECT status, until, show_provisional FROM ({period_status_sql()}) WHERE period = $p",
-                          {"p": str(period)}).fetchall()
-    finally:
-        con.close()
+    row = _live_rows(f"SELECT status, until, show_provisional FROM ({period_status_sql()}) WHERE period = $p",
+                     {"p": str(period)}, db_path)
     if not row:
         return PeriodStatus(str(period), "published", None, False, True)
     return PeriodStatus(str(period), row[0][0], row[0][1], bool(row[0][2]), False)
@@ -209,11 +207,7 @@ def _archived_as(seq: int | None, db_path: Path | None) -> str | None:
     file's check then names the number)."""
     if seq is None:
         return None
-    con = open_snapshot(Paths.of(ensure_database(db_path)).db)
-    try:
-        row = con.execute("SELECT archived_as FROM loads WHERE seq = $s", {"s": int(seq)}).fetchall()
-    finally:
-        con.close()
+    row = _live_rows("SELECT archived_as FROM loads WHERE seq = $s", {"s": int(seq)}, db_path)
     return row[0][0] if row else None
 
 

@@ -23,11 +23,20 @@ import streamlit as st
 from loaders import review as review_events
 from queries import delivery, review
 
-from . import data, i18n
+from . import data
 from .auth import Viewer
 from .common import office_label, office_names, plain, show_table
 from .i18n import _
-from .review import STATUS_LABELS, answer_form, contests_table, evidence_upload, evidence_uploader, record
+from .review import (
+    STATUS_LABELS,
+    answer_form,
+    contests_table,
+    evidence_upload,
+    evidence_uploader,
+    record,
+    review_details,
+    reviewed_by,
+)
 
 #: The statuses a month may move to from its current one ('default': no status event names it).
 TARGETS = {"default": ["draft", "review"], "draft": ["review"], "review": ["review", "published", "draft"]}
@@ -53,24 +62,13 @@ def status_text(period: str) -> str:
     rows = frame[frame["period"] == str(period)]
     status = "published" if rows.empty else str(rows["status"].iloc[0])
     text = _("Deliveries scheduled in {month}: {status}").format(month=plain(period), status=_(STATUS_LABELS[status]))
-    if status == "review":
-        row = rows.iloc[0]
-        if not pd.isna(row["until"]):
-            text += " " + _("until {date}").format(date=i18n.date(row["until"]))
-        text += " " + (_("(shown to the public as provisional)") if row["show_provisional"]
-                       else _("(not public until published)"))
-    return text + "."
+    return text + (review_details(rows.iloc[0]) if not rows.empty else "") + "."
 
 
 def periods_for(who: Viewer) -> list[str]:
-    """The months this viewer reviews: the secretariat every month with a status; an office user
-    the months in review and those in which its office contested figures (to read the answers)."""
-    frame = statuses()
-    if who.sees_everything:
-        return [str(p) for p in frame["period"]]
-    contested = set(data.query(review.contests, office=who.office)["period"].dropna().astype(str)) \
-        if who.office else set()
-    return [str(p) for p, s in zip(frame["period"], frame["status"]) if s == "review" or str(p) in contested]
+    """The months this viewer reviews (`ui.review.reviewed_by`; the secretariat: every month
+    with a status)."""
+    return reviewed_by(who, statuses(), "period")
 
 
 def figures(period: str, office: str | None) -> pd.DataFrame:

@@ -58,22 +58,33 @@ def status_text(round: str) -> str:
     frame = statuses()
     row = frame[frame["round"] == str(round)].iloc[0]
     text = _("Round {round}: {status}").format(round=plain(round), status=_(STATUS_LABELS[row["status"]]))
-    if row["status"] == "review" and not pd.isna(row["until"]):
-        text += " " + _("until {date}").format(date=i18n.date(row["until"]))
-    if row["status"] == "review":
-        text += " " + (_("(shown to the public as provisional)") if row["show_provisional"]
-                       else _("(not public until published)"))
-    return text + "."
+    return text + review_details(row) + "."
+
+
+def review_details(row) -> str:
+    """What a status text adds for a round or month in review (a row of `queries.review`'s
+    status tables): ' until 31 Dec 2026 (shown to the public as provisional)'; '' otherwise."""
+    if row["status"] != "review":
+        return ""
+    until = "" if pd.isna(row["until"]) else " " + _("until {date}").format(date=i18n.date(row["until"]))
+    return until + " " + (_("(shown to the public as provisional)") if row["show_provisional"]
+                          else _("(not public until published)"))
+
+
+def reviewed_by(who: Viewer, frame: pd.DataFrame, subject: str) -> list[str]:
+    """The rounds or months (`subject`: 'round' or 'period', a column of the status table `frame`)
+    viewer `who` reviews: the secretariat every one; an office user those in review and those in
+    which its office contested an entry (to read the answers)."""
+    if who.sees_everything:
+        return [str(v) for v in frame[subject]]
+    contested = (set(data.query(review.contests, office=who.office)[subject].dropna().astype(str))
+                 if who.office else set())
+    return [str(v) for v, s in zip(frame[subject], frame["status"]) if s == "review" or str(v) in contested]
 
 
 def rounds_for(who: Viewer) -> list[str]:
-    """The rounds this viewer reviews: the secretariat every round; an office user the rounds in
-    review and those in which its office contested an entry (to read the answers)."""
-    frame = statuses()
-    if who.sees_everything:
-        return [str(r) for r in frame["round"]]
-    contested = set(data.query(review.contests, office=who.office)["round"].astype(str)) if who.office else set()
-    return [str(r) for r, s in zip(frame["round"], frame["status"]) if s == "review" or str(r) in contested]
+    """The rounds this viewer reviews (`reviewed_by`)."""
+    return reviewed_by(who, statuses(), "round")
 
 
 def show_flash() -> None:

@@ -51,19 +51,22 @@ scheduled AS (
 )"""
 
 
-def with_deliveries_sql(calendar: str) -> str:
+def with_deliveries_sql(calendar: str, deliveries: str = "deliveries") -> str:
     """The occurrences of `calendar` (a table or CTE of occurrences_sql's columns) with their
-    delivery row (if any) and deadline: all an outcome needs except as_of."""
+    delivery row (if any, from `deliveries`: the table, or a subquery of its columns such as the
+    rows a viewer sees) and deadline: all an outcome needs except as_of."""
     return f"""
 SELECT s.*, d.delivered_at, d.records, d.notice_given, d.format, d.standard, d.notes
 FROM {calendar} s
-LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)"""
+LEFT JOIN {deliveries} d USING (provider, recipient, dataset, scheduled_date)"""
 
 
-def occurrence_rows_sql(horizon: str, schedule_filter: str = "TRUE", period_filter: str = "TRUE") -> str:
-    """Every scheduled occurrence with its delivery row and deadline, generated up to `horizon`:
-    the rows of the view `scheduled_occurrences`, for a query that reaches past its horizon."""
-    return occurrences_sql(horizon, schedule_filter, period_filter) + with_deliveries_sql("scheduled")
+def occurrence_rows_sql(horizon: str, schedule_filter: str = "TRUE", period_filter: str = "TRUE",
+                        deliveries: str = "deliveries") -> str:
+    """Every scheduled occurrence with its delivery row (from `deliveries`, as in
+    with_deliveries_sql) and deadline, generated up to `horizon`: the rows of the view
+    `scheduled_occurrences`, for a query that reaches past its horizon."""
+    return occurrences_sql(horizon, schedule_filter, period_filter) + with_deliveries_sql("scheduled", deliveries)
 
 
 def _today() -> dt.date:

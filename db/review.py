@@ -9,7 +9,7 @@ were public before rounds had a status) and 'draft' otherwise: a newly loaded ro
 the secretariat only until it is moved to review and then published. A month that no status
 event names is 'published' (delivery logs were public when loaded before months had a status);
 the secretariat may move such a month to draft or review (`FIRST_PERIOD_MOVES`), then on as a
-round moves.
+round moves; the public then keeps seeing it as it was that day (`db.held`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ FIRST_PERIOD_MOVES = ("draft", "review")
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
-def _prefix(schema: str) -> str:
+def schema_prefix(schema: str) -> str:
+    """The prefix of the tables of snapshot `schema` ('nxt.' while a load builds it; '' for the default)."""
     if schema and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
         raise ValueError(f"not a schema name: {schema!r}")
     return f"{schema}." if schema else ""
@@ -53,7 +54,7 @@ def round_status_sql(schema: str = "") -> str:
     show_provisional (review: shown to the public, marked provisional), status_since (UTC time of
     the status event; NULL for a status by default), status_set_by (who loaded it) and bundled.
     `schema`: the attached snapshot's name ('nxt' while a load builds it), '' for the default."""
-    p = _prefix(schema)
+    p = schema_prefix(schema)
     return f"""
         WITH latest AS ({_latest_sql(p, "round")}),
         bundled AS (
@@ -70,7 +71,7 @@ def period_status_sql(schema: str = "") -> str:
     """SELECT of one row per month that a status event names (every other month is published):
     period ('YYYY-MM'), status, until, show_provisional, status_since, status_set_by, as
     `round_status_sql`. `schema` as there."""
-    p = _prefix(schema)
+    p = schema_prefix(schema)
     return f"""
         WITH latest AS ({_latest_sql(p, "period")})
         SELECT latest.period, {_status_columns("'published'")}

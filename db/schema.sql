@@ -165,3 +165,22 @@ CREATE TABLE review_events (
     correction_file VARCHAR,        -- ... found by its archived name (loads.archived_as) when the answer gives it
     recorded_at TIMESTAMP NOT NULL  -- UTC, when the event was recorded
 );
+
+-- The last published state of a held-back month (db/held.py): when the secretariat first holds
+-- back a month the public has seen (draft or review), the review load copies its delivery rows
+-- and its completeness rows (with their record counts) here, and public views read these copies
+-- for that month until it is published again (the copies are then dropped).
+CREATE TABLE held_periods (
+    period VARCHAR PRIMARY KEY,     -- the month 'YYYY-MM'
+    held_on DATE NOT NULL,          -- the date of the status event that held it back (UTC)
+    load_seq INTEGER                -- the review load that held it back
+);
+CREATE TABLE held_deliveries (
+    provider VARCHAR, recipient VARCHAR, dataset VARCHAR, format VARCHAR, standard VARCHAR,
+    scheduled_date DATE, delivered_at TIMESTAMP, records BIGINT, notice_given BOOLEAN,
+    notes VARCHAR, load_seq INTEGER
+);
+CREATE TABLE held_completeness (
+    provider VARCHAR, recipient VARCHAR, dataset VARCHAR, scheduled_date DATE,
+    field VARCHAR, source VARCHAR, populated BIGINT, records BIGINT
+);

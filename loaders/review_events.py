@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import io
 
+from db import held
 from db.review import (
     FIRST_PERIOD_MOVES,
     MOVES,
@@ -198,6 +199,17 @@ class ReviewHandler(TableHandler):
 
     def apply(self, scratch, request, prepared: Prepared, seq: int) -> dict:
         n = scratch.execute(f"SELECT count(*) FROM {prepared.table}").fetchall()[0][0]
+        # As of before this file: a month leaving 'published' is held back with the figures the
+        # public saw (db.held); a month published again is released.
+        moves = scratch.execute(f"""
+            SELECT c.period, c.status, coalesce(st.status, 'published') AS before, CAST(c.recorded_at AS DATE)
+            FROM {prepared.table} c LEFT JOIN ({period_status_sql('nxt')}) st ON st.period = c.period
+            WHERE c.event = 'status' AND c.period IS NOT NULL ORDER BY c._row""").fetchall()
+        for period, status, before, on in moves:
+            if status == "published":
+                held.release(scratch, "nxt", period)
+            elif before == "published":
+                held.hold(scratch, "nxt", period, on, seq)
         scratch.execute(f"INSERT INTO nxt.review_events (load_seq, {', '.join(self.columns)}) "
                         f"SELECT {int(seq)}, {', '.join(self.columns)} FROM {prepared.table}")
         return {"rows": n, "new": n, "corrected": 0, "unchanged": 0}

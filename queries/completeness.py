@@ -25,29 +25,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .filters import EVERYTHING, DeliveryFilter, offices_sql, period_sql, visible_sql, where_sql
+from .filters import (
+    EVERYTHING,
+    DeliveryFilter,
+    dates_sql,
+    offices_sql,
+    seen_completeness_sql,
+    seen_deliveries_sql,
+    visible_sql,
+)
 
 DEFAULT_THRESHOLD = 0.95
 #: The volume anomaly rule (see the module docstring).
 ANOMALY_WINDOW, ANOMALY_MIN_HISTORY, ANOMALY_K, ANOMALY_MAD_FLOOR = 8, 4, 10.0, 0.05
 
 
-#: Completeness rows with their record count, within the filter (alias c).
-#: Reported rows take `records` from the delivery log; rows measured from a delivered XML batch
-#: take it from that batch (`xml_batches.records`). When a delivery has both for a field, the
-#: measured row counts and the reported one is left out, so nothing is counted twice.
+#: Completeness rows with their record count (`db.completeness.completeness_rows_sql`) that the
+#: viewer sees (`queries.filters.seen_completeness_sql`), within the filter (alias c).
 _COMPLETENESS_SQL = f"""
-    SELECT c.provider, c.recipient, c.dataset, c.scheduled_date, c.field, c.source, c.populated,
-           CASE c.source WHEN 'measured' THEN b.records ELSE d.records END AS records
-    FROM field_completeness c
-    LEFT JOIN deliveries d USING (provider, recipient, dataset, scheduled_date)
-    LEFT JOIN xml_batches b ON c.source = 'measured' AND b.load_seq = c.load_seq
-    WHERE (CASE c.source WHEN 'measured' THEN b.records ELSE d.records END) IS NOT NULL
-      AND NOT (c.source = 'reported' AND EXISTS (
-            SELECT 1 FROM field_completeness m WHERE m.source = 'measured' AND m.provider = c.provider
-               AND m.recipient = c.recipient AND m.dataset = c.dataset
-               AND m.scheduled_date = c.scheduled_date AND m.field = c.field))
-      AND {where_sql("c")}"""
+    SELECT c.* FROM {seen_completeness_sql()} c
+    WHERE {offices_sql("c")} AND {dates_sql("c")}"""
 
 
 def field_completeness(con, where: DeliveryFilter | None = None, threshold=DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -93,10 +90,9 @@ def _volumes(con, where: DeliveryFilter | None, window, min_history, k, anomalie
                    count(records) OVER w AS history,
                    median(records) OVER w AS history_median,
                    mad(records) OVER w AS history_mad
-            FROM deliveries
+            FROM {seen_deliveries_sql()} d
             WHERE records IS NOT NULL
               AND {offices_sql()}
-              AND {visible_sql()}
             WINDOW w AS (PARTITION BY provider, recipient, dataset ORDER BY scheduled_date {frame})),
         banded AS (
             SELECT * EXCLUDE (history_median, history_mad),
@@ -110,7 +106,7 @@ def _volumes(con, where: DeliveryFilter | None, window, min_history, k, anomalie
                    records / nullif(median, 0) AS ratio,
                    coalesce(records < median - half_width OR records > median + half_width, false) AS anomaly
             FROM banded
-            WHERE {period_sql()})
+            WHERE {dates_sql()})
         SELECT * FROM judged WHERE anomaly OR NOT $anomalies_only
         ORDER BY provider, recipient, dataset, scheduled_date""", params).df()
 
@@ -138,5 +134,5 @@ def xml_batch_warnings(con, where: DeliveryFilter | None = None) -> pd.DataFrame
                coalesce(b.incomplete, false) AS incomplete, b.office_mismatch
         FROM xml_batches b
         WHERE (coalesce(b.incomplete, false) OR b.office_mismatch IS NOT NULL)
-          AND {where_sql("b")}
+          AND {offices_sql("b")} AND {dates_sql("b")} AND {visible_sql("b")}
         ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", (where or EVERYTHING).sql_params()).df()

@@ -59,10 +59,19 @@ import datetime as dt
 
 import pandas as pd
 
+from db.calendar import CALENDAR_TABLE, calendar_horizon, occurrence_rows_sql, with_deliveries_sql
 from db.calendar import OCCURRENCES_HORIZON_KEY as OCCURRENCES_HORIZON_KEY  # read by tests that drop the calendar
-from db.calendar import OCCURRENCES_TABLE, calendar_horizon, occurrence_rows_sql
 
-from .filters import EVERYTHING, DeliveryFilter, as_date, offices_sql, period_sql, visible_sql, where_sql
+from .filters import (
+    EVERYTHING,
+    DeliveryFilter,
+    as_date,
+    dates_sql,
+    offices_sql,
+    period_sql,
+    seen_deliveries_sql,
+    where_sql,
+)
 
 OUTCOMES = ("on_time", "late", "missed", "pending")
 
@@ -71,11 +80,14 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-def data_as_of(con) -> dt.date:
-    """The default reference date: the latest delivery date in the loaded log (UTC), or today
-    when nothing was delivered. A log exported last week must not show this week's scheduled
-    deliveries as missed merely because the export is older than today."""
-    rows = con.execute("SELECT max(CAST(delivered_at AS DATE)) FROM deliveries").fetchall()
+def data_as_of(con, where: DeliveryFilter | None = None) -> dt.date:
+    """The default reference date: the latest delivery date in the loaded log (UTC) among the
+    rows `where`'s viewer sees (default: the public, so that every viewer's pages judge at the
+    same date and a log under review does not move the public's), or today when nothing was
+    delivered. A log exported last week must not show this week's scheduled deliveries as missed
+    merely because the export is older than today."""
+    rows = con.execute(f"SELECT max(CAST(delivered_at AS DATE)) FROM {seen_deliveries_sql()} d",
+                       (where or EVERYTHING).viewer_params()).fetchall()
     return rows[0][0] or _today()
 
 
@@ -85,15 +97,15 @@ def outcome_params(as_of, where: DeliveryFilter | None = None) -> dict:
 
 
 def _scheduled_source(con, upper: str, upper_date: dt.date) -> str:
-    """SQL of the occurrences (with their delivery rows) of the filtered schedules from `starts`
-    up to `ends` and the SQL expression `upper` (whose value is `upper_date`), within
-    $since/$until: read from the materialised calendar (the view `scheduled_occurrences`) when
-    it reaches `upper_date`, else generated (a date past its horizon)."""
+    """SQL of the occurrences of the filtered schedules from `starts` up to `ends` and the SQL
+    expression `upper` (whose value is `upper_date`), within $since/$until, with the delivery
+    rows the viewer sees (`seen_deliveries_sql`): read from the materialised calendar when it
+    reaches `upper_date`, else generated (a date past its horizon)."""
     horizon = calendar_horizon(con)
     if horizon is None or upper_date > horizon:
-        return occurrence_rows_sql(upper, offices_sql("s"), period_sql())
+        return occurrence_rows_sql(upper, offices_sql("s"), period_sql(), seen_deliveries_sql())
     return f"""
-SELECT * FROM {OCCURRENCES_TABLE} s
+SELECT * FROM ({with_deliveries_sql(CALENDAR_TABLE, seen_deliveries_sql())}) s
 WHERE s.scheduled_date <= {upper} AND {where_sql("s")}"""
 
 
@@ -248,13 +260,13 @@ def unscheduled_deliveries(con, as_of=None, where: DeliveryFilter | None = None)
         SELECT d.* EXCLUDE (load_seq),
                CASE WHEN s.provider IS NULL THEN 'no schedule for this provider, recipient and dataset'
                     ELSE 'date not on the schedule''s calendar' END AS reason
-        FROM deliveries d
+        FROM {seen_deliveries_sql()} d
         LEFT JOIN delivery_schedule s USING (provider, recipient, dataset)
         WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.provider = d.provider AND o.recipient = d.recipient
                           AND o.dataset = d.dataset AND o.scheduled_date = d.scheduled_date)
           AND (s.provider IS NULL OR d.scheduled_date <= $as_of)
           AND {offices_sql("d")}
-          AND {period_sql("d", "$period_since", "$period_until")}
+          AND {dates_sql("d", "$period_since", "$period_until")}
         ORDER BY d.provider, d.scheduled_date""", params).df()
 
 
@@ -372,7 +384,7 @@ def delivery_freshness(con, as_of=None, where: DeliveryFilter | None = None) -> 
     return con.execute(f"""
         WITH last AS (
             SELECT provider, recipient, dataset, max(CAST(delivered_at AS DATE)) AS last_delivered
-            FROM deliveries WHERE CAST(delivered_at AS DATE) <= $as_of AND {visible_sql()} GROUP BY ALL),
+            FROM {seen_deliveries_sql()} d WHERE CAST(delivered_at AS DATE) <= $as_of GROUP BY ALL),
         f AS (
             SELECT s.provider, s.recipient, s.dataset, s.frequency, s.grace_days, s.starts, s.ends,
                    l.last_delivered, date_diff('day', l.last_delivered, $as_of) AS days_since_last_delivery,

@@ -9,7 +9,10 @@ outcomes are judged, not which rows count, and the completeness metrics have non
 The filter also says who is looking (`viewer_all`: the secretariat; `viewer_office`: an office
 user's office; neither: the public, the default), for the months under review (`db.review`): the
 period filter keeps only the occurrences a viewer may see (`visible_sql`, the one place this is
-decided, inside `period_sql`). With no month in draft or review every viewer sees every row.
+decided, inside `period_sql`), and the delivery and completeness rows are read from sources of
+what the viewer sees (`seen_deliveries_sql`, `seen_completeness_sql`): of a month held back after
+the public saw it, the public keeps seeing that state (`db.held`). With no month in draft or
+review every viewer sees every row.
 
 The SQL is parameters only (`$since`, `$until`, `$providers`, `$recipients`, `$datasets`,
 `$viewer_all`, `$viewer_office`, from `DeliveryFilter.sql_params`); a column prefix is a table alias
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from db.completeness import completeness_rows_sql
 from db.review import hidden_periods_sql
 
 
@@ -106,20 +110,30 @@ def offices_sql(alias: str | None = None) -> str:
             f"      AND ($datasets IS NULL OR list_contains($datasets, {p}dataset))")
 
 
-def period_sql(alias: str | None = None, since: str = "$since", until: str = "$until") -> str:
-    """The period filter on the scheduled date of table `alias` (parameters `since`/`until`: the
-    names of the parameters, for a metric that keeps the period apart from the calendar), within
-    the months the viewer may see (`visible_sql`)."""
+def dates_sql(alias: str | None = None, since: str = "$since", until: str = "$until") -> str:
+    """The period's dates on the scheduled date of table `alias` (parameters `since`/`until`: the
+    names of the parameters, for a metric that keeps the period apart from the calendar)."""
     p = _prefix(alias)
     for name in (since, until):
         if not (name.startswith("$") and name[1:].isidentifier()):
             raise ValueError(f"not a parameter: {name!r}")
-    return (f"({since} IS NULL OR {p}scheduled_date >= {since}) AND ({until} IS NULL OR {p}scheduled_date <= {until})"
-            f"\n      AND {visible_sql(alias)}")
+    return f"({since} IS NULL OR {p}scheduled_date >= {since}) AND ({until} IS NULL OR {p}scheduled_date <= {until})"
+
+
+def period_sql(alias: str | None = None, since: str = "$since", until: str = "$until") -> str:
+    """The period filter on scheduled occurrences (table `alias`): within the dates (`dates_sql`)
+    and the occurrences the viewer may see: those of the months it sees live (`visible_sql`),
+    and of a held-back month those up to the day it was held back (`db.held`: what the public
+    saw then). Delivery and completeness rows are narrowed to what the viewer sees by their
+    sources instead (`seen_deliveries_sql`, `seen_completeness_sql`)."""
+    p = _prefix(alias)
+    held = (f"EXISTS (SELECT 1 FROM held_periods h WHERE h.period = strftime({p}scheduled_date, '%Y-%m')"
+            f" AND {p}scheduled_date <= h.held_on)")
+    return f"{dates_sql(alias, since, until)}\n      AND ({visible_sql(alias)} OR {held})"
 
 
 def visible_sql(alias: str | None = None) -> str:
-    """The rows of table `alias` (provider, scheduled_date) the viewer may see: every row for the
+    """The live rows of table `alias` (provider, scheduled_date) the viewer may see: every row for the
     secretariat ($viewer_all); else none of a month in draft, and of a month in review that the
     public does not see provisionally only the rows whose provider is the viewer's office
     ($viewer_office). The hidden months are read from the snapshot's review events
@@ -132,6 +146,23 @@ def visible_sql(alias: str | None = None) -> str:
             f" OR ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'draft')"
             f" AND ({month} NOT IN (SELECT period FROM ({hidden}) WHERE status = 'review')"
             f" OR {p}provider IS NOT DISTINCT FROM $viewer_office)))")
+
+
+def seen_deliveries_sql() -> str:
+    """The delivery rows the viewer sees, as a subquery with the columns of `deliveries`: the
+    live rows it may see (`visible_sql`) and, of a held-back month, the rows as the public last
+    saw them (`held_deliveries`, db.held) wherever it does not see the live ones."""
+    return (f"(SELECT * FROM deliveries WHERE {visible_sql()}"
+            f"\n      UNION ALL SELECT * FROM held_deliveries h WHERE NOT ({visible_sql('h')}))")
+
+
+def seen_completeness_sql() -> str:
+    """The completeness rows the viewer sees, with their record counts, as a subquery with the
+    columns of `db.completeness.completeness_rows_sql`: the live rows it may see and, of a
+    held-back month, the rows as the public last saw them (`held_completeness`), as
+    `seen_deliveries_sql`."""
+    return (f"(SELECT * FROM ({completeness_rows_sql()}) c WHERE {visible_sql('c')}"
+            f"\n      UNION ALL BY NAME SELECT * FROM held_completeness h WHERE NOT ({visible_sql('h')}))")
 
 
 def where_sql(alias: str | None = None) -> str:

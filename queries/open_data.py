@@ -102,7 +102,10 @@ def published_scope(con) -> Published:
     months = _month_starts(delivery.monthly_on_time_trend(con, as_of=as_of), "month")
     months |= _month_starts(completeness.field_completeness_trend(con), "month")
     periods = review.period_status(con)
-    held_back = {as_date(f"{p}-01") for p in periods.loc[periods["status"] != "published", "period"]}
+    # A month held back after the public saw it keeps its last published state on the public
+    # pages (db.held), and so here; one in review shown provisionally waits, as a round does.
+    waiting = (periods["status"] != "published") & (periods["public"] | periods["held_on"].isna())
+    held_back = {as_date(f"{p}-01") for p in periods.loc[waiting, "period"]}
     return Published(rounds, tuple(sorted(months - held_back)))
 
 

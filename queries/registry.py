@@ -384,9 +384,10 @@ METRICS: tuple[Metric, ...] = (
       meaning="The public rounds still in review, with the end of their review (the provisional banner, "
               "also on the presentation's slides and in the meeting pack)."),
     M(review.period_status, "review",
-      "period status until show_provisional status_since status_set_by public", "9_Manage_data ui.review",
+      "period status until show_provisional status_since status_set_by public held_on", "9_Manage_data ui.review",
       meaning="Per month a status event names (every other month is published): its status, since when, set by "
-              "whom, and whether public views show its delivery figures."),
+              "whom, whether public views show its current delivery figures, and since when they show it as it "
+              "was published (held back after the public saw it)."),
     M(review.provisional_periods, "review", "period until", "page",
       meaning="The months in review whose delivery figures the public sees marked provisional, with the end of "
               "their review."),

@@ -23,7 +23,7 @@ import pandas as pd
 from db.review import PUBLIC_SQL, corrects_sql, period_status_sql, round_status_sql
 
 from . import delivery
-from .filters import DeliveryFilter
+from .filters import EVERYTHING, DeliveryFilter
 
 #: The snapshot's public rounds, worked out once per snapshot: every public figure asks.
 _PUBLIC: dict[str, list[str]] = {}
@@ -65,8 +65,13 @@ def provisional_rounds(con) -> pd.DataFrame:
 def period_status(con) -> pd.DataFrame:
     """One row per month a status event names (every other month is published): `period`
     ('YYYY-MM'), `status`, `until`, `show_provisional`, `status_since`, `status_set_by`, as
-    `round_status`; `public` as there."""
-    return con.execute(f"SELECT *, {PUBLIC_SQL} AS public FROM ({period_status_sql()}) ORDER BY period").df()
+    `round_status`; `public` as there; `held_on`: the day the month was held back after the
+    public had seen it (`db.held`: while the public does not see the month, it sees the month as
+    it was that day), NULL when it was not or is published."""
+    return con.execute(f"""
+        SELECT st.*, {PUBLIC_SQL} AS public, h.held_on
+        FROM ({period_status_sql()}) st LEFT JOIN held_periods h USING (period)
+        ORDER BY period""").df()
 
 
 def provisional_periods(con) -> pd.DataFrame:
@@ -92,7 +97,7 @@ def period_deliveries(con, period: str | None = None, office: str | None = None,
         months = [str(m) for m in status.loc[status["status"] == "review", "period"]]
     else:
         months = [str(period)]
-    as_of = as_of or delivery.data_as_of(con)
+    as_of = as_of or delivery.data_as_of(con, EVERYTHING.seen_by(everything=True))
     frames = []
     for month in months:
         start = pd.Timestamp(f"{month}-01")

@@ -2,8 +2,8 @@
 holds a month back on Manage data and moves it to review; the JP office user sees, on the Review
 page, its own figures as provider of the month only and contests one schedule's; another office
 sees none of it; the secretariat reads the contest and rejects it with a reason; the audit lists
-the month's events; the delivery page shows the month's figures to the public only once it is
-shown provisionally (with the banner)."""
+the month's events; the public keeps seeing the month as it was published (and is told so), and
+sees the current figures marked provisional once they are shown provisionally."""
 from __future__ import annotations
 
 import datetime as dt
@@ -53,14 +53,16 @@ def test_a_month_reviewed_through_the_pages(fresh_bundled_db, monkeypatch):
     manage.button(key="manage-period-set").click().run()
     assert not manage.exception and not manage.error, [e.value for e in manage.error]
     assert _period_status(db) == "draft"
+    # The public saw the month: it keeps seeing the month as it was published, and is told so.
+    held_on = rows(db, "SELECT held_on FROM held_periods WHERE period = $p", {"p": MONTH})[0][0].isoformat()
     public = _page(db, monkeypatch, "pages/5_Delivery_reliability.py")
-    hidden = _scheduled_total(public)
-    assert hidden < before
+    assert _scheduled_total(public) == before
+    assert [i.value for i in public.info if "2026\\-10" in i.value] == [
+        f"Deliveries scheduled in 2026\\-10 are shown as they were published on {held_on}, while they are revised."]
     secretariat = _page(db, monkeypatch, "pages/5_Delivery_reliability.py", "secretariat-1")
     assert _scheduled_total(secretariat) == before
-    assert ("Held back from the public: deliveries scheduled in 2026\\-10. You see them as the secretariat."
-            in [i.value for i in secretariat.info])
-    assert not [i for i in public.info if "2026\\-10" in i.value]
+    assert (f"Held back from the public: the current figures of deliveries scheduled in 2026\\-10. You see them as "
+            f"the secretariat; the public sees them as published on {held_on}." in [i.value for i in secretariat.info])
 
     manage = _page(db, monkeypatch, "pages/9_Manage_data.py", "secretariat-1")
     manage.selectbox(key="manage-period-month").set_value(MONTH).run()
@@ -83,12 +85,12 @@ def test_a_month_reviewed_through_the_pages(fresh_bundled_db, monkeypatch):
     own = _table(jp, {"contest_id", "comment", "decision", "recipient"})
     assert list(own["comment"]) == [COMMENT] and list(own["decision"]) == ["open"]
     assert all("<b>" not in m.value for m in jp.markdown)
-    # The public still does not see the month; JP sees its own figures of it on the delivery page.
-    assert _scheduled_total(_page(db, monkeypatch, "pages/5_Delivery_reliability.py")) == hidden
+    # The public sees the month as published; JP sees its own current figures of it.
+    assert _scheduled_total(_page(db, monkeypatch, "pages/5_Delivery_reliability.py")) == before
     jp_delivery = _page(db, monkeypatch, "pages/5_Delivery_reliability.py", "jp-office")
-    assert hidden < _scheduled_total(jp_delivery) < before
-    assert ("Under review: your office's figures of deliveries scheduled in 2026\\-10. The public does not see "
-            "them yet." in [i.value for i in jp_delivery.info])
+    assert _scheduled_total(jp_delivery) == before
+    assert (f"Under review: your office's current figures of deliveries scheduled in 2026\\-10. The public sees "
+            f"them as published on {held_on}." in [i.value for i in jp_delivery.info])
 
     uy = _page(db, monkeypatch, "pages/14_Review.py", "uy-office")
     # UY provides no schedule: it sees no figures of the month, nor JP's contest.

@@ -1,15 +1,19 @@
-"""Who sees the delivery figures of a month under review (`queries.filters.visible_sql`, applied
-in the period filter every delivery and completeness metric uses): a month in draft is absent
-from every public delivery metric and from the open data package, and present for the
-secretariat; a month in review not shown provisionally is seen, of its figures, by its provider
-office only; shown provisionally, by everyone; with no status event, nothing changes."""
+"""Who sees the delivery figures of a month under review (`queries.filters`: the period filter
+of the occurrences and the sources of the delivery and completeness rows every delivery and
+completeness metric uses): a month held back before any of it was due is absent from every
+public delivery metric and from the open data package, and present for the secretariat; a month
+in review not shown provisionally is seen, of its live figures, by its provider office only;
+shown provisionally, by everyone; with no status event, nothing changes. A month held back after
+the public saw it keeps, for the public, its last published state (`db.held`): the corrections
+loaded while it is under review are seen by the secretariat and the provider, and by the public
+once the month is published."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import BUNDLED_AS_OF
+from conftest import BUNDLED_AS_OF, load, rows
 
 import loaders
 from loaders import review as review_events
@@ -21,6 +25,13 @@ START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 AS_OF = dt.date.fromisoformat(BUNDLED_AS_OF)
 PUBLIC = EVERYTHING
 SECRETARIAT = EVERYTHING.seen_by(everything=True)
+#: A status event recorded before MONTH began: nothing of the month was public yet.
+BEFORE_MONTH = "2026-09-30T12:00:00Z"
+
+
+def _hold_before_month(db, status: str, **event) -> None:
+    review_events.record_events([{"event": "status", "period": MONTH, "status": status,
+                                  "recorded_at": BEFORE_MONTH, **event}], loaded_by="sec", db_path=db)
 
 
 def _in_month(values) -> list:
@@ -87,7 +98,7 @@ def test_with_no_period_event_every_viewer_sees_the_same_figures(bundled_db, bas
 
 def test_a_draft_month_is_absent_from_every_public_figure_and_present_for_the_secretariat(fresh_bundled_db,
                                                                                          baseline):
-    review_events.set_period_status(MONTH, "draft", loaded_by="sec", db_path=fresh_bundled_db)
+    _hold_before_month(fresh_bundled_db, "draft")
     con = loaders.open_snapshot(fresh_bundled_db)
     try:
         public = _figures(con, PUBLIC)
@@ -118,7 +129,7 @@ def test_a_draft_month_is_absent_from_every_public_figure_and_present_for_the_se
 
 def test_a_month_in_review_is_seen_by_its_provider_office_only_unless_shown_provisionally(fresh_bundled_db,
                                                                                           baseline):
-    review_events.set_period_status(MONTH, "draft", loaded_by="sec", db_path=fresh_bundled_db)
+    _hold_before_month(fresh_bundled_db, "draft")
     review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=fresh_bundled_db)
     con = loaders.open_snapshot(fresh_bundled_db)
     try:
@@ -150,3 +161,94 @@ def test_a_month_in_review_is_seen_by_its_provider_office_only_unless_shown_prov
     finally:
         con.close()
     assert list(provisional["period"]) == [MONTH] and str(provisional["until"].iloc[0].date()) == "2026-12-15"
+
+
+CORRECTED_AT = "2026-11-30T09:00:00Z"
+
+
+def _correct_a_jp_row(db, folder) -> tuple:
+    """Load a correction of one of JP's delivery rows of MONTH: delivered on CORRECTED_AT, after
+    every other delivery of the log, and with other record counts. Returns the row's key."""
+    row = rows(db, "SELECT provider, recipient, dataset, format, standard, scheduled_date, "
+                   f"'{CORRECTED_AT}', records + 1000, notice_given, "
+                   "notes FROM deliveries WHERE provider = 'JP' AND strftime(scheduled_date, '%Y-%m') = $m "
+                   "AND delivered_at IS NOT NULL AND records IS NOT NULL ORDER BY ALL LIMIT 1", {"m": MONTH})[0]
+    cells = ["" if v is None else ("yes" if v is True else "no" if v is False else str(v)) for v in row]
+    path = folder / "correction.csv"
+    path.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,"
+                    "notice_given,notes\n" + ",".join(cells) + "\n")
+    assert load(db, "deliveries", path).status == "loaded"
+    return row[:3] + (row[5],)
+
+
+def test_a_month_held_back_after_the_public_saw_it_keeps_its_last_published_state(fresh_bundled_db, baseline,
+                                                                                  tmp_path):
+    db = fresh_bundled_db
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=db)
+    con = loaders.open_snapshot(db)
+    try:
+        held = _figures(con, PUBLIC)
+        held_on = review.period_status(con).set_index("period").loc[MONTH, "held_on"]
+        scope = open_data.published_scope(con)
+    finally:
+        con.close()
+    assert pd.Timestamp(held_on).date() > END  # held back today, after the whole month was public
+    for name, frame in held.items():
+        pd.testing.assert_frame_equal(frame, baseline[name], obj=name)
+    assert START in scope.months  # the open data keeps the month's published state too
+
+    provider, recipient, dataset, scheduled = _correct_a_jp_row(db, tmp_path)
+    con = loaders.open_snapshot(db)
+    try:
+        public = _figures(con, PUBLIC)
+        secretariat = delivery.delivery_outcomes(con, AS_OF, SECRETARIAT)
+        jp = delivery.delivery_outcomes(con, AS_OF, EVERYTHING.seen_by(office="JP"))
+        kr = delivery.delivery_outcomes(con, AS_OF, EVERYTHING.seen_by(office="KR"))
+        # The default reference date is the public's: the correction's later date does not move it.
+        as_of = (delivery.data_as_of(con), delivery.data_as_of(con, SECRETARIAT))
+    finally:
+        con.close()
+    assert as_of == (AS_OF, dt.date(2026, 11, 30))
+    for name, frame in public.items():  # the correction under review is not public
+        pd.testing.assert_frame_equal(frame, baseline[name], obj=name)
+    pd.testing.assert_frame_equal(kr, baseline["outcomes"])  # nor seen by another office
+
+    def the_row(frame):
+        found = frame[(frame["provider"] == provider) & (frame["recipient"] == recipient)
+                      & (frame["dataset"] == dataset) & (frame["scheduled_date"] == pd.Timestamp(scheduled))]
+        assert len(found) == 1
+        return found.iloc[0]
+
+    before = the_row(baseline["outcomes"])
+    for viewer in (secretariat, jp):
+        corrected = the_row(viewer)
+        assert corrected["records"] == before["records"] + 1000
+        assert corrected["delivered_at"] == pd.Timestamp(CORRECTED_AT[:-1]) != before["delivered_at"]
+
+    review_events.set_period_status(MONTH, "published", loaded_by="sec", db_path=db)
+    con = loaders.open_snapshot(db)
+    try:
+        published = delivery.delivery_outcomes(con, AS_OF, PUBLIC)
+        assert review.period_status(con).set_index("period").loc[MONTH, "held_on"] is pd.NaT
+    finally:
+        con.close()
+    assert the_row(published)["records"] == before["records"] + 1000
+    assert rows(db, "SELECT (SELECT count(*) FROM held_deliveries) + (SELECT count(*) FROM held_completeness)"
+                    " + (SELECT count(*) FROM held_periods)") == [(0,)]
+
+
+def test_a_held_month_is_rebuilt_with_the_same_published_state(fresh_bundled_db, baseline, tmp_path):
+    db = fresh_bundled_db
+    review_events.set_period_status(MONTH, "draft", loaded_by="sec", db_path=db)
+    _correct_a_jp_row(db, tmp_path)
+    copies = "SELECT * FROM held_deliveries ORDER BY ALL"
+    kept = rows(db, copies)
+    assert kept and rows(db, "SELECT count(*) FROM held_completeness")[0][0] > 0
+    loaders.build(db)
+    assert rows(db, copies) == kept
+    con = loaders.open_snapshot(db)
+    try:
+        pd.testing.assert_frame_equal(delivery.delivery_outcomes(con, AS_OF, PUBLIC), baseline["outcomes"])
+        pd.testing.assert_frame_equal(completeness.field_completeness(con, PUBLIC), baseline["completeness"])
+    finally:
+        con.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitPageNotFoundError
 
@@ -222,22 +223,35 @@ def provisional_period_text(period, until, escape=str) -> str:
 
 def provisional_period_banner(who: Viewer | None = None) -> None:
     """On every page that shows delivery figures: each month in review shown to the public is
-    provisional, under review by its provider offices until its end date. A viewer who sees more
-    than the public is told which months it sees that the public does not: the secretariat every
-    month held back, an office user its own figures of the months in review."""
+    provisional, under review by its provider offices until its end date; each month held back
+    after the public saw it is shown to the public as it was published (`db.held`), which the page
+    says. A viewer who sees more than the public is told which months it sees that the public
+    does not: the secretariat every month held back, an office user its own figures of the
+    months in review."""
     for row in data.query(review.provisional_periods).itertuples():
         st.warning(provisional_period_text(row.period, row.until, plain), icon=":material/pending:")
-    if who is None or not (who.sees_everything or who.role == "office"):
-        return
     status = data.query(review.period_status)
     held = status[~status["public"].astype(bool)]
+    if who is None or not (who.sees_everything or who.role == "office"):
+        for row in held[held["held_on"].notna()].itertuples():
+            st.info(_("Deliveries scheduled in {month} are shown as they were published on {date}, while they are "
+                      "revised.").format(month=plain(row.period), date=i18n.date(row.held_on)),
+                    icon=":material/history:")
+        return
     if who.role == "office":
         held = held[held["status"] == "review"]
-    if held.empty:
-        return
-    months = ", ".join(plain(p) for p in held["period"])
-    text = (_("Held back from the public: deliveries scheduled in {months}. You see them as the secretariat.")
-            if who.sees_everything else
-            _("Under review: your office's figures of deliveries scheduled in {months}. The public does not see "
-              "them yet."))
-    st.info(text.format(months=months), icon=":material/visibility_off:")
+    for row in held.itertuples():
+        if who.sees_everything:
+            text = (_("Held back from the public: deliveries scheduled in {months}. You see them as the secretariat.")
+                    if pd.isna(row.held_on) else
+                    _("Held back from the public: the current figures of deliveries scheduled in {month}. You see "
+                      "them as the secretariat; the public sees them as published on {date}."))
+        else:
+            text = (_("Under review: your office's figures of deliveries scheduled in {months}. The public does not "
+                      "see them yet.")
+                    if pd.isna(row.held_on) else
+                    _("Under review: your office's current figures of deliveries scheduled in {month}. The public "
+                      "sees them as published on {date}."))
+        date = None if pd.isna(row.held_on) else i18n.date(row.held_on)
+        st.info(text.format(month=plain(row.period), months=plain(row.period), date=date),
+                icon=":material/visibility_off:")

@@ -184,3 +184,12 @@ CREATE TABLE held_completeness (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, scheduled_date DATE,
     field VARCHAR, source VARCHAR, populated BIGINT, records BIGINT
 );
+
+-- Coverage keys (db/coverage_keys.py), kept by the loads of authority files and XML batches in
+-- their transaction so that the coverage query joins two tables of distinct documents:
+-- one row per (office, number_key, kind, publication year) an authority file lists, expected
+-- when any of its entries says a document exists ...
+CREATE TABLE authority_keys (office VARCHAR, number_key VARCHAR, kind VARCHAR, year INTEGER, expected BOOLEAN);
+-- ... and one row per (office, number_key, kind) delivered in any batch, with its earliest
+-- publication date.
+CREATE TABLE delivered_keys (office VARCHAR, number_key VARCHAR, kind VARCHAR, first_date DATE);

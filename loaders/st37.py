@@ -40,6 +40,7 @@ from xml.sax.handler import ContentHandler
 from defusedxml import DefusedXmlException
 from defusedxml import sax as safe_sax
 
+from db.coverage_keys import refresh_authority_keys
 from db.paths import REFERENCE_DIR
 
 from .problems import LoadRejected, Problem, ProblemList
@@ -353,6 +354,7 @@ class AuthorityHandler:
             "lpad(n::VARCHAR, greatest(width, length(n::VARCHAR))::INTEGER, '0'), "
             "n::VARCHAR, kind, publication_date, exception_code, expected, line "
             "FROM authority_ranges, generate_series(first, last) AS g(n)")
+        refresh_authority_keys(scratch, "nxt", prepared.office)
         return {"rows": prepared.documents, "new": prepared.documents if not old else 0,
                 "corrected": prepared.documents if old else 0, "unchanged": 0,
                 "notes": [f"authority file of {prepared.office}: {prepared.entries} entries, "

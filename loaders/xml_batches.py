@@ -52,6 +52,7 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
+from db.coverage_keys import refresh_delivered_keys, touch_delivered_keys
 from db.paths import REFERENCE_DIR
 
 from .problems import LoadRejected, Problem, ProblemList
@@ -938,6 +939,7 @@ class XmlBatchHandler:
                  "AND scheduled_date = $scheduled_date")
         old = [r[0] for r in scratch.execute(f"SELECT load_seq FROM nxt.xml_batches WHERE {where}",
                                              key).fetchall()]
+        touch_delivered_keys(scratch, "nxt", old)
         for table in ("xml_batches", "xml_batch_files", "xml_record_problems", "delivered_documents"):
             scratch.execute(f"DELETE FROM nxt.{table} WHERE load_seq IN (SELECT unnest($old))", {"old": old})
         scratch.execute(f"DELETE FROM nxt.field_completeness WHERE source = 'measured' AND {where}", key)
@@ -964,6 +966,8 @@ class XmlBatchHandler:
         scratch.execute(f"INSERT INTO nxt.xml_record_problems SELECT {int(seq)}, * FROM xml_problems")
         scratch.execute(f"INSERT INTO nxt.delivered_documents SELECT {int(seq)}, $provider, * FROM xml_docs",
                         {"provider": key["provider"]})
+        touch_delivered_keys(scratch, "nxt", [seq])
+        refresh_delivered_keys(scratch, "nxt")
         completeness = pd.DataFrame(
             [(name, m.populated[name]) for name in field_labels()], columns=["field", "populated"])
         insert_frame(scratch, "nxt.field_completeness (provider, recipient, dataset, scheduled_date, field, "

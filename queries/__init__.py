@@ -47,14 +47,17 @@ def provenance(con) -> dict:
 
 def status_summary(con) -> dict:
     """What is loaded: every round (public or not) with its review `status`, every month a status
-    event names (`periods`: period, status, until, show_provisional; other months are published),
+    event names (`periods`: period, status, until, show_provisional, held_on: the day from which
+    the public sees the month as it was published, or None; other months are published),
     row counts per table, and every load in the manifest."""
     tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
     loads = con.execute("SELECT * FROM loads ORDER BY seq").df().to_dict("records")
     rounds = survey_rounds(con, everything=True).merge(review.round_status(con)[["round", "status"]], on="round",
                                                        how="left")
     periods = [{"period": r.period, "status": r.status, "until": None if pd.isna(r.until) else str(r.until.date()),
-                "show_provisional": bool(r.show_provisional)} for r in review.period_status(con).itertuples()]
+                "show_provisional": bool(r.show_provisional),
+                "held_on": None if pd.isna(r.held_on) else str(pd.Timestamp(r.held_on).date())}
+               for r in review.period_status(con).itertuples()]
     return {"rounds": rounds.to_dict("records"), "periods": periods, "tables": tables, "loads": loads}
 
 

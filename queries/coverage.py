@@ -16,48 +16,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-_SEEN = """SELECT DISTINCT office, number_key, kind FROM delivered_documents"""
-
 
 def coverage_by_kind_year(con, office: str | None = None) -> pd.DataFrame:
     """Per office, kind code and publication year: expected, covered, missing, excepted and
-    extra documents, and coverage = covered / expected (NULL when nothing is expected)."""
-    return con.execute(f"""
-        WITH auth AS (
-            SELECT office, kind, year(publication_date) AS year, number_key, bool_or(expected) AS expected
-            FROM authority_documents WHERE ($office IS NULL OR office = $office) GROUP BY ALL),
-        seen AS ({_SEEN}),
-        listed AS (
-            SELECT a.office, a.kind, a.year,
-                   count(*) FILTER (WHERE a.expected) AS expected,
-                   count(*) FILTER (WHERE a.expected AND s.number_key IS NOT NULL) AS covered,
-                   count(*) FILTER (WHERE NOT a.expected) AS excepted
-            FROM auth a LEFT JOIN seen s USING (office, number_key, kind) GROUP BY ALL),
-        extras AS (
-            SELECT d.office, d.kind, year(min(d.publication_date)) AS year, d.number_key
-            FROM delivered_documents d
-            WHERE d.office IN (SELECT office FROM authority_files)
-              AND ($office IS NULL OR d.office = $office)
-              AND NOT EXISTS (SELECT 1 FROM authority_documents a WHERE a.office = d.office
-                              AND a.number_key = d.number_key AND a.kind IS NOT DISTINCT FROM d.kind)
-            GROUP BY d.office, d.kind, d.number_key),
-        extra_counts AS (SELECT office, kind, year, count(*) AS extra FROM extras GROUP BY ALL)
-        SELECT office, kind, year, coalesce(expected, 0) AS expected, coalesce(covered, 0) AS covered,
-               coalesce(expected, 0) - coalesce(covered, 0) AS missing,
-               coalesce(excepted, 0) AS excepted, coalesce(extra, 0) AS extra,
-               CASE WHEN coalesce(expected, 0) > 0 THEN covered / expected END AS coverage
-        FROM listed FULL JOIN extra_counts USING (office, kind, year)
-        ORDER BY office, kind, year""", {"office": office}).df()
+    extra documents, and coverage = covered / expected (NULL when nothing is expected). One join
+    of the distinct listed documents (`authority_keys`) with the distinct delivered documents of
+    the offices that have an authority file (`delivered_keys`; `db.coverage_keys`): a listed
+    one delivered is covered, a delivered one not listed (under any year) is extra, in the year
+    of its earliest publication date."""
+    return con.execute("""
+        WITH joined AS (
+            SELECT coalesce(a.office, s.office) AS office, coalesce(a.kind, s.kind) AS kind,
+                   coalesce(a.year, year(s.first_date)) AS year,
+                   a.office IS NOT NULL AS listed, a.expected, s.office IS NOT NULL AS delivered
+            FROM (SELECT * FROM authority_keys WHERE $office IS NULL OR office = $office) a
+            FULL JOIN (SELECT * FROM delivered_keys
+                       WHERE office IN (SELECT office FROM authority_files) AND ($office IS NULL OR office = $office)) s
+              ON a.office = s.office AND a.number_key = s.number_key AND a.kind IS NOT DISTINCT FROM s.kind),
+        counts AS (
+            SELECT office, kind, year,
+                   count(*) FILTER (WHERE listed AND expected) AS expected,
+                   count(*) FILTER (WHERE listed AND expected AND delivered) AS covered,
+                   count(*) FILTER (WHERE listed AND NOT expected) AS excepted,
+                   count(*) FILTER (WHERE NOT listed) AS extra
+            FROM joined GROUP BY ALL)
+        SELECT office, kind, year, expected, covered, expected - covered AS missing, excepted, extra,
+               CASE WHEN expected > 0 THEN covered / expected END AS coverage
+        FROM counts ORDER BY office, kind, year""", {"office": office}).df()
 
 
 def missing_documents(con, office: str | None = None) -> pd.DataFrame:
     """Every expected publication number of an authority file that no loaded batch delivered:
     office, publication number (as the authority file writes it), kind, publication date."""
-    return con.execute(f"""
+    return con.execute("""
         SELECT DISTINCT a.office, a.publication_number, a.kind, a.publication_date
         FROM authority_documents a
         WHERE a.expected AND ($office IS NULL OR a.office = $office)
-          AND NOT EXISTS (SELECT 1 FROM ({_SEEN}) s WHERE s.office = a.office
+          AND NOT EXISTS (SELECT 1 FROM delivered_keys s WHERE s.office = a.office
                           AND s.number_key = a.number_key AND s.kind IS NOT DISTINCT FROM a.kind)
         ORDER BY a.office, a.publication_date, a.publication_number""", {"office": office}).df()
 
@@ -70,7 +65,7 @@ def extra_documents(con, office: str | None = None) -> pd.DataFrame:
                arg_min(d.file, d.load_seq) AS file, arg_min(d.line, d.load_seq) AS line
         FROM delivered_documents d
         WHERE d.office IN (SELECT office FROM authority_files) AND ($office IS NULL OR d.office = $office)
-          AND NOT EXISTS (SELECT 1 FROM authority_documents a WHERE a.office = d.office
+          AND NOT EXISTS (SELECT 1 FROM authority_keys a WHERE a.office = d.office
                           AND a.number_key = d.number_key AND a.kind IS NOT DISTINCT FROM d.kind)
         GROUP BY d.office, d.publication_number, d.kind ORDER BY 1, 2""", {"office": office}).df()
 

@@ -49,6 +49,12 @@ def test_the_secretariat_holds_a_month_back_then_publishes_it(fresh_bundled_db, 
     assert main(["period-status", MONTH, "draft", "--db", db]) == 0
     assert "is already draft; nothing changed" in capsys.readouterr().out
     loads = rows(fresh_bundled_db, "SELECT count(*) FROM loads WHERE kind = 'review'")[0][0]
+    assert main(["status", "--json", "--db", db]) == 0
+    held, = json.loads(capsys.readouterr().out)["periods"]
+    held_on = rows(fresh_bundled_db, "SELECT CAST(recorded_at AS DATE)::VARCHAR FROM review_events "
+                                     "WHERE period = $p ORDER BY load_seq LIMIT 1", {"p": MONTH})[0][0]
+    assert held == {"period": MONTH, "status": "draft", "until": None, "show_provisional": False,
+                    "held_on": held_on}  # the public saw the month: it keeps what it saw
     assert main(["period-status", MONTH, "review", "--until", "2026-12-15", "--show-provisional", "--db", db]) == 0
     capsys.readouterr()
     assert _period_status(fresh_bundled_db) == [{"period": MONTH, "status": "review",
@@ -61,7 +67,8 @@ def test_the_secretariat_holds_a_month_back_then_publishes_it(fresh_bundled_db, 
     assert "published is final" in capsys.readouterr().err
     assert main(["status", "--json", "--db", db]) == 0
     periods = json.loads(capsys.readouterr().out)["periods"]
-    assert periods == [{"period": MONTH, "status": "published", "until": None, "show_provisional": False}]
+    assert periods == [{"period": MONTH, "status": "published", "until": None, "show_provisional": False,
+                        "held_on": None}]
 
 
 def test_a_month_published_by_default_moves_only_to_draft_or_review(fresh_bundled_db, capsys):

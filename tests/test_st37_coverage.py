@@ -14,7 +14,7 @@ batch delivers 101, 102, 103, 105, 106 -> A 2024: 5 covered of 7 expected, missi
 import pytest
 from conftest import FIXTURES, load, table_checksums
 
-from loaders import LoadRejected, LoadRequest, load_file, open_snapshot
+from loaders import LoadRejected, LoadRequest, load_file, open_snapshot, remove_load
 from loaders.xml_batches import zip_directory
 from queries import coverage
 
@@ -87,6 +87,50 @@ def test_a_new_authority_file_replaces_the_office_s_previous_one(loaded_db, tmp_
     assert result.corrected_rows == 1 and "replaces the previous file, 15 numbers" in result.notes[0]
     cov = query(loaded_db, coverage.coverage_by_kind_year, office="EP")
     assert int(cov.expected.sum()) == 1 and int(cov.covered.sum()) == 1
+
+
+def _keys_match_their_row_tables(db) -> None:
+    """The coverage keys (db.coverage_keys) equal the grouping of the row tables they summarise."""
+    con = open_snapshot(db)
+    try:
+        for kept, grouped in (
+                ("SELECT * FROM authority_keys", "SELECT office, number_key, kind, year(publication_date), "
+                 "bool_or(expected) FROM authority_documents GROUP BY ALL"),
+                ("SELECT * FROM delivered_keys", "SELECT office, number_key, kind, min(publication_date) "
+                 "FROM delivered_documents GROUP BY ALL")):
+            assert sorted(con.execute(kept).fetchall(), key=repr) == sorted(con.execute(grouped).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_the_coverage_keys_follow_every_change_of_their_tables(loaded_db, tmp_path):
+    assert query(loaded_db, lambda con: con.execute("SELECT count(*) FROM delivered_keys").fetchall()[0][0]) > 0
+    _keys_match_their_row_tables(loaded_db)
+    # The same delivery again, with one document fewer and one more: the earlier batch is replaced.
+    batch = tmp_path / "batch"
+    (batch).mkdir()
+    for part in sorted((XML / "st36-batch").iterdir()):
+        (batch / part.name).write_bytes(part.read_bytes().replace(b"1000099", b"1000098"))
+    load_file(LoadRequest("xml", zip_directory(batch), "st36-batch-2.zip", options={
+        "provider": "EP", "recipient": "JP", "dataset": "patent-fulltext", "scheduled_date": "2024-06-03"}), loaded_db)
+    _keys_match_their_row_tables(loaded_db)
+    extras = query(loaded_db, coverage.extra_documents, office="EP")
+    assert list(extras.publication_number) == ["1000098"]
+    assert int(query(loaded_db, coverage.coverage_by_kind_year, office="EP").extra.sum()) == 1
+    # Another recipient of the same documents: the keys stay distinct.
+    load_file(LoadRequest("xml", zip_directory(batch), "st36-batch-3.zip", options={
+        "provider": "EP", "recipient": "US", "dataset": "patent-fulltext", "scheduled_date": "2024-06-03"}), loaded_db)
+    _keys_match_their_row_tables(loaded_db)
+    assert int(query(loaded_db, coverage.coverage_by_kind_year, office="EP").extra.sum()) == 1
+    # A new authority file replaces the office's keys; a rebuild without a load recomputes them.
+    smaller = tmp_path / "ep-2.csv"
+    smaller.write_text("office,publication number,kind,publication date\nEP,1000001,A1,20230301\n")
+    load(loaded_db, "authority", smaller)
+    _keys_match_their_row_tables(loaded_db)
+    first_xml = query(loaded_db, lambda con: con.execute("SELECT min(seq) FROM loads WHERE kind = 'xml'")
+                      .fetchall()[0][0])
+    remove_load(first_xml, loaded_db)
+    _keys_match_their_row_tables(loaded_db)
 
 
 def test_headerless_text_form_uses_the_st37_order(empty_db, tmp_path):

@@ -18,7 +18,8 @@ Per batch, in a fresh process each (so that peak RSS is the run's own):
   first, which the bare pass is not charged for);
 - measure: `loaders.xml_batches.measure_batch` (split, safe parse, every field tested, identifiers,
   staged in DuckDB temp tables), in the loading process (the default) and with
-  IPDX_XML_WORKERS=2 (a zip of several files over 64 MB measured by 2 processes);
+  IPDX_XML_WORKERS=2 (a zip of several files over 256 MB measured by 2 processes; the default
+  on a machine of 2 cores or more);
 - load: `loaders.load_file` (hash, measure, archive, snapshot swap), as `python -m loaders load xml`.
 
 It prints seconds (median of the runs), MB/s, records/s, measure / bare, and peak RSS at the
@@ -193,7 +194,7 @@ def main() -> int:
                         results[label] = (statistics.median(r[0] for r in runs), runs[0][1], max(r[2] for r in runs))
                     peaks["full"] = results["measure"][2]
                 else:
-                    peaks["half"] = _in_child(_measure, str(path), tag)[2]
+                    peaks["half"] = _in_child(_measure, str(path), tag, 1)[2]
                 path.unlink()
             bare, meas, load = results["bare"], results["measure"], results["load"]
             rows.append((dialect, mb, meas[1], bare[0], meas[0], results["measure2"][0], load[0],

@@ -734,8 +734,8 @@ def measure_file(name: str, opener, provider: str, measured: Measured, docs: Sin
 def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     """Measure every XML file of a batch; documents go to temp table `xml_docs`, problems to
     `xml_problems`. Raises LoadRejected for hostile files, a zip bomb, documents of an unknown
-    dialect, or a batch with no document at all. With IPDX_XML_WORKERS >= 2, a large zip of
-    several files is measured by worker processes, one file each at a time
+    dialect, or a batch with no document at all. A large zip of several files is measured by
+    worker processes (PARALLEL_WORKERS, PARALLEL_MIN_BYTES), one file each at a time
     (`_parallel_members`); the result is the same."""
     measured = Measured()
     docs = Sink(con, "xml_docs", DOC_COLUMNS)
@@ -756,14 +756,16 @@ def measure_batch(con, path: Path, display: str, provider: str) -> Measured:
     return measured
 
 
-#: Worker processes for a zip of several files: IPDX_XML_WORKERS=2 (or more) measures its files
-#: in parallel. Off by default: on the shared 2-core reference machine the workers' start-up
-#: (a spawned interpreter importing lxml, DuckDB, pandas) cost more than the second core gave
-#: back at 100 MB (docs/benchmarks.md); worth it on a machine with idle cores and large zips.
-PARALLEL_WORKERS = int(os.environ.get("IPDX_XML_WORKERS", "1")) if os.environ.get(
-    "IPDX_XML_WORKERS", "1").isdigit() else 1  # a malformed value keeps the default
-#: Below this much XML (uncompressed) starting the workers costs more than it saves.
-PARALLEL_MIN_BYTES = 64 << 20
+#: Worker processes for a zip of several files: by default two where the machine has two cores
+#: or more, set by IPDX_XML_WORKERS (1 = none). A 500 MB EP zip of 20 files is measured 1.71x
+#: faster by two workers than by the loading process alone on a quiet 2-core machine
+#: (docs/benchmarks.md); each worker's start (a spawned interpreter importing lxml, DuckDB and
+#: pandas, about a second) is paid back only by a large batch, hence PARALLEL_MIN_BYTES.
+_WORKERS_TEXT = os.environ.get("IPDX_XML_WORKERS", "")
+PARALLEL_WORKERS = int(_WORKERS_TEXT) if _WORKERS_TEXT.isdigit() else min(2, os.cpu_count() or 1)
+#: Below this much XML (uncompressed) starting the workers costs more than it saves (at 100 MB
+#: on a busy machine they were slower than one process).
+PARALLEL_MIN_BYTES = 256 << 20
 
 
 def _parallel_members(path: Path, display: str) -> list[tuple[str, str]] | None:

@@ -94,8 +94,10 @@ def published_scope(con) -> Published:
     provisionally, waits for its publication), and every month that has a scheduled occurrence
     (up to the data's as-of date) or a completeness figure and is published (a month no status
     event names is; one in review waits for its publication as a round does, and the public
-    figures never hold a draft's, `queries.filters.visible_sql`). The one place that narrows what
-    the open data release holds: every table of the package follows it."""
+    figures never hold a draft's, `queries.filters.visible_sql`), or was held back after the
+    public saw it and is not shown provisionally: the package then holds its last published
+    state, as the public pages do (`db.held`). The one place that narrows what the open data
+    release holds: every table of the package follows it."""
     status = review.round_status(con)
     rounds = tuple(str(r) for r in status.loc[status["status"] == "published", "round"])
     as_of = delivery.data_as_of(con)

@@ -182,7 +182,7 @@ def _correct_a_jp_row(db, folder) -> tuple:
 
 
 def test_a_month_held_back_after_the_public_saw_it_keeps_its_last_published_state(fresh_bundled_db, baseline,
-                                                                                  tmp_path):
+                                                                                  bundled_db, tmp_path):
     db = fresh_bundled_db
     review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=db)
     con = loaders.open_snapshot(db)
@@ -204,6 +204,7 @@ def test_a_month_held_back_after_the_public_saw_it_keeps_its_last_published_stat
         secretariat = delivery.delivery_outcomes(con, AS_OF, SECRETARIAT)
         jp = delivery.delivery_outcomes(con, AS_OF, EVERYTHING.seen_by(office="JP"))
         kr = delivery.delivery_outcomes(con, AS_OF, EVERYTHING.seen_by(office="KR"))
+        package = open_data.public_tables(con)
         # The default reference date is the public's: the correction's later date does not move it.
         as_of = (delivery.data_as_of(con), delivery.data_as_of(con, SECRETARIAT))
     finally:
@@ -212,6 +213,14 @@ def test_a_month_held_back_after_the_public_saw_it_keeps_its_last_published_stat
     for name, frame in public.items():  # the correction under review is not public
         pd.testing.assert_frame_equal(frame, baseline[name], obj=name)
     pd.testing.assert_frame_equal(kr, baseline["outcomes"])  # nor seen by another office
+    con = loaders.open_snapshot(bundled_db)
+    try:
+        published_package = open_data.public_tables(con)
+    finally:
+        con.close()
+    assert package.keys() == published_package.keys()
+    for key, frame in package.items():  # the open data holds the month's published state too
+        pd.testing.assert_frame_equal(frame, published_package[key], obj=key)
 
     def the_row(frame):
         found = frame[(frame["provider"] == provider) & (frame["recipient"] == recipient)

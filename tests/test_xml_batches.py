@@ -500,3 +500,18 @@ def test_a_large_zip_measured_by_workers_gives_the_same_tables(db, tmp_path, mon
         strip = (lambda rs: [tuple(v for v in r if v not in ("d1", "d2")) for r in rs])
         assert strip(parallel[t]) == strip(serial[t]), t
     assert serial["xml_batches"][0][5:8] == (4, 9, 1)  # files; records 3 + 2 + 3 + 1; not well-formed
+
+
+def test_two_workers_measure_a_large_zip_by_default_on_two_cores():
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "IPDX_XML_WORKERS"}
+    probe = ("import os; from loaders import xml_batches as x; "
+             "print(x.PARALLEL_WORKERS, min(2, os.cpu_count() or 1), x.PARALLEL_MIN_BYTES)")
+    default = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    workers, expected, minimum = default.stdout.split()
+    assert workers == expected and int(minimum) == 256 << 20
+    none = subprocess.run([sys.executable, "-c", probe], env={**env, "IPDX_XML_WORKERS": "1"},
+                          capture_output=True, text=True, check=True)
+    assert none.stdout.split()[0] == "1"

@@ -175,11 +175,8 @@ CREATE TABLE held_periods (
     held_on DATE NOT NULL,          -- the date of the status event that held it back (UTC)
     load_seq INTEGER                -- the review load that held it back
 );
-CREATE TABLE held_deliveries (
-    provider VARCHAR, recipient VARCHAR, dataset VARCHAR, format VARCHAR, standard VARCHAR,
-    scheduled_date DATE, delivered_at TIMESTAMP, records BIGINT, notice_given BOOLEAN,
-    notes VARCHAR, load_seq INTEGER
-);
+-- The columns of `deliveries`, whatever they become.
+CREATE TABLE held_deliveries AS SELECT * FROM deliveries LIMIT 0;
 CREATE TABLE held_completeness (
     provider VARCHAR, recipient VARCHAR, dataset VARCHAR, scheduled_date DATE,
     field VARCHAR, source VARCHAR, populated BIGINT, records BIGINT

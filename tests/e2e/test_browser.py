@@ -126,8 +126,10 @@ def test_every_page_renders_in_the_browser(server, page, page_file):
 
 def test_home_key_figures(server, page):
     open_page(page, server, "/")
-    # The metrics row renders after the page's first elements: wait for its last figure.
-    page.wait_for_selector("[data-testid='stMetric']:has-text('Offices delivering')", timeout=90_000)
+    # The metrics render after the page's first elements, and not always in one step under load:
+    # wait for each figure read below.
+    for label in ("Respondents 2025", "Respondents 2026", "Offices delivering"):
+        page.wait_for_selector(f"[data-testid='stMetric']:has-text('{label}')", timeout=90_000)
     metrics = {m.locator("[data-testid='stMetricLabel']").inner_text().strip():
                m.locator("[data-testid='stMetricValue']").inner_text().strip()
                for m in page.locator("[data-testid='stMetric']").all()}

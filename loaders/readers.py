@@ -24,6 +24,7 @@ from datetime import date, datetime, time
 import duckdb
 
 from .problems import LoadRejected, Problem
+from .sink import insert_rows
 
 #: Longest cell accepted; longer values are an error (free text is short in a survey).
 MAX_CELL_CHARS = 10_000
@@ -343,7 +344,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: str, display: str, table: st
         if len(starts) != rows:
             starts = list(range(2, rows + 2))
         con.execute("CREATE OR REPLACE TEMP TABLE _row_map (idx BIGINT, line BIGINT)")
-        con.executemany("INSERT INTO _row_map VALUES (?, ?)", list(enumerate(starts)))
+        insert_rows(con, "_row_map", ["idx", "line"], list(enumerate(starts)))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select_cols}, m.line AS _row "
                     f"FROM (SELECT rowid AS idx, * FROM {table}_raw) r JOIN _row_map m USING (idx) ORDER BY idx")
     con.execute(f"DROP TABLE {table}_raw")

@@ -12,6 +12,7 @@ import duckdb
 from db.paths import REFERENCE_DIR
 
 from .problems import ProblemList
+from .sink import insert_rows
 
 OFFICES_FILE = REFERENCE_DIR / "offices.csv"
 OFFICE_NAMES_FILE = REFERENCE_DIR / "office-names.csv"
@@ -39,8 +40,8 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     )
     known = {code for (code,) in con.execute(f"SELECT code FROM {schema}.offices").fetchall()}
     con.execute(f"DELETE FROM {schema}.office_name_translations")
-    con.executemany(f"INSERT INTO {schema}.office_name_translations VALUES (?, ?, ?)",
-                    office_name_rows(OFFICE_NAMES_FILE, known))
+    insert_rows(con, f"{schema}.office_name_translations", ["code", "lang", "name"],
+                office_name_rows(OFFICE_NAMES_FILE, known))
     con.execute(f"DELETE FROM {schema}.published_figures")
     con.execute(
         f"INSERT INTO {schema}.published_figures SELECT section, nullif(direction, ''), "

@@ -24,6 +24,7 @@ from .kinds import Prepared, sheet_summary
 from .layouts import NO_ANSWER_TEXTS, choose, plain_column
 from .problems import LoadRejected, Problem, ProblemList
 from .readers import MAX_CELL_CHARS, normalise_header, stage_file
+from .sink import insert_rows
 
 QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "number", "free_text")
 TICKED = {"yes", "y", "1", "x", "true", "checked", "✓", "✔"}
@@ -295,6 +296,19 @@ class PreparedSurvey(Prepared):
     reading_note: str = ""
 
 
+def _columns(scratch, table: str) -> list[str]:
+    """The columns of the snapshot's `table`, in order (rows are given in that order)."""
+    return [r[0] for r in scratch.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                          "table_catalog = 'nxt' AND table_name = $t ORDER BY ordinal_position",
+                                          {"t": table}).fetchall()]
+
+
+#: The typed answer and respondent rows of a survey file, staged before they are applied.
+ANSWER_COLUMNS = [("office", "VARCHAR"), ("question_id", "VARCHAR"), ("option_code", "VARCHAR"),
+                  ("status", "VARCHAR"), ("value_text", "VARCHAR"), ("value_num", "DOUBLE")]
+RESPONDENT_COLUMNS = [("office", "VARCHAR"), ("source_row", "INTEGER")]
+
+
 class SurveyHandler:
     def validate(self, scratch, request) -> PreparedSurvey:
         codebook_name = Path(request.codebook).name
@@ -411,12 +425,10 @@ class SurveyHandler:
                                              by_header if tool else None))
         problems.raise_if_any(summary)
 
-        scratch.execute("CREATE OR REPLACE TEMP TABLE clean_answers (office VARCHAR, question_id VARCHAR, "
-                        "option_code VARCHAR, status VARCHAR, value_text VARCHAR, value_num DOUBLE)")
-        if answers:
-            scratch.executemany("INSERT INTO clean_answers VALUES (?, ?, ?, ?, ?, ?)", answers)
-        scratch.execute("CREATE OR REPLACE TEMP TABLE clean_respondents (office VARCHAR, source_row INTEGER)")
-        scratch.executemany("INSERT INTO clean_respondents VALUES (?, ?)", respondents)
+        for table, columns, values in (("clean_answers", ANSWER_COLUMNS, answers),
+                                       ("clean_respondents", RESPONDENT_COLUMNS, respondents)):
+            scratch.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
+            insert_rows(scratch, table, [c for c, _ in columns], values)
         return PreparedSurvey("clean_answers", len(respondents), staged.sheet, codebook, reading.note())
 
     @staticmethod
@@ -510,17 +522,14 @@ class SurveyHandler:
         scratch.execute("INSERT INTO nxt.survey_rounds VALUES ($r, $t, $f, $to, $cb, $seq, $b)",
                         {"r": rnd, "t": cb.title, "f": cb.fielded_from, "to": cb.fielded_to,
                          "cb": None, "seq": seq, "b": request.bundled})
-        scratch.executemany("INSERT INTO nxt.survey_questions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [(rnd, q.id, i, q.type, q.headers[0], q.section, q.direction)
-                             for i, q in enumerate(cb.questions)])
+        insert_rows(scratch, "nxt.survey_questions", _columns(scratch, "survey_questions"),
+                    [(rnd, q.id, i, q.type, q.headers[0], q.section, q.direction) for i, q in enumerate(cb.questions)])
         # A yes/no question's options only say how the export spells yes and no: not stored.
         options = [(rnd, q.id, o.code, j, o.label, o.category)
                    for q in cb.questions if q.type != "yes_no" for j, o in enumerate(q.options)]
-        if options:
-            scratch.executemany("INSERT INTO nxt.survey_options VALUES (?, ?, ?, ?, ?, ?)", options)
-        labels = codebook_label_rows(rnd, cb)
-        if labels:
-            scratch.executemany("INSERT INTO nxt.codebook_labels VALUES (?, ?, ?, ?, ?, ?)", labels)
+        insert_rows(scratch, "nxt.survey_options", _columns(scratch, "survey_options"), options)
+        insert_rows(scratch, "nxt.codebook_labels", _columns(scratch, "codebook_labels"),
+                    codebook_label_rows(rnd, cb))
         scratch.execute("INSERT INTO nxt.survey_respondents SELECT $r, office, source_row FROM clean_respondents",
                         {"r": rnd})
         scratch.execute("INSERT INTO nxt.survey_answers SELECT $r, office, question_id, option_code, status, "

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .filters import EVERYTHING, DeliveryFilter, visible_sql
+
 
 def coverage_by_kind_year(con, office: str | None = None) -> pd.DataFrame:
     """Per office, kind code and publication year: expected, covered, missing, excepted and
@@ -77,41 +79,48 @@ def authority_files(con) -> pd.DataFrame:
         FROM authority_files f JOIN loads l ON l.seq = f.load_seq ORDER BY f.office""").df()
 
 
-def xml_batch_summary(con, provider: str | None = None) -> pd.DataFrame:
-    """One row per loaded XML batch: delivery key, file, files, records, records or files not
-    well-formed, records without a publication number, dialects and versions seen, documents
-    lost (could not be read to their end), whether the batch is incomplete (documents lost or not
-    well-formed), the documents' offices other than the provider (with their record counts) and
-    the symbolic links left out of a directory batch."""
-    return con.execute("""
+def xml_batch_summary(con, provider: str | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """One row per loaded XML batch the viewer of `where` sees (a batch of a month held back from
+    the public is left out for the public, as the month's live figures are: `visible_sql`):
+    delivery key, file, files, records, records or files not well-formed, records without a
+    publication number, dialects and versions seen, documents lost (could not be read to their
+    end), whether the batch is incomplete (documents lost or not well-formed), the documents'
+    offices other than the provider (with their record counts) and the symbolic links left out
+    of a directory batch."""
+    return con.execute(f"""
         SELECT b.load_seq, b.provider, b.recipient, b.dataset, b.scheduled_date, b.original_name,
                b.files, b.records, b.not_well_formed, b.missing_identifier, b.standards,
                coalesce(b.lost_documents, 0) AS lost_documents, coalesce(b.incomplete, false) AS incomplete,
                b.office_mismatch, b.skipped_links, l.bundled
         FROM xml_batches b JOIN loads l ON l.seq = b.load_seq
-        WHERE $provider IS NULL OR b.provider = $provider
-        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""", {"provider": provider}).df()
+        WHERE ($provider IS NULL OR b.provider = $provider) AND {visible_sql("b")}
+        ORDER BY b.scheduled_date DESC, b.provider, b.dataset""",
+                       {"provider": provider, **(where or EVERYTHING).viewer_params()}).df()
 
 
-def xml_batch_problems(con, load_seq: int | None = None) -> pd.DataFrame:
+def xml_batch_problems(con, load_seq: int | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Records or files of a batch that are not well-formed or lack a publication number,
-    with file and line (all batches when load_seq is None)."""
-    return con.execute("""
-        SELECT load_seq, file, line, problem, detail FROM xml_record_problems
-        WHERE $seq IS NULL OR load_seq = $seq ORDER BY load_seq, file, line""", {"seq": load_seq}).df()
+    with file and line (all batches when load_seq is None), of the batches the viewer of `where`
+    sees (`xml_batch_summary`)."""
+    return con.execute(f"""
+        SELECT p.load_seq, p.file, p.line, p.problem, p.detail
+        FROM xml_record_problems p JOIN xml_batches b ON b.load_seq = p.load_seq
+        WHERE ($seq IS NULL OR p.load_seq = $seq) AND {visible_sql("b")}
+        ORDER BY p.load_seq, p.file, p.line""", {"seq": load_seq, **(where or EVERYTHING).viewer_params()}).df()
 
 
-def measured_completeness(con, load_seq: int | None = None) -> pd.DataFrame:
+def measured_completeness(con, load_seq: int | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Measured completeness per batch and field: populated records (field present and
-    non-empty) / records of the batch (`xml_batches.records`)."""
-    return con.execute("""
+    non-empty) / records of the batch (`xml_batches.records`), of the batches the viewer of
+    `where` sees (`xml_batch_summary`)."""
+    return con.execute(f"""
         SELECT b.load_seq, c.provider, c.recipient, c.dataset, c.scheduled_date, c.field,
                c.populated, b.records,
                CASE WHEN b.records > 0 THEN c.populated / b.records END AS completeness
         FROM field_completeness c
         JOIN xml_batches b ON b.load_seq = c.load_seq
-        WHERE c.source = 'measured' AND ($seq IS NULL OR b.load_seq = $seq)
-        ORDER BY b.load_seq, c.field""", {"seq": load_seq}).df()
+        WHERE c.source = 'measured' AND ($seq IS NULL OR b.load_seq = $seq) AND {visible_sql("b")}
+        ORDER BY b.load_seq, c.field""", {"seq": load_seq, **(where or EVERYTHING).viewer_params()}).df()
 
 
 def xml_batches_contract(con) -> list[dict]:

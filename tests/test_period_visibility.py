@@ -261,3 +261,30 @@ def test_a_held_month_is_rebuilt_with_the_same_published_state(fresh_bundled_db,
         pd.testing.assert_frame_equal(completeness.field_completeness(con, PUBLIC), baseline["completeness"])
     finally:
         con.close()
+
+
+def test_the_xml_batches_of_a_held_back_month_are_the_secretariat_s_and_the_provider_s(fresh_bundled_db):
+    """The bundled XML batches (US and EP, scheduled in 2026-11) and their measured completeness
+    and problems are left out of public views while their month is held back, as its figures."""
+    from queries import coverage
+    db = fresh_bundled_db
+    review_events.record_events([{"event": "status", "period": "2026-11", "status": "draft",
+                                  "recorded_at": "2026-10-31T12:00:00Z"}], loaded_by="sec", db_path=db)
+
+    def seen(where: DeliveryFilter) -> tuple:
+        con = loaders.open_snapshot(db)
+        try:
+            batches = coverage.xml_batch_summary(con, where=where)
+            measured = coverage.measured_completeness(con, where=where)
+            problems = coverage.xml_batch_problems(con, where=where)
+        finally:
+            con.close()
+        return sorted(batches["provider"]), sorted(set(measured["provider"])), len(problems)
+
+    everything = seen(SECRETARIAT)
+    assert everything[:2] == (["EP", "US"], ["EP", "US"])
+    assert seen(PUBLIC) == ([], [], 0)
+    assert seen(EVERYTHING.seen_by(office="US")) == ([], [], 0)  # a draft is the secretariat's only
+    review_events.set_period_status("2026-11", "review", until="2026-12-15", loaded_by="sec", db_path=db)
+    assert seen(PUBLIC) == ([], [], 0)
+    assert seen(EVERYTHING.seen_by(office="US"))[:2] == (["US"], ["US"])

@@ -139,9 +139,16 @@ def test_home_key_figures(server, page):
     assert metrics["Offices delivering"] == "15"
 
 
+_FIRST_CHART_DATA = """() => {
+  const plot = document.querySelector("[data-testid='stPlotlyChart']")?.querySelector('.js-plotly-plot');
+  return plot && plot.data ? JSON.stringify(plot.data) : null;
+}"""
+
+
 def _first_chart_data(page) -> str:
-    """The first chart's traces as Plotly holds them (arrays may be base64-packed: compared whole)."""
-    return page.evaluate("JSON.stringify(document.querySelector('.js-plotly-plot').data)")
+    """The traces of the page's first chart, in page order, as Plotly holds them (arrays may be
+    base64-packed: compared whole). Charts draw in any order, so this waits for that one."""
+    return page.wait_for_function(_FIRST_CHART_DATA).json_value()
 
 
 def test_filter_changes_figure_and_copied_url_reopens_the_view(server, page, browser):

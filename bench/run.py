@@ -7,7 +7,8 @@ Measures, on this machine, in this process (children only where memory is measur
 2. metrics - every metric call `queries.registry.METRICS` marks for the bench (the metrics the
             pages call) on the big database; the ones `bench/pandas_reference.py` also computes
             are checked for equal numbers and timed against pandas over the same CSVs;
-            target: DuckDB >= 10x faster.
+            target: DuckDB >= 10x faster. The same against Polars' lazy API
+            (`bench/polars_reference.py`, six delivery and completeness metrics); target >= 1.2x.
 3. pages  - every page (dashboard.py and pages/*.py) rendered with AppTest, warm cache, on the
             big database vs on the bundled data; target <= 3x. Then cold: every render in a
             fresh process (empty caches), median of up to 3; target <= 2x.
@@ -49,7 +50,7 @@ import duckdb  # noqa: E402
 
 import loaders  # noqa: E402
 import queries  # noqa: E402
-from bench import pandas_reference  # noqa: E402
+from bench import pandas_reference, polars_reference  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from queries import registry  # noqa: E402
 
@@ -215,11 +216,11 @@ def measure_metrics(db: Path, runs: int) -> tuple[dict, list[str]]:
     return results, skipped
 
 
-def measure_pandas(folder: Path, db: Path, metrics: dict, runs: int) -> dict:
-    """pandas over the CSVs vs DuckDB for the metrics both implement; checks equal numbers."""
-    covered = [name for name in pandas_reference.REFERENCE
-               if any(m["key"].endswith("." + name) and not m["kwargs"].get("since") for m in metrics.values())]
-    times, (reference, as_of) = timed(lambda: pandas_reference.compute_all(folder, covered), runs)
+def measure_peer(peer, covered: list[str], folder: Path, db: Path, runs: int) -> dict:
+    """A peer implementation over the CSVs (`peer.compute_all`) vs DuckDB on `db` for the metrics
+    in `covered`, DuckDB computing each from the loaded rows; checks equal numbers
+    (`peer.differences`). "ratio" is the peer's time over DuckDB's."""
+    times, (reference, as_of) = timed(lambda: peer.compute_all(folder, covered), runs)
     problems, duck_total = [], 0.0
     con = loaders.open_snapshot(db)
     for name in covered:
@@ -227,10 +228,23 @@ def measure_pandas(folder: Path, db: Path, metrics: dict, runs: int) -> dict:
         kwargs = {"as_of": as_of.date()} if "as_of" in inspect.signature(fn).parameters else {}
         duck_times, value = timed(lambda fn=fn, kwargs=kwargs: fn(loaders.cursor(con), **kwargs), runs)
         duck_total += statistics.median(duck_times)
-        problems += pandas_reference.differences(name, value, reference[name])
+        problems += peer.differences(name, value, reference[name])
     con.close()
-    return {"covered": covered, "pandas": stats(times), "duckdb_seconds": duck_total,
+    return {"covered": covered, "peer": stats(times), "duckdb_seconds": duck_total,
             "ratio": statistics.median(times) / duck_total if duck_total else math.inf, "problems": problems}
+
+
+def measure_pandas(folder: Path, db: Path, metrics: dict, runs: int) -> dict:
+    """pandas over the CSVs vs DuckDB for the page metrics both implement (target >= 10x)."""
+    covered = [name for name in pandas_reference.REFERENCE
+               if any(m["key"].endswith("." + name) and not m["kwargs"].get("since") for m in metrics.values())]
+    return measure_peer(pandas_reference, covered, folder, db, runs)
+
+
+def measure_polars(folder: Path, db: Path, runs: int) -> dict:
+    """Polars' lazy API over the CSVs (`bench/polars_reference.py`) vs DuckDB for the six delivery
+    and completeness metrics it implements (target: DuckDB >= 1.2x faster)."""
+    return measure_peer(polars_reference, list(polars_reference.REFERENCE), folder, db, runs)
 
 
 # --------------------------------------------------------------------------- 3. pages
@@ -476,13 +490,24 @@ def main(argv: list[str] | None = None) -> int:
         full_metrics, _ = measure_metrics(main_data["full"], 1)
         pandas = measure_pandas(main_data["folder"], main_data["full"], full_metrics, max(1, min(runs, 3)))
         results["pandas"] = pandas
-        report.timing(f"pandas over the CSVs ({len(pandas['covered'])} metrics)", label, pandas["pandas"])
+        report.timing(f"pandas over the CSVs ({len(pandas['covered'])} metrics)", label, pandas["peer"])
         report.add("DuckDB, same metrics (sum of medians)", label, f"{pandas['duckdb_seconds']:.3f} s", "")
         report.add("metrics: pandas / DuckDB", label, f"{pandas['ratio']:.1f}x", "", target(">= 10x"),
                    pandas["ratio"] >= 10 if judged else None)
         report.add("metrics: pandas and DuckDB give the same numbers", label,
                    "same" if not pandas["problems"] else f"{len(pandas['problems'])} differences", "",
                    "same", not pandas["problems"])
+
+        print(f"  Polars reference {label}", file=sys.stderr)
+        polars = measure_polars(main_data["folder"], main_data["full"], max(1, min(runs, 3)))
+        results["polars"] = polars
+        report.timing(f"Polars lazy over the CSVs ({len(polars['covered'])} metrics)", label, polars["peer"])
+        report.add("DuckDB, same metrics from the rows (sum of medians)", label, f"{polars['duckdb_seconds']:.3f} s", "")
+        report.add("metrics: Polars / DuckDB", label, f"{polars['ratio']:.2f}x", "", target(">= 1.2x"),
+                   polars["ratio"] >= 1.2 if judged else None)
+        report.add("metrics: Polars and DuckDB give the same numbers", label,
+                   "same" if not polars["problems"] else f"{len(polars['problems'])} differences", "",
+                   "same", not polars["problems"])
 
         # 3: pages
         print("  pages (AppTest)", file=sys.stderr)
@@ -557,6 +582,8 @@ def main(argv: list[str] | None = None) -> int:
     report.print()
     for problem in results.get("pandas", {}).get("problems", []):
         print(f"pandas vs DuckDB: {problem}")
+    for problem in results.get("polars", {}).get("problems", []):
+        print(f"Polars vs DuckDB: {problem}")
     if report.failures:
         print("\nTargets missed:\n  " + "\n  ".join(report.failures))
         return 1

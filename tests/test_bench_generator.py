@@ -51,3 +51,30 @@ def test_output_loads_and_spreads_over_100_offices(tmp_path, empty_db):
     not_delivered, delivered, unscheduled = outcomes
     assert delivered > 10 * not_delivered > 0  # a realistic mix: mostly delivered, some not
     assert unscheduled > 0
+
+
+def test_the_benchmark_s_peers_give_duckdb_s_numbers(tmp_path, empty_db, monkeypatch):
+    """The pandas and Polars references of the metrics benchmark compute, over the generated
+    CSVs, the numbers the queries compute from the loaded rows (bench/run.py's equality check,
+    which the benchmark's ratios rest on), and a wrong peer number is caught."""
+    import pandas as pd
+    # bench.run widens the loaders' earliest date for its process when imported (its generated
+    # logs reach back before 1990): set here first, so that the test's end undoes it.
+    monkeypatch.setenv("IPDX_DATE_MIN", "1970-01-01")
+
+    from bench import pandas_reference, polars_reference, run
+
+    info = generate(4000, tmp_path / "gen")
+    for kind in KINDS:
+        assert load(empty_db, kind, info[kind]).status == "loaded", kind
+    pandas_side = run.measure_peer(pandas_reference, list(pandas_reference.REFERENCE), tmp_path / "gen", empty_db, 1)
+    polars_side = run.measure_polars(tmp_path / "gen", empty_db, 1)
+    assert pandas_side["problems"] == [] and polars_side["problems"] == []
+    assert set(polars_side["covered"]) == {"delivery_reliability_by_office", "overall_on_time_rate",
+                                           "unscheduled_deliveries", "delivery_delay_by_office",
+                                           "monthly_on_time_trend", "field_completeness"}
+
+    results, _ = polars_reference.compute_all(tmp_path / "gen", ["delivery_reliability_by_office"])
+    wrong = results["delivery_reliability_by_office"].assign(on_time=lambda f: f["on_time"] + 1)
+    right = pd.DataFrame(results["delivery_reliability_by_office"])
+    assert polars_reference.differences("delivery_reliability_by_office", right, wrong)

@@ -516,12 +516,14 @@ def schedule_scorecard(con, as_of=None, where: DeliveryFilter | None = None) -> 
                                         "grace_days", "ended", "stale"]], on=key, how="left")
 
 
-def delivery_dimensions(con) -> pd.DataFrame:
-    """The filter choices: every provider, recipient and dataset named by a schedule or a
-    delivery row, with the earliest date it involves (a schedule's `starts`, a row's scheduled_date)."""
-    return con.execute("""
+def delivery_dimensions(con, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """The filter choices: every provider, recipient and dataset named by a schedule or by a
+    delivery row the viewer of `where` sees (`seen_deliveries_sql`: a row of a month held back
+    from it names nothing), with the earliest date it involves (a schedule's `starts`, a row's
+    scheduled_date)."""
+    return con.execute(f"""
         SELECT provider, recipient, dataset, min(first_date) AS first_date FROM (
             SELECT provider, recipient, dataset, starts AS first_date FROM delivery_schedule
             UNION ALL
-            SELECT provider, recipient, dataset, scheduled_date FROM deliveries)
-        GROUP BY ALL ORDER BY provider, recipient, dataset""").df()
+            SELECT provider, recipient, dataset, scheduled_date FROM {seen_deliveries_sql()} d)
+        GROUP BY ALL ORDER BY provider, recipient, dataset""", (where or EVERYTHING).viewer_params()).df()

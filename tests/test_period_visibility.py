@@ -288,3 +288,29 @@ def test_the_xml_batches_of_a_held_back_month_are_the_secretariat_s_and_the_prov
     review_events.set_period_status("2026-11", "review", until="2026-12-15", loaded_by="sec", db_path=db)
     assert seen(PUBLIC) == ([], [], 0)
     assert seen(EVERYTHING.seen_by(office="US"))[:2] == (["US"], ["US"])
+
+
+def test_the_delivery_filter_names_no_stream_seen_only_in_a_held_back_month(fresh_bundled_db, tmp_path):
+    """A delivery stream (provider, recipient, dataset) that no schedule names and whose only
+    row lies in a draft month is no filter choice of the public's or the provider's, and is one
+    of the secretariat's; once the month is published it is everyone's."""
+    db = fresh_bundled_db
+    log = tmp_path / "unscheduled.csv"
+    log.write_text("provider,recipient,dataset,format,standard,scheduled_date,delivered_at,records,notice_given,notes\n"
+                   "UY,BR,draft-only-stream,XML,ST.36,2026-10-14,2026-10-14,10,,\n", encoding="utf-8")
+    assert load(db, "deliveries", log).status == "loaded"
+    _hold_before_month(db, "draft")
+
+    def streams(where: DeliveryFilter) -> set:
+        con = loaders.open_snapshot(db)
+        try:
+            return set(delivery.delivery_dimensions(con, where)["dataset"])
+        finally:
+            con.close()
+    assert "draft-only-stream" not in streams(PUBLIC)
+    assert "draft-only-stream" not in streams(EVERYTHING.seen_by(office="UY"))
+    assert "draft-only-stream" in streams(SECRETARIAT)
+    assert "patent-bibliographic" in streams(PUBLIC)  # a schedule's stream stays a choice
+    review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=db)
+    review_events.set_period_status(MONTH, "published", loaded_by="sec", db_path=db)
+    assert "draft-only-stream" in streams(PUBLIC)

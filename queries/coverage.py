@@ -19,20 +19,50 @@ import pandas as pd
 from .filters import EVERYTHING, DeliveryFilter, visible_sql
 
 
-def coverage_by_kind_year(con, office: str | None = None) -> pd.DataFrame:
+def _hides_a_batch(con, params: dict) -> bool:
+    """Whether the viewer of `params` (`DeliveryFilter.viewer_params`) is kept from any loaded XML
+    batch (one of a month held back from it: `visible_sql`)."""
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM xml_batches b WHERE NOT ({visible_sql('b')}))",
+                       params).fetchone()[0]
+
+
+def _seen_documents_sql() -> str:
+    """The delivered documents of the XML batches the viewer sees, with the columns of
+    `delivered_documents`."""
+    return (f"(SELECT d.* FROM delivered_documents d JOIN xml_batches b ON b.load_seq = d.load_seq "
+            f"WHERE {visible_sql('b')})")
+
+
+def _seen_sources(con, where: DeliveryFilter | None) -> tuple[str, str, dict]:
+    """The delivered documents and the delivered keys the viewer of `where` sees, as table
+    expressions, with their SQL parameters: `delivered_documents` and `delivered_keys` (kept by
+    the loads) when it sees every batch, the usual case; else the documents of the batches it
+    sees and their grouping as `db.coverage_keys` groups them, computed for the call."""
+    params = (where or EVERYTHING).viewer_params()
+    if not _hides_a_batch(con, params):
+        return "delivered_documents", "delivered_keys", {}
+    documents = _seen_documents_sql()
+    keys = (f"(SELECT office, number_key, kind, min(publication_date) AS first_date "
+            f"FROM {documents} GROUP BY ALL)")
+    return documents, keys, params
+
+
+def coverage_by_kind_year(con, office: str | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
     """Per office, kind code and publication year: expected, covered, missing, excepted and
     extra documents, and coverage = covered / expected (NULL when nothing is expected). One join
     of the distinct listed documents (`authority_keys`) with the distinct delivered documents of
-    the offices that have an authority file (`delivered_keys`; `db.coverage_keys`): a listed
-    one delivered is covered, a delivered one not listed (under any year) is extra, in the year
-    of its earliest publication date."""
-    return con.execute("""
+    the offices that have an authority file (`delivered_keys`; `db.coverage_keys`), of the XML
+    batches the viewer of `where` sees (`xml_batch_summary`): a listed one delivered is covered,
+    a delivered one not listed (under any year) is extra, in the year of its earliest
+    publication date."""
+    _documents, keys, params = _seen_sources(con, where)
+    return con.execute(f"""
         WITH joined AS (
             SELECT coalesce(a.office, s.office) AS office, coalesce(a.kind, s.kind) AS kind,
                    coalesce(a.year, year(s.first_date)) AS year,
                    a.office IS NOT NULL AS listed, a.expected, s.office IS NOT NULL AS delivered
             FROM (SELECT * FROM authority_keys WHERE $office IS NULL OR office = $office) a
-            FULL JOIN (SELECT * FROM delivered_keys
+            FULL JOIN (SELECT * FROM {keys}
                        WHERE office IN (SELECT office FROM authority_files) AND ($office IS NULL OR office = $office)) s
               ON a.office = s.office AND a.number_key = s.number_key AND a.kind IS NOT DISTINCT FROM s.kind),
         counts AS (
@@ -44,32 +74,36 @@ def coverage_by_kind_year(con, office: str | None = None) -> pd.DataFrame:
             FROM joined GROUP BY ALL)
         SELECT office, kind, year, expected, covered, expected - covered AS missing, excepted, extra,
                CASE WHEN expected > 0 THEN covered / expected END AS coverage
-        FROM counts ORDER BY office, kind, year""", {"office": office}).df()
+        FROM counts ORDER BY office, kind, year""", {"office": office, **params}).df()
 
 
-def missing_documents(con, office: str | None = None) -> pd.DataFrame:
-    """Every expected publication number of an authority file that no loaded batch delivered:
-    office, publication number (as the authority file writes it), kind, publication date."""
-    return con.execute("""
+def missing_documents(con, office: str | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """Every expected publication number of an authority file that no XML batch the viewer of
+    `where` sees delivered: office, publication number (as the authority file writes it), kind,
+    publication date."""
+    _documents, keys, params = _seen_sources(con, where)
+    return con.execute(f"""
         SELECT DISTINCT a.office, a.publication_number, a.kind, a.publication_date
         FROM authority_documents a
         WHERE a.expected AND ($office IS NULL OR a.office = $office)
-          AND NOT EXISTS (SELECT 1 FROM delivered_keys s WHERE s.office = a.office
+          AND NOT EXISTS (SELECT 1 FROM {keys} s WHERE s.office = a.office
                           AND s.number_key = a.number_key AND s.kind IS NOT DISTINCT FROM a.kind)
-        ORDER BY a.office, a.publication_date, a.publication_number""", {"office": office}).df()
+        ORDER BY a.office, a.publication_date, a.publication_number""", {"office": office, **params}).df()
 
 
-def extra_documents(con, office: str | None = None) -> pd.DataFrame:
-    """Delivered documents of an office with an authority file that the file does not list
-    (office, publication number as delivered, kind, date, where first seen: file and line)."""
-    return con.execute("""
+def extra_documents(con, office: str | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
+    """Delivered documents, in the XML batches the viewer of `where` sees, of an office with an
+    authority file that the file does not list (office, publication number as delivered, kind,
+    date, where first seen: file and line)."""
+    documents, _keys, params = _seen_sources(con, where)
+    return con.execute(f"""
         SELECT d.office, d.publication_number, d.kind, min(d.publication_date) AS publication_date,
                arg_min(d.file, d.load_seq) AS file, arg_min(d.line, d.load_seq) AS line
-        FROM delivered_documents d
+        FROM {documents} d
         WHERE d.office IN (SELECT office FROM authority_files) AND ($office IS NULL OR d.office = $office)
           AND NOT EXISTS (SELECT 1 FROM authority_keys a WHERE a.office = d.office
                           AND a.number_key = d.number_key AND a.kind IS NOT DISTINCT FROM d.kind)
-        GROUP BY d.office, d.publication_number, d.kind ORDER BY 1, 2""", {"office": office}).df()
+        GROUP BY d.office, d.publication_number, d.kind ORDER BY 1, 2""", {"office": office, **params}).df()
 
 
 def authority_files(con) -> pd.DataFrame:

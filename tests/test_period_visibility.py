@@ -314,3 +314,33 @@ def test_the_delivery_filter_names_no_stream_seen_only_in_a_held_back_month(fres
     review_events.set_period_status(MONTH, "review", until="2026-12-15", loaded_by="sec", db_path=db)
     review_events.set_period_status(MONTH, "published", loaded_by="sec", db_path=db)
     assert "draft-only-stream" in streams(PUBLIC)
+
+
+def test_document_coverage_counts_only_the_batches_the_viewer_sees(fresh_bundled_db):
+    """The bundled EP authority file against the bundled XML batches (scheduled in 2026-11):
+    while that month is a draft, the public's and the offices' coverage counts no document of
+    its batches (covered 0, every expected document missing, no extra one), the secretariat's
+    all of them; published, everyone's figures are the secretariat's."""
+    from queries import coverage
+    db = fresh_bundled_db
+
+    def seen(where: DeliveryFilter) -> tuple:
+        con = loaders.open_snapshot(db)
+        try:
+            cov = coverage.coverage_by_kind_year(con, "EP", where)
+            return (int(cov["expected"].sum()), int(cov["covered"].sum()), int(cov["extra"].sum()),
+                    len(coverage.missing_documents(con, "EP", where)), len(coverage.extra_documents(con, "EP", where)))
+        finally:
+            con.close()
+    before = seen(PUBLIC)
+    expected, covered, extra, missing, extra_rows = before
+    assert covered > 0 and missing == expected - covered and extra_rows == extra
+    review_events.record_events([{"event": "status", "period": "2026-11", "status": "draft",
+                                  "recorded_at": "2026-10-31T12:00:00Z"}], loaded_by="sec", db_path=db)
+    assert seen(SECRETARIAT) == before
+    assert seen(PUBLIC) == (expected, 0, 0, expected, 0)
+    assert seen(EVERYTHING.seen_by(office="EP")) == (expected, 0, 0, expected, 0)  # a draft is the secretariat's
+    review_events.set_period_status("2026-11", "review", until="2026-12-15", loaded_by="sec", db_path=db)
+    assert seen(EVERYTHING.seen_by(office="EP")) == before  # its own batch, in review
+    review_events.set_period_status("2026-11", "published", loaded_by="sec", db_path=db)
+    assert seen(PUBLIC) == before

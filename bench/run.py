@@ -548,9 +548,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  pages cold (AppTest, a fresh process per render)", file=sys.stderr)
         cold_runs = 1 if args.quick else max(1, min(runs, 3))
         cold_small = render_pages_cold(bundled_db(workdir), cold_runs)
-        cold_large = render_pages_cold(main_data["full"], cold_runs)
-        results["pages_cold"] = {"bundled": cold_small, label: cold_large}
-        report_pages(cold_small, cold_large, " cold", 2)
+        # Every size in the full run, for the growth of cold pages (the smoke run: its main size).
+        cold = {size: render_pages_cold(datasets[size]["full"], cold_runs)
+                for size in (sizes if not args.quick else [main_size])}
+        results["pages_cold"] = {"bundled": cold_small, **{human(size): pages for size, pages in cold.items()}}
+        report_pages(cold_small, cold[main_size], " cold", 2)
 
         # 4: memory
         if not args.skip_app:
@@ -589,6 +591,12 @@ def main(argv: list[str] | None = None) -> int:
         report.add("growth: load time ~ rows^k", "", growth(load_points), "", "k ~ 1 (linear)")
         report.add("growth: metric time ~ rows^k", "", growth(metric_points), "", "k <= 1")
         results["growth"] = {"load": load_points, "metrics": metric_points}
+        if len(cold) > 1:
+            for page in cold[main_size]:
+                points = [(size, pages[page]["median"]) for size, pages in cold.items()]
+                report.add(f"growth: page {page} cold ~ rows^k", "", growth(points), "", "")
+            results["growth"]["pages_cold"] = {page: [(size, pages[page]["median"]) for size, pages in cold.items()]
+                                               for page in cold[main_size]}
     finally:
         (workdir / "results.json").write_text(json.dumps(results, default=str, indent=1)) if workdir.exists() else None
         if not args.workdir:

@@ -11,7 +11,9 @@ Measures, on this machine, in this process (children only where memory is measur
             (`bench/polars_reference.py`, six delivery and completeness metrics); target >= 1.2x.
 3. pages  - every page (dashboard.py and pages/*.py) rendered with AppTest, warm cache, on the
             big database vs on the bundled data; target <= 3x. Then cold: every render in a
-            fresh process (empty caches), median of up to 3; target <= 2x.
+            fresh process (empty caches), median of up to 3; target <= 2x. Then in headless
+            chromium, cold: navigation to the last chart drawn, a fresh server per visit;
+            target <= 2x.
 4. memory - peak RSS (VmHWM) of the Streamlit server on the big database while a headless
             chromium opens every page (target < 1 GiB), and of the loader on 1M and 10M rows
             (target: the 10M load completes).
@@ -355,8 +357,10 @@ def page_urls(base: str) -> list[str]:
     return urls
 
 
-def app_peak_memory(db: Path) -> dict:
-    """Start the Streamlit server on `db`, open every page in headless chromium, read VmHWM."""
+@contextlib.contextmanager
+def streamlit_server(db: Path):
+    """A Streamlit server of the app on `db` on a free loopback port, started and healthy; yields
+    (base URL, process) and stops it."""
     port = free_port()
     env = {**os.environ, "IPDX_DB": str(db)}
     log = tempfile.TemporaryFile()
@@ -365,7 +369,6 @@ def app_peak_memory(db: Path) -> dict:
                                "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    visited, errors, how, peak = [], [], "", 0
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -376,37 +379,90 @@ def app_peak_memory(db: Path) -> dict:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the Streamlit server did not start") from None
                 time.sleep(0.5)
-        from playwright.sync_api import sync_playwright
-        how = "headless chromium"
-        with sync_playwright() as p:
-            # The browser's JavaScript heap is capped: a page that ships a huge figure crashes its
-            # tab (reported) instead of taking the memory of a shared machine.
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=CHROMIUM_ARGS + ["--js-flags=--max-old-space-size=2048"])
-            for url in page_urls(base):
-                page = browser.new_page()
-                try:
-                    page.goto(url, timeout=PAGE_TIMEOUT_MS)
-                    page.wait_for_selector('[data-testid="stMain"]', timeout=PAGE_TIMEOUT_MS)
-                    time.sleep(1.0)  # let the script start before waiting for it to finish
-                    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                           timeout=PAGE_TIMEOUT_MS)
-                    visited.append(url)
-                except Exception as err:  # a page that does not finish is reported, not hidden
-                    errors.append(f"{url.rsplit('/', 1)[-1] or 'home'}: {type(err).__name__}")
-                finally:
-                    page.close()
-            browser.close()
+        yield base, server
     finally:
-        with contextlib.suppress(OSError):
-            peak = vmhwm_bytes(server.pid)
         server.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(10)
         if server.poll() is None:
             server.kill()
         log.close()
+
+
+def _chromium(p):
+    # The browser's JavaScript heap is capped: a page that ships a huge figure crashes its tab
+    # (reported) instead of taking the memory of a shared machine.
+    return p.chromium.launch(executable_path="/usr/bin/chromium",
+                             args=CHROMIUM_ARGS + ["--js-flags=--max-old-space-size=2048"])
+
+
+def app_peak_memory(db: Path) -> dict:
+    """Start the Streamlit server on `db`, open every page in headless chromium, read VmHWM."""
+    visited, errors, how, peak = [], [], "", 0
+    with streamlit_server(db) as (base, server):
+        try:
+            from playwright.sync_api import sync_playwright
+            how = "headless chromium"
+            with sync_playwright() as p:
+                browser = _chromium(p)
+                for url in page_urls(base):
+                    page = browser.new_page()
+                    try:
+                        page.goto(url, timeout=PAGE_TIMEOUT_MS)
+                        page.wait_for_selector('[data-testid="stMain"]', timeout=PAGE_TIMEOUT_MS)
+                        time.sleep(1.0)  # let the script start before waiting for it to finish
+                        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                               timeout=PAGE_TIMEOUT_MS)
+                        visited.append(url)
+                    except Exception as err:  # a page that does not finish is reported, not hidden
+                        errors.append(f"{url.rsplit('/', 1)[-1] or 'home'}: {type(err).__name__}")
+                    finally:
+                        page.close()
+                browser.close()
+        finally:
+            with contextlib.suppress(OSError):
+                peak = vmhwm_bytes(server.pid)
     return {"peak_bytes": peak, "pages": len(visited), "how": how, "errors": errors}
+
+
+#: True once the page's script run is over and every chart on it has been drawn by Plotly.
+_ALL_CHARTS_DRAWN = """() => document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")
+  && document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+  && [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(box => {
+       const plot = box.querySelector('.js-plotly-plot'); return plot && plot.data; })"""
+
+
+def browser_cold_times(db: Path, runs: int) -> dict:
+    """Per page, median of `runs`: seconds from navigation to the last chart drawn in headless
+    chromium, on a Streamlit server started for that one visit (empty caches, no connection)."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, dict] = {}
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        try:
+            for page_file, path in zip(page_list(), page_urls("")):
+                times, errors = [], []
+                for _ in range(runs):
+                    with streamlit_server(db) as (base, _server):
+                        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+                        try:
+                            start = time.perf_counter()
+                            tab.goto(base + path, timeout=PAGE_TIMEOUT_MS)
+                            tab.wait_for_function(_ALL_CHARTS_DRAWN, timeout=PAGE_TIMEOUT_MS, polling=50)
+                            times.append(time.perf_counter() - start)
+                            if tab.locator("[data-testid='stException']").count():
+                                errors.append("an exception is shown")
+                        except Exception as err:  # a page that does not finish is reported, not hidden
+                            errors.append(type(err).__name__)
+                        finally:
+                            tab.close()
+                out[page_file.name] = {**(stats(times) if times else {"median": math.inf, "min": math.inf,
+                                                                      "max": math.inf, "runs": 0}),
+                                       "errors": sorted(set(errors))}
+        finally:
+            browser.close()
+    return out
 
 
 def loader_child(base: Path, deliveries: Path, scratch: Path) -> dict:
@@ -553,6 +609,18 @@ def main(argv: list[str] | None = None) -> int:
                 for size in (sizes if not args.quick else [main_size])}
         results["pages_cold"] = {"bundled": cold_small, **{human(size): pages for size, pages in cold.items()}}
         report_pages(cold_small, cold[main_size], " cold", 2)
+
+        # 3c: the browser, cold: navigation to the last chart drawn, a fresh server per visit
+        if not args.quick and not args.skip_app:
+            print("  pages in the browser, cold (a fresh server per visit)", file=sys.stderr)
+            browser_runs = max(1, min(runs, 2))
+            try:
+                browser_small = browser_cold_times(bundled_db(workdir), browser_runs)
+                browser_large = browser_cold_times(main_data["full"], browser_runs)
+                results["browser_cold"] = {"bundled": browser_small, label: browser_large}
+                report_pages(browser_small, browser_large, " in the browser, cold", 2)
+            except Exception as err:  # report, do not hide: a failed measure is a miss
+                report.add("pages in the browser, cold", label, f"not measured: {err}", "", "<= 2x", False)
 
         # 4: memory
         if not args.skip_app:

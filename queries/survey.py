@@ -137,7 +137,8 @@ def respondents_by_round(con) -> pd.DataFrame:
 _OPTION_STATES_SQL = f"""
 WITH opts AS (
     SELECT q.section, q.direction, o.option_code AS code,
-           arg_max(o.label, q.round) AS label, arg_max(o.category, q.round) AS category,
+           -- the latest round's, NULL included (arg_max would skip a NULL category)
+           arg_max_null(o.label, q.round) AS label, arg_max_null(o.category, q.round) AS category,
            min(o.ord) AS ord
     FROM survey_questions q JOIN survey_options o USING (round, question_id)
     WHERE q.section = $section AND ($direction IS NULL OR q.direction = $direction)

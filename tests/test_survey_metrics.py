@@ -128,3 +128,24 @@ def test_published_figures_imply_a_contradiction(bundled):
     row = published.set_index("rule").loc["shares_yet_shares_none"]
     assert (row["premise_offices"], row["conflict_offices"], row["base"], row["at_least"]) == (19, 2, 20, 1)
     assert "xml_standard_without_xml" not in set(published["rule"])      # 'no' side cannot be bounded
+
+
+def test_an_option_takes_its_label_and_category_from_the_latest_round_even_a_dropped_category(empty_db, tmp_path):
+    """The columns line up across rounds under the latest codebook's label and category: an
+    option whose category the latest codebook no longer gives has none (it is not given the
+    category of an earlier round)."""
+    codebook = (FIXTURE / "codebook-r2.toml").read_text(encoding="utf-8")
+    dropped = codebook.replace('label = "office does not share any IP data"\ncategory = "organizational"\n',
+                               'label = "office does not share any IP data"\n')
+    assert dropped != codebook
+    (tmp_path / "codebook-r2.toml").write_text(dropped, encoding="utf-8")
+    load(empty_db, "survey", FIXTURE / "survey-r1.csv", "2030", FIXTURE / "codebook-r1.toml")
+    load(empty_db, "survey", FIXTURE / "survey-r2.csv", "2031", tmp_path / "codebook-r2.toml")
+    con = open_snapshot(empty_db)
+    try:
+        matrix = survey.option_matrix(con, "challenges", "2030", direction="sharing")
+    finally:
+        con.close()
+    categories = matrix.drop_duplicates("code").set_index("code")["category"]
+    assert categories["non_standard_formats"] == "technical"
+    assert pd.isna(categories["does_not_share"])

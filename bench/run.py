@@ -89,6 +89,13 @@ def stats(times: list[float]) -> dict:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times)}
 
 
+def page_result(times: list[float], errors: list[str]) -> dict:
+    """A page's timings (`stats`; infinite when no run finished, so that its ratio misses) and
+    its distinct errors."""
+    timing = stats(times) if times else {"median": math.inf, "min": math.inf, "max": math.inf, "runs": 0}
+    return {**timing, "errors": sorted(set(errors))}
+
+
 def human(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k" if n >= 1000 else str(n)
 
@@ -333,8 +340,7 @@ def render_pages_cold(db: Path, runs: int) -> dict:
                     continue
                 times.append(result["seconds"])
                 errors += result["errors"]
-            out[page.name] = {**(stats(times) if times else {"median": math.inf, "min": math.inf, "max": math.inf,
-                                                               "runs": 0}), "errors": sorted(set(errors))}
+            out[page.name] = page_result(times, errors)
     finally:
         helper.stdin.close()
         helper.wait(60)
@@ -457,9 +463,7 @@ def browser_cold_times(db: Path, runs: int) -> dict:
                             errors.append(type(err).__name__)
                         finally:
                             tab.close()
-                out[page_file.name] = {**(stats(times) if times else {"median": math.inf, "min": math.inf,
-                                                                      "max": math.inf, "runs": 0}),
-                                       "errors": sorted(set(errors))}
+                out[page_file.name] = page_result(times, errors)
         finally:
             browser.close()
     return out

@@ -34,6 +34,14 @@ def touch_delivered_keys(con, schema: str, load_seqs: list[int]) -> None:
                     WHERE load_seq IN (SELECT unnest($seqs::INTEGER[]))""", {"seqs": [int(s) for s in load_seqs]})
 
 
+def delivered_keys_sql(documents: str) -> str:
+    """The delivered keys of table expression `documents` (rows with the columns of
+    `delivered_documents`): one row per office, number key and kind, with its earliest
+    publication date, the columns of `delivered_keys`."""
+    return (f"SELECT d.office, d.number_key, d.kind, min(d.publication_date) AS first_date "
+            f"FROM {documents} d GROUP BY ALL")
+
+
 def refresh_delivered_keys(con, schema: str) -> None:
     """Recompute the delivered keys noted by `touch_delivered_keys` from `delivered_documents`."""
     p = schema_prefix(schema)
@@ -41,10 +49,7 @@ def refresh_delivered_keys(con, schema: str) -> None:
     on = "{t}.office = t.office AND {t}.number_key = t.number_key AND {t}.kind IS NOT DISTINCT FROM t.kind"
     con.execute(f"DELETE FROM {p}delivered_keys USING (SELECT DISTINCT * FROM {_TOUCHED}) t "
                 f"WHERE {on.format(t=p + 'delivered_keys')}")
-    con.execute(f"""
-        INSERT INTO {p}delivered_keys
-        SELECT d.office, d.number_key, d.kind, min(d.publication_date)
-        FROM {p}delivered_documents d
-        WHERE EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {on.format(t='d')})
-        GROUP BY ALL""")
+    touched = (f"(SELECT * FROM {p}delivered_documents d "
+               f"WHERE EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {on.format(t='d')}))")
+    con.execute(f"INSERT INTO {p}delivered_keys {delivered_keys_sql(touched)}")
     con.execute(f"DROP TABLE {_TOUCHED}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from db.coverage_keys import delivered_keys_sql
+
 from .filters import EVERYTHING, DeliveryFilter, visible_sql
 
 
@@ -37,14 +39,12 @@ def _seen_sources(con, where: DeliveryFilter | None) -> tuple[str, str, dict]:
     """The delivered documents and the delivered keys the viewer of `where` sees, as table
     expressions, with their SQL parameters: `delivered_documents` and `delivered_keys` (kept by
     the loads) when it sees every batch, the usual case; else the documents of the batches it
-    sees and their grouping as `db.coverage_keys` groups them, computed for the call."""
+    sees and their grouping (`db.coverage_keys.delivered_keys_sql`), computed for the call."""
     params = (where or EVERYTHING).viewer_params()
     if not _hides_a_batch(con, params):
         return "delivered_documents", "delivered_keys", {}
     documents = _seen_documents_sql()
-    keys = (f"(SELECT office, number_key, kind, min(publication_date) AS first_date "
-            f"FROM {documents} GROUP BY ALL)")
-    return documents, keys, params
+    return documents, f"({delivered_keys_sql(documents)})", params
 
 
 def coverage_by_kind_year(con, office: str | None = None, where: DeliveryFilter | None = None) -> pd.DataFrame:
